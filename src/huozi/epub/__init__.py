@@ -1,0 +1,1 @@
+"""EPUB stage: the book model -> XHTML documents -> a reproducible EPUB 3 package."""

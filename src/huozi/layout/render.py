@@ -1,0 +1,114 @@
+"""Jinja environment and the per-edition template context."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..config import Config
+from ..errors import SourceLocation, TemplateError
+from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
+from ..manuscript.model import Manuscript
+from ..text.markup import inlines_to_html
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One output of the book: its template, file suffix and kind."""
+
+    name: str
+    template: str
+    kind: str  # "pdf" or "epub"
+    suffix: str
+
+
+EDITIONS: dict[str, Edition] = {
+    "handout": Edition("handout", "handout.html.j2", "pdf", "-handout.pdf"),
+    "print": Edition("print", "print.html.j2", "pdf", "-print.pdf"),
+    "epub": Edition("epub", "epub/article.xhtml.j2", "epub", ".epub"),
+}
+
+
+def template_env(styles_dir: Path) -> jinja2.Environment:
+    """Templates from the project's styles folder; undefined names are errors, output is escaped."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(styles_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.tests.update({
+        "paragraph": lambda b: isinstance(b, Paragraph),
+        "heading": lambda b: isinstance(b, Heading),
+        "photo": lambda b: isinstance(b, Photo),
+        "figure_ref": lambda b: isinstance(b, FigureRef),
+    })
+    return env
+
+
+def _template_error(styles_dir: Path, exc: Exception) -> TemplateError:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = SourceLocation(Path(exc.filename or styles_dir / (exc.name or "?")), exc.lineno)
+        return TemplateError(f"template syntax error: {exc.message}", where,
+                             "check the {% %} and {{ }} tags on that line")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return TemplateError(f"template or stylesheet '{exc.name}' does not exist", SourceLocation(styles_dir),
+                             f"create {styles_dir / str(exc.name)} or fix the name that includes it")
+    if isinstance(exc, jinja2.UndefinedError):
+        where = _template_frame(styles_dir, exc)
+        return TemplateError(f"undefined variable in template: {exc.message}", where,
+                             "the context has: book, articles, edition, config, figures")
+    return TemplateError(str(exc), SourceLocation(styles_dir))
+
+
+def _template_frame(styles_dir: Path, exc: BaseException) -> SourceLocation:
+    """The innermost traceback frame that ran template code, as file:line."""
+    tb = exc.__traceback__
+    where = SourceLocation(styles_dir)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(str(styles_dir)):
+            where = SourceLocation(Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+def render_template(env: jinja2.Environment, styles_dir: Path, name: str, **context: Any) -> str:
+    """Render one template, turning Jinja's exceptions into TemplateError with file:line."""
+    try:
+        return env.get_template(name).render(**context)
+    except (jinja2.TemplateError, TypeError) as exc:
+        if isinstance(exc, TypeError) and not isinstance(exc, jinja2.TemplateError):
+            raise
+        raise _template_error(styles_dir, exc) from None
+
+
+def render_edition(
+    config: Config,
+    manuscript: Manuscript,
+    edition: Edition,
+    *,
+    typeset: Any = None,
+    figures: Any = None,
+    article: Article | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Fill an edition's template with the book (or one article, for EPUB chapters)."""
+    env = template_env(config.styles_dir)
+    env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, typeset)
+    env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
+    context = {
+        "book": config.book,
+        "config": config,
+        "articles": manuscript.articles,
+        "article": article,
+        "edition": edition,
+        "figures": figures or {},
+        **(extra or {}),
+    }
+    return render_template(env, config.styles_dir, edition.template, **context)

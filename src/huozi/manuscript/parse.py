@@ -1,0 +1,276 @@
+"""Parse front matter + CommonMark into the book model, keeping source line numbers."""
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from ..errors import ManuscriptError, SourceLocation
+from ..text.chars import is_wide
+from .model import Article, Block, FigureRef, Heading, Inline, Manuscript, Paragraph, Photo, Section
+
+FRONT_MATTER_KEYS = {"title": str, "subtitle": str, "byline": str, "order": int}
+REQUIRED_KEYS = ("title",)
+CONTAINERS = ("preface", "photo", "figure")
+
+
+def _markdown() -> MarkdownIt:
+    # html=False: raw HTML in a manuscript is shown as text, never passed to the layout.
+    md = MarkdownIt("commonmark", {"html": False}).use(front_matter_plugin)
+    for name in CONTAINERS:
+        md.use(container_plugin, name=name)
+    return md
+
+
+_MD = _markdown()
+
+
+def join_soft_break(before: str, after: str) -> str:
+    """What a soft line break becomes: nothing next to Han text, a space between Western words."""
+    if before and after and (is_wide(before[-1]) or is_wide(after[0])):
+        return ""
+    return " "
+
+
+def _read(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ManuscriptError(
+            "file is not UTF-8 text", SourceLocation(path, line),
+            "save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)",
+        ) from None
+
+
+def _front_matter(path: Path, token: Token | None) -> dict:
+    if token is None:
+        raise ManuscriptError(
+            "no front matter", SourceLocation(path, 1),
+            "start the file with ---, a 'title: …' line, and --- again",
+        )
+    try:
+        data = yaml.safe_load(token.content) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        raise ManuscriptError(
+            f"malformed front matter: {getattr(exc, 'problem', exc)}", SourceLocation(path, line),
+            "front matter is YAML: one 'key: value' per line",
+        ) from None
+    if not isinstance(data, dict):
+        raise ManuscriptError("front matter must be 'key: value' lines", SourceLocation(path, 2))
+    lines = token.content.splitlines()
+    for key, value in data.items():
+        line = next((i + 2 for i, s in enumerate(lines) if s.startswith(f"{key}:")), 2)
+        if key not in FRONT_MATTER_KEYS:
+            close = difflib.get_close_matches(str(key), FRONT_MATTER_KEYS, n=1)
+            raise ManuscriptError(
+                f"unknown front matter field '{key}'", SourceLocation(path, line),
+                f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(FRONT_MATTER_KEYS)}",
+            )
+        expected = FRONT_MATTER_KEYS[key]
+        if expected is str and isinstance(value, (int, float)):
+            data[key] = value = str(value)
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ManuscriptError(
+                f"front matter field '{key}' must be {'a number' if expected is int else 'text'}",
+                SourceLocation(path, line),
+            )
+    for key in REQUIRED_KEYS:
+        if not data.get(key):
+            raise ManuscriptError(
+                f"front matter lacks the required field '{key}'", SourceLocation(path, 2),
+                f"add a line '{key}: …' between the --- lines",
+            )
+    return data
+
+
+def _inlines(token: Token) -> tuple[Inline, ...]:
+    """Flatten an inline token into styled runs; soft breaks follow the CJK rule."""
+    runs: list[Inline] = []
+    styles: list[str] = []
+    href = ""
+    children = token.children or []
+    for index, child in enumerate(children):
+        kind = styles[-1] if styles else "text"
+        if child.type == "text":
+            runs.append(Inline(kind, child.content, href))
+        elif child.type == "code_inline":
+            runs.append(Inline("code", child.content))
+        elif child.type == "softbreak":
+            before = "".join(r.text for r in runs)
+            after = next((c.content for c in children[index + 1:] if c.content), "")
+            joiner = join_soft_break(before, after)
+            if joiner:
+                runs.append(Inline(kind, joiner, href))
+        elif child.type == "hardbreak":
+            runs.append(Inline(kind, "\n", href))
+        elif child.type in ("em_open", "strong_open"):
+            styles.append(child.type[:-5])
+        elif child.type == "link_open":
+            styles.append("link")
+            href = str(child.attrs.get("href", ""))
+        elif child.type in ("em_close", "strong_close", "link_close"):
+            if styles:
+                styles.pop()
+            if child.type == "link_close":
+                href = ""
+        elif child.type == "image":
+            runs.append(Inline(kind, child.content, href))
+    merged: list[Inline] = []
+    for run in runs:
+        if merged and merged[-1].kind == run.kind and merged[-1].href == run.href:
+            merged[-1] = Inline(run.kind, merged[-1].text + run.text, run.href)
+        elif run.text:
+            merged.append(run)
+    return tuple(merged)
+
+
+def _line(token: Token) -> int:
+    return token.map[0] + 1 if token.map else 1
+
+
+class _Builder:
+    """Collects tokens into sections; one instance per article."""
+
+    def __init__(self, path: Path, slug: str):
+        self.path = path
+        self.slug = slug
+        self.sections: list[Section] = []
+        self.kind = "lead"
+        self.container = ""
+        self.heading: Heading | None = None
+        self.subheading: Heading | None = None
+        self.blocks: list[Block] = []
+
+    def close(self) -> None:
+        if self.heading or self.blocks:
+            anchor = f"{self.slug}-{len(self.sections) + 1}"
+            self.sections.append(Section(self.kind, self.heading, self.subheading, tuple(self.blocks), anchor))
+        self.kind = self.container or "section"
+        self.heading, self.subheading, self.blocks = None, None, []
+
+    def heading_token(self, level: int, text: str, line: int) -> None:
+        anchor = f"{self.slug}-h{line}"
+        if level <= 2:
+            self.close()
+            self.heading = Heading(level, text, line, anchor)
+        elif level == 3 and self.heading is not None and not self.blocks and self.subheading is None:
+            self.subheading = Heading(level, text, line, anchor)
+        else:
+            self.blocks.append(Heading(level, text, line, anchor))
+
+
+def _slug(path: Path) -> str:
+    stem = re.sub(r"^\d+[-_. ]*", "", path.stem) or path.stem
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-").lower() or "article"
+    return slug if slug[0].isalpha() else f"a-{slug}"
+
+
+def parse_article(path: Path, default_order: int = 0) -> Article:
+    """Parse one manuscript file into an Article."""
+    source = _read(path)
+    tokens = _MD.parse(source)
+    front = _front_matter(path, next((t for t in tokens if t.type == "front_matter"), None))
+    slug = _slug(path)
+    builder = _Builder(path, slug)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "heading_open":
+            text = "".join(i.text for i in _inlines(tokens[index + 1]))
+            builder.heading_token(int(token.tag[1]), text, _line(token))
+            index += 3
+            continue
+        if token.type == "paragraph_open":
+            builder.blocks.append(Paragraph(_inlines(tokens[index + 1]), _line(token)))
+            index += 3
+            continue
+        if token.type == "container_preface_open":
+            builder.close()
+            builder.kind = builder.container = "preface"
+        elif token.type == "container_preface_close":
+            builder.close()
+            builder.container = ""
+            builder.kind = "section"
+        elif token.type == "container_photo_open":
+            index = _photo(path, tokens, index, builder.blocks)
+            continue
+        elif token.type == "container_figure_open":
+            figure_id = token.info.strip()[len("figure"):].strip()
+            if not figure_id:
+                raise ManuscriptError("figure without an id", SourceLocation(path, _line(token)),
+                                      "write '::: figure ID' then ':::' on the next line")
+            builder.blocks.append(FigureRef(figure_id, _line(token)))
+            while tokens[index].type != "container_figure_close":
+                index += 1
+        elif token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "fence",
+                            "code_block", "table_open", "hr"):
+            index = _flatten_other(tokens, index, builder.blocks)
+            continue
+        index += 1
+    builder.close()
+    return Article(
+        path=path, slug=slug, title=str(front["title"]).strip(),
+        order=int(front.get("order", default_order)), sections=tuple(builder.sections),
+        subtitle=str(front.get("subtitle", "")).strip(), byline=str(front.get("byline", "")).strip(),
+    )
+
+
+def _photo(path: Path, tokens: list[Token], index: int, blocks: list[Block]) -> int:
+    opener = tokens[index]
+    credit = opener.info.strip()[len("photo"):].strip()
+    caption: list[Paragraph] = []
+    index += 1
+    while tokens[index].type != "container_photo_close":
+        if tokens[index].type == "inline":
+            caption.append(Paragraph(_inlines(tokens[index]), _line(tokens[index])))
+        index += 1
+    if not caption:
+        raise ManuscriptError("photo without a caption", SourceLocation(path, _line(opener)),
+                              "write the caption on the lines between '::: photo CREDIT' and ':::'")
+    blocks.append(Photo(tuple(caption), credit, _line(opener)))
+    return index + 1
+
+
+def _flatten_other(tokens: list[Token], index: int, blocks: list[Block]) -> int:
+    """Lists, quotes and code are kept as plain paragraphs so no text is lost."""
+    token = tokens[index]
+    if token.type in ("fence", "code_block"):
+        blocks.append(Paragraph((Inline("code", token.content.rstrip("\n")),), _line(token)))
+        return index + 1
+    if token.type == "hr":
+        return index + 1
+    depth = 0
+    while True:
+        current = tokens[index]
+        depth += current.nesting
+        if current.type == "inline":
+            blocks.append(Paragraph(_inlines(current), _line(current)))
+        index += 1
+        if depth == 0:
+            return index
+
+
+def parse_manuscript(folder: Path) -> Manuscript:
+    """Parse every `*.md` in `folder` and order the articles by front matter `order`, then name."""
+    files = sorted(folder.glob("*.md"))
+    if not files:
+        raise ManuscriptError(f"no Markdown files in {folder}", SourceLocation(folder),
+                              "put one .md file per article in manuscript/")
+    articles = [parse_article(path, number) for number, path in enumerate(files, 1)]
+    slugs = [a.slug for a in articles]
+    for article in articles:
+        if slugs.count(article.slug) > 1:
+            raise ManuscriptError(f"two articles share the name '{article.slug}'",
+                                  SourceLocation(article.path, 1), "rename one of the files")
+    articles.sort(key=lambda a: (a.order, a.path.name))
+    return Manuscript(tuple(articles), tuple(files))

@@ -1,0 +1,1 @@
+"""PDF stage: HTML -> WeasyPrint -> PDF editions."""

@@ -1,0 +1,57 @@
+"""Render an edition's HTML with WeasyPrint into a PDF file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import OutputError, SourceLocation
+from ..output import write_atomic
+from .fetcher import make_url_fetcher
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    """What WeasyPrint needs besides the HTML."""
+
+    base_dir: Path
+    project_root: Path
+    variant: str | None = None
+    identifier: str | None = None
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    """A written PDF and its page count."""
+
+    path: Path
+    pages: int
+
+
+def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
+    """Lay out `html`; the Document gives pages and line boxes to the checks."""
+    import weasyprint  # imported here: a build with nothing to do must not pay for it
+
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = make_url_fetcher(options.project_root)
+    source = weasyprint.HTML(string=html, base_url=str(options.base_dir) + "/", url_fetcher=fetcher)
+    try:
+        return source.render()
+    except FatalURLFetchingError as exc:
+        if fetcher.refused:
+            raise fetcher.refused[0] from None
+        cause = exc.__cause__ or exc
+        raise OutputError(f"{exc}: {cause}", SourceLocation(options.base_dir),
+                          "check the file name in the manuscript, template or stylesheet") from None
+
+
+def write_pdf(html: str, target: Path, options: PdfOptions) -> PdfResult:
+    """Lay out and write one PDF edition atomically."""
+    document = render_document(html, options)
+    kwargs = {}
+    if options.variant:
+        kwargs["pdf_variant"] = options.variant
+    if options.identifier:
+        kwargs["pdf_identifier"] = options.identifier.encode()
+    write_atomic(target, lambda tmp: document.write_pdf(tmp, **kwargs))
+    return PdfResult(target, len(document.pages))

@@ -1,0 +1,1 @@
+"""CJK text stage: character classes and typography as pure functions over strings."""
