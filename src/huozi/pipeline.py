@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from .fonts import require_cjk_fonts
 from .layout.render import EDITIONS, Edition, render_edition
 from .manuscript import Manuscript, parse_manuscript
 from .output import ensure_writable
+from .pdf.pages import PageText
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class Output:
     edition: str
     path: Path
     pages: int | None = None
+    page_texts: tuple[PageText, ...] = field(default=(), repr=False)  # laid-out pages (print)
 
 
 @dataclass(frozen=True)
@@ -68,16 +71,29 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}")
     result = write_pdf(html, target, options)
-    return Output(edition.name, result.path, result.pages)
+    return Output(edition.name, result.path, result.pages, result.page_texts)
 
 
-def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int) -> Output:
-    """Templates -> XHTML documents -> ebooklib -> reproducible zip."""
+def print_layout(config: Config, manuscript: Manuscript, built: Iterable[Output]) -> tuple[PageText, ...]:
+    """The print edition's pages for the EPUB's page-list: from this build, else laid out afresh.
+
+    A print PDF left in the output folder by an earlier build may be stale, so it is never read.
+    """
+    for output in built:
+        if output.edition == "print":
+            return output.page_texts
+    with tempfile.TemporaryDirectory() as scratch:
+        return build_pdf(config, manuscript, EDITIONS["print"], Path(scratch)).page_texts
+
+
+def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
+               print_pages: tuple[PageText, ...] = ()) -> Output:
+    """Templates -> XHTML documents (+ print page breaks) -> ebooklib -> reproducible zip."""
     from .epub.assemble import assemble_epub
     from .epub.writer import write_epub
 
     modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    package = assemble_epub(config, manuscript, modified)
+    package = assemble_epub(config, manuscript, modified, print_pages)
     target = out / f"{config.book.slug}{edition.suffix}"
     return Output(edition.name, write_epub(package, target, epoch))
 
@@ -98,9 +114,10 @@ def build(
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
     outputs = []
-    for edition in chosen:                                       # one writer per kind
+    for edition in chosen:                                       # one writer per kind; print before EPUB
         if edition.kind == "pdf":
             outputs.append(build_pdf(config, manuscript, edition, out_dir))
         else:
-            outputs.append(build_epub(config, manuscript, edition, out_dir, epoch))
+            pages = print_layout(config, manuscript, outputs)     # where the print pages begin
+            outputs.append(build_epub(config, manuscript, edition, out_dir, epoch, pages))
     return BuildResult(tuple(outputs))

@@ -1,16 +1,21 @@
 """The book model -> an EpubPackage: documents from the project's EPUB templates."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from pathlib import Path
+from collections.abc import Sequence
 
 from ..config import Config
 from ..errors import TemplateError, SourceLocation
 from ..layout.render import EDITIONS, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
+from ..pdf.pages import PageText
+from .accessibility import accessibility_meta
+from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage
 
 CSS_NAME = "style/book.css"
+COVER_IMAGE = "images/cover.png"
 
 
 def _css(config: Config) -> bytes:
@@ -21,13 +26,18 @@ def _css(config: Config) -> bytes:
     return path.read_bytes()
 
 
-def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime) -> EpubPackage:
-    """Render the title page, one document per article and the nav into a package."""
+def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
+                  print_pages: Sequence[PageText] = ()) -> EpubPackage:
+    """Render the cover, title page, one document per article and the nav into a package.
+
+    `print_pages` is the print edition's layout: with it the EPUB gets the print page numbers.
+    """
     edition = EDITIONS["epub"]
     env = template_env(config.styles_dir)
     book = config.book
     css_href = "../" + CSS_NAME
     common = {"book": book, "config": config, "css_href": css_href, "edition": edition}
+    cover, cover_image = _cover(config, env, common)
     title = EpubDocument("text/title.xhtml", book.title,
                          render_template(env, config.styles_dir, "epub/title.xhtml.j2", **common),
                          "title", in_toc=False)
@@ -40,12 +50,47 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime)
         documents.append(EpubDocument(name, article.title, content, article.slug, toc_children=children))
         toc.append({"href": name, "title": article.title,
                     "children": [{"href": h, "title": t} for h, t in children]})
+    documents, page_list = _mark_print_pages(documents, print_pages)
     nav = render_template(env, config.styles_dir, "epub/nav.xhtml.j2", toc=toc,
                           title_href=title.file_name, start_href=documents[1].file_name,
+                          page_list=page_list, cover_href=cover.file_name,
                           **{**common, "css_href": CSS_NAME})
-    assets = (EpubAsset(CSS_NAME, "text/css", _css(config), "css"),)
+    fonts, font_css = _fonts(config, [cover.content, *(d.content for d in documents), nav])
+    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image, *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
-        modified=modified, nav=nav, documents=tuple(documents), assets=assets,
+        modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
+        extra_meta=accessibility_meta(page_numbers=bool(page_list)),
     )
+
+
+def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
+    """The generated cover image and the page that shows it (first in the spine)."""
+    from .cover import draw_cover
+
+    book = config.book
+    alt = "封面：" + "，".join(t for t in (book.title, book.subtitle, "、".join(book.creators), book.publisher) if t)
+    content = render_template(env, config.styles_dir, "epub/cover.xhtml.j2", image_href="../" + COVER_IMAGE,
+                              alt=alt, **common)
+    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book), "cover-image", ("cover-image",))
+    return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
+
+
+def _mark_print_pages(documents: list[EpubDocument], print_pages: Sequence[PageText],
+                      ) -> tuple[list[EpubDocument], tuple[PageBreak, ...]]:
+    """Page break markers where the print pages begin, and the page-list entries pointing at them."""
+    if not print_pages:
+        return documents, ()
+    contents, breaks = place_page_breaks([(d.file_name, d.content) for d in documents], print_pages)
+    marked = [dataclasses.replace(d, content=c) for d, c in zip(documents, contents)]
+    return marked, breaks
+
+
+def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ...], str]:
+    """Subset font files and their @font-face rules, when `[epub] embed_fonts` is on."""
+    if not config.epub.embed_fonts:
+        return (), ""
+    from .fonts import embed_fonts
+
+    return embed_fonts(contents)

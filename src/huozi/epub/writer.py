@@ -58,24 +58,36 @@ def _item(ebooklib_epub, uid: str, file_name: str, media_type: str, content, pro
     return item
 
 
+def _metadata(book, package: EpubPackage) -> None:
+    """Dublin Core and EPUB 3 refinements: main title and subtitle, creators as authors."""
+    book.set_identifier(package.identifier)
+    book.title = package.title  # the NCX's docTitle
+    book.add_metadata("DC", "title", package.title, {"id": "book-title"})
+    book.add_metadata(None, "meta", "main", {"refines": "#book-title", "property": "title-type"})
+    if package.subtitle:
+        book.add_metadata("DC", "title", package.subtitle, {"id": "book-subtitle"})
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#book-subtitle", "property": "title-type"})
+        book.add_metadata("DC", "description", package.subtitle)
+    book.set_language(package.language)
+    for index, creator in enumerate(package.creators):
+        book.add_author(creator, uid=f"creator{index}", role="aut")
+    if package.publisher:
+        book.add_metadata("DC", "publisher", package.publisher)
+    if package.date:
+        book.add_metadata("DC", "date", package.date)
+    cover = [a for a in package.assets if "cover-image" in a.properties]
+    if cover:  # EPUB 2 readers find the cover through this <meta>
+        book.add_metadata(None, "meta", "", {"name": "cover", "content": cover[0].uid})
+    for prop, value in package.extra_meta:
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+
 def package_bytes(package: EpubPackage, epoch: int) -> bytes:
     """The EPUB file as bytes: identical for identical packages."""
     from ebooklib import epub
 
     book = epub.EpubBook()
-    book.set_identifier(package.identifier)
-    book.set_title(package.title)
-    book.set_language(package.language)
-    for index, creator in enumerate(package.creators):
-        book.add_author(creator, uid=f"creator{index}")
-    if package.publisher:
-        book.add_metadata("DC", "publisher", package.publisher)
-    if package.date:
-        book.add_metadata("DC", "date", package.date)
-    if package.subtitle:
-        book.add_metadata("DC", "description", package.subtitle)
-    for prop, value in package.extra_meta:
-        book.add_metadata(None, "meta", value, {"property": prop})
+    _metadata(book, package)
     for asset in package.assets:
         book.add_item(_item(epub, asset.uid, asset.file_name, asset.media_type, asset.content, asset.properties))
     docs = []
@@ -92,7 +104,9 @@ def package_bytes(package: EpubPackage, epoch: int) -> bytes:
         if doc.toc_children else epub.Link(doc.file_name, doc.title, doc.uid)
         for doc in package.documents if doc.in_toc
     ]
-    book.spine = docs[:1] + [nav] + docs[1:]
+    # Reading order: the front matter (cover, title page), the contents, then the body.
+    front = next((i for i, doc in enumerate(package.documents) if doc.in_toc), len(docs))
+    book.spine = docs[:front] + [nav] + docs[front:]
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"mtime": package.modified, "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
     return normalise_zip(buffer.getvalue(), epoch)

@@ -1,12 +1,13 @@
 """Render an edition's HTML with WeasyPrint into a PDF file."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
 from .fetcher import make_url_fetcher
+from .pages import PageText, read_page_texts
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class PdfResult:
 
     path: Path
     pages: int
+    page_texts: tuple[PageText, ...] = field(default=(), repr=False)  # where each page begins
 
 
 def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
@@ -54,4 +56,4 @@ def write_pdf(html: str, target: Path, options: PdfOptions) -> PdfResult:
     if options.identifier:
         kwargs["pdf_identifier"] = options.identifier.encode()
     write_atomic(target, lambda tmp: document.write_pdf(tmp, **kwargs))
-    return PdfResult(target, len(document.pages))
+    return PdfResult(target, len(document.pages), read_page_texts(document))

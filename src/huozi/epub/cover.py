@@ -1,0 +1,87 @@
+"""The cover image, drawn by the build: the title over a mountains-and-sea motif (山海), as PNG.
+
+No external asset: Pillow draws shapes and sets the title in the book's own Noto CJK faces.
+Pillow's PNG writer adds no date, so the same book gives the same bytes.
+"""
+from __future__ import annotations
+
+import io
+import math
+
+from ..config import BookMeta
+from ..fonts import SANS, SERIF, FontFile, find_font
+
+WIDTH, HEIGHT = 1400, 2030  # the print trim's proportions (140 × 203 mm), 10 px per mm
+PAPER = (244, 239, 228)
+INK = (38, 38, 38)
+MOUNTAINS = ((120, 140, 128), (78, 104, 92), (45, 70, 62))  # far to near
+SEA = ((52, 96, 140), (38, 76, 118), (27, 58, 96))
+SEAL = (178, 34, 34)
+
+
+def _face_index(font: FontFile) -> int:
+    """Index of `font.family` inside a .ttc collection (0 for a single font file)."""
+    from fontTools.ttLib import TTCollection
+
+    if font.path.suffix.lower() != ".ttc":
+        return 0
+    for index, face in enumerate(TTCollection(font.path, lazy=True).fonts):
+        if face["name"].getDebugName(1) == font.family:
+            return index
+    return 0
+
+
+def _font(family: str, style: str, size: int):  # -> PIL.ImageFont.FreeTypeFont
+    from PIL import ImageFont
+
+    face = find_font(family, style)
+    return ImageFont.truetype(str(face.path), size, index=_face_index(face))
+
+
+def _mountains(draw) -> None:
+    """Three ridges, far to near: 山."""
+    ridges = (((0, 1290), (260, 1050), (470, 1190), (760, 930), (1050, 1170), (1400, 990), (1400, 1400), (0, 1400)),
+              ((0, 1360), (330, 1130), (560, 1280), (900, 1060), (1180, 1260), (1400, 1150), (1400, 1460), (0, 1460)),
+              ((0, 1440), (200, 1300), (420, 1420), (640, 1250), (980, 1430), (1400, 1290), (1400, 1520), (0, 1520)))
+    for ridge, colour in zip(ridges, MOUNTAINS):
+        draw.polygon(ridge, fill=colour)
+
+
+def _sea(draw) -> None:
+    """Bands of waves below the ridges: 海."""
+    for band, colour in enumerate(SEA):
+        top = 1500 + band * 170
+        crest = [(x, top + 18 * math.sin((x / 140 + band * 0.9) * math.pi)) for x in range(0, WIDTH + 1, 20)]
+        draw.polygon([*crest, (WIDTH, HEIGHT), (0, HEIGHT)], fill=colour)
+
+
+def _centred(draw, y: int, text: str, family: str, style: str, size: int, fill) -> None:
+    """`text` centred at height `y`, made smaller until it fits the cover with a margin."""
+    font = _font(family, style, size)
+    left, _, right, _ = draw.textbbox((0, 0), text, font=font)
+    while right - left > WIDTH - 200 and size > 12:
+        size = size * 9 // 10
+        font = _font(family, style, size)
+        left, _, right, _ = draw.textbbox((0, 0), text, font=font)
+    draw.text(((WIDTH - (right - left)) / 2 - left, y), text, font=font, fill=fill)
+
+
+def draw_cover(book: BookMeta) -> bytes:
+    """The cover as PNG bytes: title, subtitle and creators above the motif, publisher below."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    draw = ImageDraw.Draw(image)
+    _mountains(draw)
+    _sea(draw)
+    draw.ellipse((1060, 250, 1200, 390), fill=SEAL)  # a red sun over the hills
+    _centred(draw, 380, book.title, SERIF, "Bold", 200, INK)
+    if book.subtitle:
+        _centred(draw, 660, book.subtitle, SANS, "Regular", 56, INK)
+    if book.creators:
+        _centred(draw, 800, "　".join(book.creators), SANS, "Regular", 52, INK)
+    if book.publisher:
+        _centred(draw, 1880, book.publisher, SANS, "Bold", 56, PAPER)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

@@ -1,0 +1,139 @@
+"""Embedded fonts: the Noto CJK faces the EPUB's CSS names, subset to the characters they draw.
+
+Readers without CJK fonts then show the book as designed; a subset keeps the file small.
+fontTools writes the same bytes for the same input, so the EPUB stays reproducible.
+"""
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..fonts import SANS, SERIF, FontFile, find_font
+from .writer import EpubAsset
+
+XHTML = "http://www.w3.org/1999/xhtml"
+# Which text each face draws, as in styles/epub/epub.css (keep the two in step). Serif is the
+# fallback of every rule there, so it gets every character: a missed sans glyph is never tofu.
+SANS_TAGS = frozenset({"h1", "h2", "h3", "figcaption"})
+SANS_CLASSES = frozenset({"subtitle", "byline", "book-subtitle", "book-creators", "book-publisher",
+                          "photo-placeholder"})
+BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
+BOLD_CLASSES = frozenset({"fig-number", "book-title"})
+# Vertical-writing features pull in glyph variants a horizontal book never shows.
+VERTICAL = frozenset({"vert", "vrt2", "vkrn", "vpal", "vhal"})
+
+
+@dataclass(frozen=True)
+class Face:
+    """One embedded face: the installed font it comes from and the CSS that names it."""
+
+    family: str
+    style: str
+    weight: str
+    file_name: str
+
+
+FACES = (
+    Face(SERIF, "Regular", "normal", "fonts/NotoSerifCJKsc-Regular.otf"),
+    Face(SANS, "Regular", "normal", "fonts/NotoSansCJKsc-Regular.otf"),
+    Face(SANS, "Bold", "bold", "fonts/NotoSansCJKsc-Bold.otf"),
+)
+
+
+def _classes(element: etree._Element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
+def _face_of(chain: Sequence[etree._Element]) -> tuple[str, str]:
+    """(family, style) of text whose element and ancestors are `chain` (innermost last)."""
+    tags = {etree.QName(e).localname for e in chain}
+    classes = set().union(*(_classes(e) for e in chain))
+    sans = bool(tags & SANS_TAGS or classes & SANS_CLASSES)
+    bold = bool(tags & BOLD_TAGS or classes & BOLD_CLASSES)
+    if not sans:
+        return SERIF, "Regular"
+    return SANS, "Bold" if bold else "Regular"
+
+
+def _collect(element: etree._Element, chain: list[etree._Element], out: dict[tuple[str, str], set[str]]) -> None:
+    chain.append(element)
+    face = _face_of(chain)
+    for text in [element.text, *(c.tail for c in element)]:
+        out.setdefault(face, set()).update(text or "")
+        out[(SERIF, "Regular")].update(text or "")  # the fallback draws anything
+    for child in element:
+        if isinstance(child.tag, str):
+            _collect(child, chain, out)
+    chain.pop()
+
+
+def characters_by_face(documents: Iterable[str]) -> dict[tuple[str, str], str]:
+    """For each (family, style), the sorted characters the documents set in it."""
+    out: dict[tuple[str, str], set[str]] = {(SERIF, "Regular"): set()}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    for content in documents:
+        root = etree.fromstring(content.encode("utf-8"), parser)
+        _collect(root, [], out)
+    return {face: "".join(sorted(c for c in chars if not c.isspace())) for face, chars in out.items()}
+
+
+def open_face(font: FontFile):  # -> fontTools.ttLib.TTFont
+    """The face named `font.family` from its file, picking it out of a .ttc collection."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if font.path.suffix.lower() != ".ttc":
+        return TTFont(font.path, lazy=False)
+    for face in TTCollection(font.path, lazy=True).fonts:
+        if face["name"].getDebugName(1) == font.family:
+            return face
+    raise LookupError(f"{font.family} is not in {font.path}")
+
+
+@functools.lru_cache(maxsize=16)
+def subset_face(font: FontFile, text: str) -> bytes:
+    """An OpenType (CFF) font holding only the glyphs `text` needs, hinting and vertical forms dropped.
+
+    Memoised: subsetting a CJK face takes seconds, and one process (a test session, a watch loop)
+    often builds the same text again; the bytes are the same each time.
+    """
+    from fontTools import subset
+
+    face = open_face(font)
+    options = subset.Options(hinting=False, desubroutinize=True)
+    options.layout_features = [f for f in options.layout_features if f not in VERTICAL]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(face)
+    face.flavor = None
+    buffer = io.BytesIO()
+    face.save(buffer, reorderTables=True)
+    return buffer.getvalue()
+
+
+def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:
+    """@font-face rules naming the embedded files, relative to the stylesheet in `css_dir`."""
+    rules = []
+    for face in faces:
+        url = "../" * (css_dir.count("/") + 1) + face.file_name
+        rules.append(f'@font-face {{ font-family: "{face.family}"; font-style: normal; '
+                     f'font-weight: {face.weight}; src: url("{url}") format("opentype"); }}')
+    return "\n".join(rules) + "\n"
+
+
+def embed_fonts(documents: Iterable[str]) -> tuple[tuple[EpubAsset, ...], str]:
+    """Subset fonts for the documents' text, and the CSS that loads them."""
+    chars = characters_by_face(documents)
+    assets, used = [], []
+    for face in FACES:
+        text = chars.get((face.family, face.style), "")
+        if not text:
+            continue
+        data = subset_face(find_font(face.family, face.style), text)
+        uid = "font-" + face.file_name.rsplit("/", 1)[-1].removesuffix(".otf").lower()
+        assets.append(EpubAsset(face.file_name, "font/otf", data, uid))
+        used.append(face)
+    return tuple(assets), font_face_css(used)
