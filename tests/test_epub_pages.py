@@ -1,0 +1,112 @@
+"""Print page numbers in the EPUB: page-list and pagebreak markers where the print pages begin."""
+from __future__ import annotations
+
+import pdfplumber
+import pytest
+from lxml import etree
+
+from epub_helpers import NS, Epub
+from huozi.epub.pagebreaks import place_page_breaks
+from huozi.pdf.pages import PageText, normalise
+
+SPAN = 10  # characters compared on each side of a page break
+
+
+@pytest.fixture(scope="module")
+def epub(built) -> Epub:
+    return Epub(built["epub"])
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(built) -> list[tuple[str, str]]:
+    """(folio, body text) of each print PDF page, read back from the PDF with pdfplumber."""
+    pages = []
+    with pdfplumber.open(built["print"]) as pdf:
+        for index, page in enumerate(pdf.pages, 1):
+            lines = [normalise(line) for line in (page.extract_text() or "").splitlines()]
+            lines = [line for line in lines if line]
+            folio = lines[-1] if lines and lines[-1].isdigit() else str(index)
+            if lines and lines[-1] == folio:
+                lines = lines[:-1]  # the folio sits below the text block
+            pages.append((folio, "".join(lines)))
+    return pages
+
+
+def _page_list(epub: Epub) -> list[tuple[str, str]]:
+    nav = epub.tree(epub.nav_href())
+    links = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
+    return [(a.text, a.get("href")) for a in links]
+
+
+def _around_marker(epub: Epub, href: str) -> tuple[str, str]:
+    """The EPUB text just before and just after the marker `href` points at (in reading order)."""
+    name, anchor = href.split("#")
+    before, after, seen = [], [], False
+    for doc in epub.spine_hrefs():
+        body = epub.tree(doc).find(f"{{{NS['x']}}}body")
+        for node in body.iter():
+            if doc == name and node.get("id") == anchor and "pagebreak" in (node.get(f"{{{NS['epub']}}}type") or ""):
+                seen = True
+            texts = [node.text] if isinstance(node.tag, str) and node.tag != etree.Comment else []
+            if seen and node.get("id") == anchor:
+                texts = []  # the marker is empty; its tail follows below
+            for text in texts:
+                (after if seen else before).append(text or "")
+            (after if seen else before).append(node.tail or "")
+        if seen:
+            break
+    return normalise("".join(before))[-SPAN:], normalise("".join(after))[:SPAN]
+
+
+def test_page_list_has_one_entry_per_print_page_in_order(epub, pdf_pages):
+    entries = _page_list(epub)
+    assert [label for label, _ in entries] == [folio for folio, _ in pdf_pages]
+
+
+def test_each_marker_sits_where_its_print_page_begins(epub, pdf_pages):
+    entries = _page_list(epub)
+    texts = dict(pdf_pages)
+    previous = None
+    for label, href in entries:
+        before, after = _around_marker(epub, href)
+        assert after and texts[label].startswith(after), f"page {label}: EPUB continues {after!r}"
+        # Within one document the text before the marker ends the previous print page.
+        if previous is not None and previous[1] == href.split("#")[0]:
+            assert texts[previous[0]].endswith(before), f"page {previous[0]}: EPUB ends {before!r}"
+        previous = (label, href.split("#")[0])
+
+
+def test_markers_are_empty_pagebreak_spans_with_the_page_label(epub):
+    for label, href in _page_list(epub):
+        name, anchor = href.split("#")
+        root = epub.tree(name)
+        (marker,) = root.xpath(f"//*[@id='{anchor}']")
+        assert etree.QName(marker).localname == "span"
+        assert marker.get(f"{{{NS['epub']}}}type") == "pagebreak"
+        assert marker.get("role") == "doc-pagebreak"
+        assert marker.get("aria-label") == label
+        assert len(marker) == 0 and not marker.text
+
+
+XHTML_DOC = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
+             'xmlns:epub="http://www.idpf.org/2007/ops"><body>{}</body></html>')
+
+
+def test_breaks_split_text_and_blank_pages_share_the_next_place():
+    docs = [("a.xhtml", XHTML_DOC.format("<h1>第一章</h1><p>甲乙丙丁<em>戊己</em>庚辛壬癸子丑寅卯</p>")),
+            ("b.xhtml", XHTML_DOC.format("<p>天地玄黄宇宙洪荒</p>"))]
+    pages = [PageText("1", "第一章甲乙丙丁戊"), PageText("2", ""), PageText("3", "己庚辛壬"),
+             PageText("4", "印刷版独有的文字天地玄黄宇宙")]
+    texts, breaks = place_page_breaks(docs, pages)
+    assert [(b.number, b.file_name) for b in breaks] == [("1", "a.xhtml"), ("2", "a.xhtml"), ("3", "a.xhtml"),
+                                                         ("4", "b.xhtml")]
+    a = etree.fromstring(texts[0].encode())
+    marks = ["".join(a.itertext())]
+    assert marks == ["第一章甲乙丙丁戊己庚辛壬癸子丑寅卯"]  # the text itself is untouched
+    body = a.find(f"{{{NS['x']}}}body")
+    assert [c.get("id") for c in body][:2] == ["page-1", None]  # before the heading, not inside it
+    em = a.find(f".//{{{NS['x']}}}em")
+    assert [c.get("id") for c in em] == ["page-2", "page-3"]  # inside the run, in page order
+    assert em.text == "戊" and em[1].tail == "己"
+    b = etree.fromstring(texts[1].encode())
+    assert b.find(f".//{{{NS['x']}}}body")[0].get("id") == "page-4"
