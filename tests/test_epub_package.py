@@ -158,3 +158,15 @@ def test_embed_fonts_switch_turns_fonts_off(project_copy, tmp_path):
     epub = Epub(tmp_path / "shanhai.epub")
     assert not [i for i in epub.manifest().values() if i.get("media-type", "").startswith("font/")]
     assert "@font-face" not in epub.read("style/book.css").decode()
+
+
+def test_a_template_that_breaks_xhtml_is_named(project_copy, tmp_path):
+    from huozi.errors import TemplateError
+
+    template = project_copy / "styles" / "epub" / "title.xhtml.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("</section>", "<br></section>"),
+                        encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        build(project_copy, tmp_path, editions=["epub"], environ={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert caught.value.where.path == template
+    assert "not well-formed" in caught.value.message

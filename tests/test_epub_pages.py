@@ -110,3 +110,14 @@ def test_breaks_split_text_and_blank_pages_share_the_next_place():
     assert em.text == "戊" and em[1].tail == "己"
     b = etree.fromstring(texts[1].encode())
     assert b.find(f".//{{{NS['x']}}}body")[0].get("id") == "page-4"
+
+
+def test_svg_text_is_not_print_text():
+    """A figure's SVG labels are drawn as an image in the PDF: a page starting at the caption
+    gets its marker before the figure."""
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><text>坐标轴标签</text></svg>'
+    docs = [("a.xhtml", XHTML_DOC.format(f"<p>前文一二三四</p><figure>{svg}<figcaption>图1 数据图说明文字</figcaption></figure>"))]
+    texts, breaks = place_page_breaks(docs, [PageText("1", "前文一二三四"), PageText("2", "图1数据图说明文字")])
+    body = etree.fromstring(texts[0].encode()).find(f"{{{NS['x']}}}body")
+    assert [(etree.QName(c).localname, c.get("id")) for c in body] == [
+        ("span", "page-1"), ("p", None), ("span", "page-2"), ("figure", None)]

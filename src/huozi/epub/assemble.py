@@ -5,6 +5,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
+from lxml import etree
+
 from ..config import Config
 from ..errors import TemplateError, SourceLocation
 from ..layout.render import EDITIONS, render_edition, render_template, template_env
@@ -50,6 +52,9 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         documents.append(EpubDocument(name, article.title, content, article.slug, toc_children=children))
         toc.append({"href": name, "title": article.title,
                     "children": [{"href": h, "title": t} for h, t in children]})
+    for template, doc in [("cover.xhtml.j2", cover), ("title.xhtml.j2", title),
+                          *(("article.xhtml.j2", d) for d in documents[1:])]:
+        _check_xhtml(config, template, doc.content)
     documents, page_list = _mark_print_pages(documents, print_pages)
     nav = render_template(env, config.styles_dir, "epub/nav.xhtml.j2", toc=toc,
                           title_href=title.file_name, start_href=documents[1].file_name,
@@ -63,6 +68,16 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
         extra_meta=accessibility_meta(page_numbers=bool(page_list)),
     )
+
+
+def _check_xhtml(config: Config, template: str, content: str) -> None:
+    """Fail with the template's name when it renders XHTML that an EPUB reader would reject."""
+    try:
+        etree.fromstring(content.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise TemplateError(f"renders XHTML that is not well-formed: {exc.msg} (line {exc.lineno} of the output)",
+                            SourceLocation(config.styles_dir / "epub" / template),
+                            "EPUB documents are XML: close every tag (<br />, <img ... />) and escape & as &amp;") from None
 
 
 def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:

@@ -67,7 +67,8 @@ class _Stream:
         start = len(self.chars)
         self._add(doc, element, False, element.text)
         for child in element:
-            if isinstance(child.tag, str):
+            # Text inside an SVG figure is drawn as an image in the PDF: it is on no print page.
+            if isinstance(child.tag, str) and etree.QName(child).localname != "svg":
                 self._walk(doc, child)
             self._add(doc, child, True, child.tail)
         if len(self.chars) > start:
