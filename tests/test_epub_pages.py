@@ -121,3 +121,12 @@ def test_svg_text_is_not_print_text():
     body = etree.fromstring(texts[0].encode()).find(f"{{{NS['x']}}}body")
     assert [(etree.QName(c).localname, c.get("id")) for c in body] == [
         ("span", "page-1"), ("p", None), ("span", "page-2"), ("figure", None)]
+
+
+def test_ncx_page_list_matches_the_nav_page_list(epub):
+    ncx_href = next(i.get("href") for i in epub.manifest().values() if i.get("media-type") == "application/x-dtbncx+xml")
+    ncx = epub.tree(ncx_href)
+    ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    targets = [(t.get("value"), t.find("n:content", ns).get("src")) for t in ncx.xpath("//n:pageList/n:pageTarget", namespaces=ns)]
+    assert targets == _page_list(epub)
+    assert ncx.xpath("//n:meta[@name='dtb:totalPageCount']/@content", namespaces=ns) == [str(len(targets))]

@@ -67,6 +67,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
         extra_meta=accessibility_meta(page_numbers=bool(page_list)),
+        page_list=tuple((b.number, b.href) for b in page_list),
     )
 
 

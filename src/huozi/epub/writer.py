@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,7 @@ class EpubPackage:
     documents: tuple[EpubDocument, ...]
     assets: tuple[EpubAsset, ...]
     extra_meta: tuple[tuple[str, str], ...] = ()  # (property, value) <meta> elements
+    page_list: tuple[tuple[str, str], ...] = ()  # (print page label, href) for the NCX pageList
 
 
 def _item(ebooklib_epub, uid: str, file_name: str, media_type: str, content, properties=()):
@@ -109,7 +112,48 @@ def package_bytes(package: EpubPackage, epoch: int) -> bytes:
     book.spine = docs[:front] + [nav] + docs[front:]
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"mtime": package.modified, "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
-    return normalise_zip(buffer.getvalue(), epoch)
+    data = buffer.getvalue()
+    if package.page_list:
+        data = _rewrite_entry(data, f"{book.FOLDER_NAME}/toc.ncx", lambda ncx: ncx_with_page_list(ncx, package.page_list))
+    return normalise_zip(data, epoch)
+
+
+NCX = "http://www.daisy.org/z3986/2005/ncx/"
+
+
+def ncx_with_page_list(ncx: bytes, pages: Sequence[tuple[str, str]]) -> bytes:
+    """The NCX with a pageList, for EPUB 2 reading systems (ebooklib writes none).
+
+    NCX 2005-1: playOrder is optional on pageTarget, so the navMap's order stays as it is.
+    """
+    from lxml import etree
+
+    root = etree.fromstring(ncx)
+    numbers = [int(label) for label, _ in pages if label.isdigit()]
+    for meta in root.iterfind(f"{{{NCX}}}head/{{{NCX}}}meta"):
+        if meta.get("name") == "dtb:totalPageCount":
+            meta.set("content", str(len(pages)))
+        elif meta.get("name") == "dtb:maxPageNumber":
+            meta.set("content", str(max(numbers, default=0)))
+    page_list = etree.SubElement(root, f"{{{NCX}}}pageList")
+    etree.SubElement(etree.SubElement(page_list, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = "印刷版页码"
+    for label, href in pages:
+        target = etree.SubElement(page_list, f"{{{NCX}}}pageTarget",
+                                  {"id": f"pagetarget-{label}", "type": "normal", "value": label})
+        etree.SubElement(etree.SubElement(target, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = label
+        etree.SubElement(target, f"{{{NCX}}}content", {"src": href})
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def _rewrite_entry(data: bytes, name: str, change) -> bytes:
+    """The zip `data` with entry `name` replaced by change(its bytes); the zip is normalised later."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info, change(content) if info.filename == name else content)
+    return out.getvalue()
 
 
 def write_epub(package: EpubPackage, target: Path, epoch: int) -> Path:
