@@ -170,3 +170,13 @@ def test_a_template_that_breaks_xhtml_is_named(project_copy, tmp_path):
         build(project_copy, tmp_path, editions=["epub"], environ={"SOURCE_DATE_EPOCH": str(EPOCH)})
     assert caught.value.where.path == template
     assert "not well-formed" in caught.value.message
+
+
+def test_pagination_source_names_the_print_edition(epub, config, built):
+    sources = epub.opf.xpath("//dc:source", namespaces=NS)
+    assert [s.text for s in sources] == [f"{config.book.identifier}/print"]
+    refines = epub.opf.xpath("//opf:meta[@property='source-of']", namespaces=NS)
+    assert [(m.get("refines"), m.text) for m in refines] == [(f"#{sources[0].get('id')}", "pagination")]
+    import pypdf
+
+    assert str(pypdf.PdfReader(built["print"]).trailer["/ID"][0]) == sources[0].text

@@ -68,6 +68,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
         extra_meta=accessibility_meta(page_numbers=bool(page_list)),
         page_list=tuple((b.number, b.href) for b in page_list),
+        # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
+        pagination_source=f"{book.identifier}/print" if page_list else "",
     )
 
 

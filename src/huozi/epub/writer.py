@@ -53,6 +53,7 @@ class EpubPackage:
     assets: tuple[EpubAsset, ...]
     extra_meta: tuple[tuple[str, str], ...] = ()  # (property, value) <meta> elements
     page_list: tuple[tuple[str, str], ...] = ()  # (print page label, href) for the NCX pageList
+    pagination_source: str = ""  # identifier of the edition the page numbers come from
 
 
 def _item(ebooklib_epub, uid: str, file_name: str, media_type: str, content, properties=()):
@@ -81,6 +82,9 @@ def _metadata(book, package: EpubPackage) -> None:
     cover = [a for a in package.assets if "cover-image" in a.properties]
     if cover:  # EPUB 2 readers find the cover through this <meta>
         book.add_metadata(None, "meta", "", {"name": "cover", "content": cover[0].uid})
+    if package.pagination_source:  # EPUB Accessibility 1.1 section 4.3: say whose pages these are
+        book.add_metadata("DC", "source", package.pagination_source, {"id": "pagination-source"})
+        book.add_metadata(None, "meta", "pagination", {"refines": "#pagination-source", "property": "source-of"})
     for prop, value in package.extra_meta:
         book.add_metadata(None, "meta", value, {"property": prop})
 
