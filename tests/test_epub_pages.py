@@ -130,3 +130,10 @@ def test_ncx_page_list_matches_the_nav_page_list(epub):
     targets = [(t.get("value"), t.find("n:content", ns).get("src")) for t in ncx.xpath("//n:pageList/n:pageTarget", namespaces=ns)]
     assert targets == _page_list(epub)
     assert ncx.xpath("//n:meta[@name='dtb:totalPageCount']/@content", namespaces=ns) == [str(len(targets))]
+
+
+def test_a_label_printed_twice_still_gets_unique_ids():
+    docs = [("a.xhtml", XHTML_DOC.format("<p>一二三四五六</p><p>七八九十百千</p>"))]
+    _, breaks = place_page_breaks(docs, [PageText("1", "一二三四五六"), PageText("1", "七八九十百千")])
+    assert [b.number for b in breaks] == ["1", "1"]
+    assert len({b.anchor for b in breaks}) == 2

@@ -118,6 +118,17 @@ def _fill_blank(found: list[int | None], end: int) -> list[int]:
     return filled[::-1]
 
 
+def _anchors(pages: Sequence[PageText]) -> list[str]:
+    """`page-N` for each page; a label printed twice gets its position too, so ids stay unique."""
+    seen: set[str] = set()
+    anchors = []
+    for position, page in enumerate(pages, 1):
+        anchor = f"page-{page.number}" if page.number not in seen else f"page-{page.number}-{position}"
+        seen.add(page.number)
+        anchors.append(anchor)
+    return anchors
+
+
 def _marker(number: str, anchor: str) -> etree._Element:
     span = etree.Element(f"{{{XHTML}}}span", nsmap={"epub": EPUB_NS})
     span.set(f"{{{EPUB_NS}}}type", "pagebreak")
@@ -176,12 +187,11 @@ def place_page_breaks(
     stream = _Stream(trees)
     places = _fill_blank(_locate(pages, "".join(stream.text)), len(stream.chars))
     breaks = []
-    for page, index in zip(pages, places):
-        doc = stream.chars[index].doc if index < len(stream.chars) else len(documents) - 1
-        breaks.append(PageBreak(page.number, documents[doc][0], f"page-{page.number}"))
     groups: dict[int, list[etree._Element]] = {}
-    for page, index in zip(pages, places):
-        groups.setdefault(index, []).append(_marker(page.number, f"page-{page.number}"))
+    for page, index, anchor in zip(pages, places, _anchors(pages)):
+        doc = stream.chars[index].doc if index < len(stream.chars) else len(documents) - 1
+        breaks.append(PageBreak(page.number, documents[doc][0], anchor))
+        groups.setdefault(index, []).append(_marker(page.number, anchor))
     # Later places first: an insertion never moves a character that an earlier place points at.
     for index in sorted(groups, reverse=True):
         _insert(stream, index, groups[index], trees)

@@ -1,11 +1,13 @@
 """The text of each laid-out page, read from WeasyPrint's boxes: where each printed page begins."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 # Characters a layout stage may add that are not the book's text (break opportunities, joiners).
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+FOLIO = re.compile(r"[0-9]+|[ivxlcdm]+|[IVXLCDM]+")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,16 @@ def read_page_texts(document: Any) -> tuple[PageText, ...]:
         body, margins = [], []
         for child in page._page_box.children:
             (margins if isinstance(child, boxes.MarginBox) else body).extend(_texts(child))
-        # The folio is the margin text that is a number; a page without one keeps its position.
-        folios = [normalise(t) for t in margins if normalise(t).isdigit()]
-        pages.append(PageText(folios[0] if folios else str(index), normalise("".join(body))))
+        pages.append(PageText(_folio(margins, index), normalise("".join(body))))
     return tuple(pages)
+
+
+def _folio(margins: list[str], index: int) -> str:
+    """The page number printed in the margins (arabic or roman); a page without one keeps its position.
+
+    A margin may also hold running heads: a number equal to the page's position wins over others.
+    """
+    numbers = [normalise(t) for t in margins if FOLIO.fullmatch(normalise(t))]
+    if str(index) in numbers or not numbers:
+        return str(index)
+    return numbers[0]
