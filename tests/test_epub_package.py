@@ -61,7 +61,7 @@ def test_metadata_comes_from_the_config_and_source_date_epoch(epub, config):
     assert epub.meta("dcterms:modified") == [modified]
 
 
-def test_accessibility_metadata_is_complete(epub):
+def test_accessibility_metadata_is_complete(epub, config):
     assert set(epub.meta("schema:accessMode")) == {"textual", "visual"}
     assert epub.meta("schema:accessModeSufficient") == ["textual"]
     features = set(epub.meta("schema:accessibilityFeature"))
@@ -70,6 +70,7 @@ def test_accessibility_metadata_is_complete(epub):
     assert epub.meta("schema:accessibilityHazard") == ["none"]
     assert len(epub.meta("schema:accessibilitySummary")[0]) > 20
     assert epub.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert epub.meta("a11y:certifiedBy") == [config.book.publisher]
 
 
 def test_the_claims_behind_the_accessibility_metadata_hold(epub):

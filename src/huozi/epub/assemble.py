@@ -66,7 +66,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
-        extra_meta=accessibility_meta(page_numbers=bool(page_list)),
+        extra_meta=accessibility_meta(page_numbers=bool(page_list), evaluator=book.publisher),
         page_list=tuple((b.number, b.href) for b in page_list),
         # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",
