@@ -16,3 +16,21 @@ def test_headings_go_to_sans_bold_captions_to_sans_and_everything_to_serif():
     assert chars[(SANS, "Bold")] == "".join(sorted("山海"))
     assert chars[(SANS, "Regular")] == "".join(sorted("图注丙丁戊庚"))
     assert chars[(SERIF, "Regular")] == "".join(sorted("山海正文甲乙图注丙丁戊己庚"))
+
+
+def test_subsets_are_cached_by_content_and_a_corrupt_entry_is_a_miss(tmp_path):
+    from huozi.epub.fonts import embed_fonts
+
+    doc = DOC.format("<h1>山海携手</h1><p>正文</p>")
+    first, css = embed_fonts([doc], tmp_path)
+    entries = sorted(tmp_path.iterdir())
+    assert len(entries) == len(first) == 2  # serif and sans bold: the only faces this text uses
+    for entry in entries:
+        entry.write_bytes(b"not a font")
+    again, _ = embed_fonts([doc], tmp_path)
+    assert [a.content for a in again] == [a.content for a in first]
+    assert sorted(e.read_bytes()[:4] for e in tmp_path.iterdir()) == [b"OTTO", b"OTTO"]
+    embed_fonts([doc], tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2  # the same text: hits, nothing new
+    embed_fonts([DOC.format("<h1>山海</h1><p>正文</p>")], tmp_path)
+    assert len(list(tmp_path.iterdir())) == 4  # other text: other keys

@@ -18,6 +18,7 @@ from .writer import EpubAsset, EpubDocument, EpubPackage
 
 CSS_NAME = "style/book.css"
 COVER_IMAGE = "images/cover.png"
+CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
 
 def _css(config: Config) -> bytes:
@@ -111,4 +112,4 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
         return (), ""
     from .fonts import embed_fonts
 
-    return embed_fonts(contents)
+    return embed_fonts(contents, config.root / CACHE_DIR / "fonts")

@@ -6,13 +6,16 @@ fontTools writes the same bytes for the same input, so the EPUB stays reproducib
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
 from ..fonts import SANS, SERIF, FontFile, find_font
+from ..output import write_bytes_atomic
 from .writer import EpubAsset
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -25,6 +28,7 @@ BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
 BOLD_CLASSES = frozenset({"fig-number", "book-title"})
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
 VERTICAL = frozenset({"vert", "vrt2", "vkrn", "vpal", "vhal"})
+CACHE_VERSION = "1"  # bump when subset_face's options change
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,44 @@ def subset_face(font: FontFile, text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _cache_key(font: FontFile, text: str) -> str:
+    """Everything the subset's bytes depend on: the font file, the text, fontTools and our options."""
+    import fontTools
+
+    stat = font.path.stat()
+    parts = (CACHE_VERSION, fontTools.version, font.family, font.style, str(font.path),
+             str(stat.st_size), str(stat.st_mtime_ns), text)
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def _read_cached(entry: Path) -> bytes | None:
+    """A cached subset, or None when it is missing or does not parse (a corrupt entry is a miss)."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        data = entry.read_bytes()
+        TTFont(io.BytesIO(data))["maxp"]
+    except (OSError, TTLibError, KeyError, AssertionError, ValueError):
+        return None
+    return data
+
+
+def cached_subset(font: FontFile, text: str, cache_dir: Path | None) -> bytes:
+    """subset_face, kept on disk under a content key: a rebuild of the same text skips seconds."""
+    if cache_dir is None:
+        return subset_face(font, text)
+    entry = cache_dir / f"{_cache_key(font, text)}.otf"
+    data = _read_cached(entry)
+    if data is None:
+        data = subset_face(font, text)
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(entry, data)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+    return data
+
+
 def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:
     """@font-face rules naming the embedded files, relative to the stylesheet in `css_dir`."""
     rules = []
@@ -137,15 +179,15 @@ def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:
     return "\n".join(rules) + "\n"
 
 
-def embed_fonts(documents: Iterable[str]) -> tuple[tuple[EpubAsset, ...], str]:
-    """Subset fonts for the documents' text, and the CSS that loads them."""
+def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None) -> tuple[tuple[EpubAsset, ...], str]:
+    """Subset fonts for the documents' text, and the CSS that loads them; subsets cached in `cache_dir`."""
     chars = characters_by_face(documents)
     assets, used = [], []
     for face in FACES:
         text = chars.get((face.family, face.style), "")
         if not text:
             continue
-        data = subset_face(find_font(face.family, face.style), text)
+        data = cached_subset(find_font(face.family, face.style), text, cache_dir)
         uid = "font-" + face.file_name.rsplit("/", 1)[-1].removesuffix(".otf").lower()
         assets.append(EpubAsset(face.file_name, "font/otf", data, uid))
         used.append(face)
