@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from .config import load_config
-from .layout.render import EDITIONS
+from .editions import EDITIONS
 from .report import REPORT_NAME
 from .state import STATE_NAME
 

@@ -9,16 +9,19 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, load_config
 from .errors import ConfigError, HuoziError
 from .events import BuildWarning, Progress, StageEvent, collect_warnings
 from .fonts import require_cjk_fonts
-from .layout.render import EDITIONS, Edition, render_edition
-from .manuscript import Manuscript, parse_manuscript
+from .editions import EDITIONS, Edition
 from .output import ensure_writable
 from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+
+if TYPE_CHECKING:
+    from .manuscript import Manuscript
 
 # Editions that must be built in order within one worker (the EPUB maps to the print pages).
 GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
@@ -104,6 +107,7 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
 
 def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, clock: _Stopwatch) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF."""
+    from .layout.render import render_edition
     from .pdf.writer import PdfOptions, write_pdf
 
     with clock.stage("layout"):
@@ -131,6 +135,8 @@ def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Pa
 
 def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) -> list[_EditionRun]:
     """Build editions in order; runs in a worker process, so it loads what it needs itself."""
+    from .manuscript import parse_manuscript
+
     config = load_config(root)
     manuscript = parse_manuscript(config.manuscript_dir)
     runs = []
@@ -181,6 +187,8 @@ def build(
         emit(StageEvent("build", name, "skip"))
     runs: list[_EditionRun] = []
     if stale:
+        from .manuscript import parse_manuscript
+
         parse_manuscript(config.manuscript_dir)                   # report manuscript errors once, early
         groups = [tuple(n for n in g if n in stale) for g in GROUPS]
         groups = [g for g in groups if g]
