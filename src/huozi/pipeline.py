@@ -5,7 +5,6 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +154,8 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) 
 def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
                 jobs: int) -> list[_EditionRun]:
     if jobs > 1 and len(groups) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
             futures = [pool.submit(_build_group, root, g, out_dir, epoch) for g in groups]
             return [run for f in futures for run in f.result()]
