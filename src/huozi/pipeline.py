@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .config import Config, load_config
 from .errors import ConfigError, HuoziError
+from .figures import Figures, render_figures
 from .fonts import require_cjk_fonts
 from .layout.render import EDITIONS, Edition, render_edition
 from .manuscript import Manuscript, parse_manuscript
@@ -59,11 +60,12 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
     return [EDITIONS[name] for name in EDITIONS if name in wanted]
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path) -> Output:
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path,
+              figures: Figures | None = None) -> Output:
     """Template -> HTML -> WeasyPrint -> PDF."""
     from .pdf.writer import PdfOptions, write_pdf
 
-    html = render_edition(config, manuscript, edition)
+    html = render_edition(config, manuscript, edition, figures=figures)
     target = out / f"{config.book.slug}{edition.suffix}"
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}")
@@ -71,13 +73,14 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
     return Output(edition.name, result.path, result.pages)
 
 
-def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int) -> Output:
+def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
+               figures: Figures | None = None) -> Output:
     """Templates -> XHTML documents -> ebooklib -> reproducible zip."""
     from .epub.assemble import assemble_epub
     from .epub.writer import write_epub
 
     modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    package = assemble_epub(config, manuscript, modified)
+    package = assemble_epub(config, manuscript, modified, figures=figures)
     target = out / f"{config.book.slug}{edition.suffix}"
     return Output(edition.name, write_epub(package, target, epoch))
 
@@ -94,13 +97,14 @@ def build(
     chosen = select_editions(editions)                          # which outputs
     manuscript = parse_manuscript(config.manuscript_dir)        # Markdown -> Manuscript
     require_cjk_fonts()                                          # fail before writing, never tofu
+    figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
     out_dir = Path(out) if out is not None else config.root / "dist"
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
     outputs = []
     for edition in chosen:                                       # one writer per kind
         if edition.kind == "pdf":
-            outputs.append(build_pdf(config, manuscript, edition, out_dir))
+            outputs.append(build_pdf(config, manuscript, edition, out_dir, figures))
         else:
-            outputs.append(build_epub(config, manuscript, edition, out_dir, epoch))
+            outputs.append(build_epub(config, manuscript, edition, out_dir, epoch, figures))
     return BuildResult(tuple(outputs))
