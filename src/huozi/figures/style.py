@@ -1,9 +1,10 @@
 """The look of every figure: sizes at print size, a grey palette, the CJK font. No matplotlib import."""
 from __future__ import annotations
 
-# The print edition's text block is 140 mm − 18 mm − 16 mm wide; figures are drawn at that width so
-# type sizes below are the printed sizes (the A4 handout scales them up by about 1.4).
-WIDTH_MM = 106.0
+# The print edition's text block measures about 100 mm (140 mm trim less page and body margins);
+# figures are drawn at that width so the type sizes below are the printed sizes (a wider block
+# scales them up a little; the A4 handout by about 1.5).
+WIDTH_MM = 100.0
 MM = 1 / 25.4  # inches per millimetre: matplotlib sizes figures in inches
 PT_MM = 0.3528  # millimetres per point
 
