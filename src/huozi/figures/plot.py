@@ -74,18 +74,20 @@ def _rect(x: float, y: float, w: float, h: float, color: str) -> Any:
 
 
 def _box(ax: Any, x: float, y: float, text: str, filled: bool, width: float) -> None:
-    """A region's name in a box: east filled dark with white type, west outlined."""
+    """A region's name in a box: east filled light grey, west outlined; black type on both."""
     from matplotlib.patches import FancyBboxPatch
 
     ax.add_patch(FancyBboxPatch((x, y - 3.2), width, 6.4, boxstyle="round,pad=0,rounding_size=1.2",
-                                facecolor=style.DARK if filled else style.PAPER,
+                                facecolor=style.LIGHT if filled else style.PAPER,
                                 edgecolor=style.DARK, linewidth=0.6))
-    _text(ax, x + width / 2, y + 1.3, text, style.SIZE_LABEL, ha="center",
-          color=style.PAPER if filled else style.INK)
+    _text(ax, x + width / 2, y + 1.3, text, style.SIZE_LABEL, ha="center")
 
 
 def _wrap(text: str, width_mm: float, size: float) -> list[str]:
-    """Break Chinese text into lines that fit `width_mm`; never start a line with closing punctuation."""
+    """Break Chinese text into lines that fit `width_mm` (and at each newline the editor typed);
+    never start a line with closing punctuation."""
+    if "\n" in text:
+        return [line for part in text.split("\n") for line in _wrap(part, width_mm, size)]
     lines, current = [], ""
     for char in text:
         if current and text_width_mm(current + char, size) > width_mm and char not in "，。、；：）”》":
