@@ -145,3 +145,18 @@ def test_a_fully_cached_build_does_not_import_matplotlib(project_copy, tmp_path)
 
     assert run() == "True True"  # cold cache: the figures are drawn, so the probe can tell
     assert run() == "False False"
+
+
+def test_outlined_shapes_stay_inside_the_canvas(drawn):
+    """A stroke on the canvas edge is cut in half when the SVG is placed: outlines keep clear of it."""
+    for spec_id, svg in drawn.items():
+        root = ET.fromstring(svg.encode())
+        width = float(root.get("viewBox").split()[2])
+        for path in root.iter(f"{SVG}path"):
+            style = path.get("style", "")
+            stroke = re.search(r"stroke-width: ([\d.]+)", style)
+            if not stroke or "stroke: none" in style or not path.get("d", "").rstrip().endswith("z"):
+                continue
+            xs = [float(x) for x in re.findall(r"[MLC] ([-\d.]+) ", path.get("d", ""))]
+            half = float(stroke.group(1)) / 2
+            assert min(xs) >= half - 0.01 and max(xs) <= width - half + 0.01, (spec_id, min(xs), max(xs))

@@ -106,9 +106,10 @@ def draw_pairings(spec: FigureSpec, book: FactBook) -> Any:
     fig, ax = _canvas(head + 7 + row * len(pairs))
     for index, line in enumerate(note):
         _text(ax, 0, 4 + index * 4.6, line, style.SIZE_LABEL)
-    box_w = 30.0
-    west_x = style.WIDTH_MM - box_w
-    _text(ax, box_w / 2, head + 3, "东部（帮扶方）", style.SIZE_SMALL, ha="center", color=style.DARK)
+    # Boxes stay half a millimetre inside the canvas: their outline would be clipped at its edge.
+    box_w, inset = 30.0, 0.5
+    east_x, west_x = inset, style.WIDTH_MM - box_w - inset
+    _text(ax, east_x + box_w / 2, head + 3, "东部（帮扶方）", style.SIZE_SMALL, ha="center", color=style.DARK)
     _text(ax, west_x + box_w / 2, head + 3, "西部（受援方）", style.SIZE_SMALL, ha="center", color=style.DARK)
     top = head + 7 + row / 2
     starts: dict[str, float] = {}
@@ -116,13 +117,13 @@ def draw_pairings(spec: FigureSpec, book: FactBook) -> Any:
         y = top + index * row
         if pair.east not in starts:
             starts[pair.east] = y
-            _box(ax, 0, y, pair.east, True, box_w)
+            _box(ax, east_x, y, pair.east, True, box_w)
         _box(ax, west_x, y, pair.west, False, box_w)
-        ax.annotate("", xy=(west_x - 0.8, y), xytext=(box_w + 0.8, starts[pair.east]),
+        ax.annotate("", xy=(west_x - 0.8, y), xytext=(east_x + box_w + 0.8, starts[pair.east]),
                     arrowprops={"arrowstyle": "-|>,head_length=0.5,head_width=0.22", "color": style.INK,
                                 "linewidth": 0.7, "shrinkA": 0, "shrinkB": 0})
         if pair.since:
-            _text(ax, (box_w + west_x) / 2, y - 1.2, f"{pair.since}年起", style.SIZE_SMALL, ha="center",
+            _text(ax, (east_x + box_w + west_x) / 2, y - 1.2, f"{pair.since}年起", style.SIZE_SMALL, ha="center",
                   color=style.DARK)
     return fig
 

@@ -114,7 +114,10 @@ def load_spec(path: Path, book: FactBook) -> FigureSpec:
     for key in ("id", "number", "kind", "caption", "source", "alt"):
         if key not in data:
             raise FigureError(f"figure spec lacks '{key}'", where, f"add '{key} = …'")
-    at = lambda key: SourceLocation(path, _line_of(source, rf"{key}\s*="))  # noqa: E731
+
+    def at(key: str) -> SourceLocation:
+        return SourceLocation(path, _line_of(source, rf"{key}\s*="))
+
     if data["kind"] not in KINDS:
         raise FigureError(f"unknown figure kind '{data['kind']}'", at("kind"), f"choose from {', '.join(KINDS)}")
     if not str(data["source"]).startswith(SOURCE_PREFIX):
@@ -124,7 +127,7 @@ def load_spec(path: Path, book: FactBook) -> FigureSpec:
     facts = tuple(_fact(book, fid, at("facts")) for fid in data.get("facts", []))
     groups = []
     for item in data.get("group", []):
-        _check_keys(item, GROUP_KEYS, at(r"\[\[group\]\]"))
+        _check_keys(item, GROUP_KEYS, SourceLocation(path, _line_of(source, r"\[\[group\]\]")))
         title = fill(item.get("title", ""), book, at("title"))
         groups.append(Group(title, tuple(_fact(book, fid, at("facts")) for fid in item.get("facts", []))))
     return FigureSpec(
