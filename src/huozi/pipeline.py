@@ -10,6 +10,7 @@ from pathlib import Path
 from .config import Config, load_config
 from .errors import ConfigError, HuoziError
 from .figures import Figures, render_figures
+from .figures.placement import float_figures
 from .fonts import require_cjk_fonts
 from .layout.render import EDITIONS, Edition, render_edition
 from .manuscript import Manuscript, parse_manuscript
@@ -63,12 +64,15 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
 def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path,
               figures: Figures | None = None) -> Output:
     """Template -> HTML -> WeasyPrint -> PDF."""
-    from .pdf.writer import PdfOptions, write_pdf
+    from .pdf.writer import PdfOptions, render_document, write_pdf
 
-    html = render_edition(config, manuscript, edition, figures=figures)
     target = out / f"{config.book.slug}{edition.suffix}"
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}")
+    if edition.name == "print" and figures:                   # figures to the top or bottom of a page
+        manuscript = float_figures(manuscript, lambda m: render_document(
+            render_edition(config, m, edition, figures=figures), options))
+    html = render_edition(config, manuscript, edition, figures=figures)
     result = write_pdf(html, target, options)
     return Output(edition.name, result.path, result.pages)
 
