@@ -206,9 +206,11 @@ def check_fact(book: FactBook, fact: Fact, sources: dict[str, SourceText]) -> in
     if fact.value is not None and _number_in(fact.quote, fact) is None:
         # The data changed but its quote (and perhaps the prose) did not.
         where = SourceLocation(source.path, source.line_at(at)) if at >= 0 else book.where(fact.line)
+        stated = re.search(NUMBER + r"[余多]?" + re.escape(fact.unit), fact.quote) if fact.unit else None
+        said = f"{stated.group(0)}: " if stated else ""
         raise FigureError(
             f"fact '{fact.id}' ({book.cite(fact.line)}) says {fact.text}, but the manuscript says "
-            f"“{fact.quote}”", where,
+            f"{said}“{fact.quote}”", where,
             f"correct the value in {book.path.name} or the prose, so that both say the same number")
     if at >= 0:
         return source.line_at(at)
