@@ -49,6 +49,9 @@ def _scaled(fact: Fact) -> float:
 def draw_bars(spec: FigureSpec, book: FactBook) -> Any:
     """Horizontal bars on one scale: the label above each bar, the number as printed at its end."""
     facts = spec.facts
+    if not facts or any(f.value is None for f in facts):
+        raise FigureError(f"figure '{spec.id}': a bar chart needs facts with a value", SourceLocation(spec.path),
+                          "name facts that have `value = …` in figures/facts.toml")
     if len({f.unit for f in facts}) > 1 and not all(f.unit in UNIT_SCALE for f in facts):
         raise FigureError(f"figure '{spec.id}' compares {', '.join(f.text for f in facts)}: the units differ",
                           SourceLocation(spec.path), "a bar chart needs one unit, or money units (元, 万元, 亿元)")
