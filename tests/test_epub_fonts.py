@@ -34,3 +34,17 @@ def test_subsets_are_cached_by_content_and_a_corrupt_entry_is_a_miss(tmp_path):
     assert len(list(tmp_path.iterdir())) == 2  # the same text: hits, nothing new
     embed_fonts([DOC.format("<h1>山海</h1><p>正文</p>")], tmp_path)
     assert len(list(tmp_path.iterdir())) == 4  # other text: other keys
+
+
+def test_a_subset_keeps_the_fonts_own_timestamp():
+    """fontTools stamps head.modified with the clock on save unless told not to: builds must not."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from huozi.epub.fonts import open_face, subset_face
+    from huozi.fonts import find_font
+
+    font = find_font(SANS, "Bold")
+    subset = TTFont(io.BytesIO(subset_face.__wrapped__(font, "山海")))
+    assert subset["head"].modified == open_face(font)["head"].modified

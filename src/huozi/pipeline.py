@@ -1,38 +1,83 @@
-"""build(): the whole pipeline, one line per stage."""
+"""build(): the whole pipeline, one line per stage; editions whose inputs changed are rebuilt."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, load_config
 from .errors import ConfigError, HuoziError
+from .events import BuildWarning, Progress, StageEvent, collect_warnings
 from .fonts import require_cjk_fonts
-from .layout.render import EDITIONS, Edition, render_edition
-from .manuscript import Manuscript, parse_manuscript
+from .editions import EDITIONS, Edition
 from .output import ensure_writable
-from .pdf.pages import PageText
+from .report import ReportOutput, write_report
+from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+
+if TYPE_CHECKING:
+    from .figures import Figures
+    from .manuscript import Manuscript
+    from .pdf.pages import PageText
+
+# Editions that must be built in order within one worker (the EPUB maps to the print pages).
+GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
+# An edition made from another's layout is stale when that edition's inputs change.
+DEPENDS: dict[str, tuple[str, ...]] = {"epub": ("print",)}
 
 
 @dataclass(frozen=True)
 class Output:
-    """One file the build wrote."""
+    """One file of the build, written now or kept from an earlier build."""
 
     edition: str
     path: Path
     pages: int | None = None
-    page_texts: tuple[PageText, ...] = field(default=(), repr=False)  # laid-out pages (print)
+    rebuilt: bool = True
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced."""
+    """What a build produced, how long each stage took and what it warned about."""
 
     outputs: tuple[Output, ...]
-    warnings: tuple[str, ...] = field(default=())
+    timings: tuple[StageEvent, ...] = ()
+    warnings: tuple[BuildWarning, ...] = ()
+    report: Path | None = None
+
+    @property
+    def rebuilt(self) -> tuple[Output, ...]:
+        return tuple(o for o in self.outputs if o.rebuilt)
+
+
+@dataclass
+class _EditionRun:
+    """What one edition's build returns from a worker process (picklable)."""
+
+    edition: str
+    path: Path
+    pages: int | None
+    timings: list[StageEvent] = field(default_factory=list)
+    warnings: list[BuildWarning] = field(default_factory=list)
+    page_texts: tuple[PageText, ...] = ()  # where each laid-out page begins (PDF editions)
+
+
+class _Stopwatch:
+    def __init__(self, edition: str) -> None:
+        self.edition = edition
+        self.timings: list[StageEvent] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
 
 
 def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
@@ -62,40 +107,97 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
     return [EDITIONS[name] for name in EDITIONS if name in wanted]
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path) -> Output:
-    """Template -> HTML -> WeasyPrint -> PDF."""
-    from .pdf.writer import PdfOptions, write_pdf
+def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
+    return out_dir / f"{config.book.slug}{edition.suffix}"
 
-    html = render_edition(config, manuscript, edition)
-    target = out / f"{config.book.slug}{edition.suffix}"
+
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
+              clock: _Stopwatch) -> _EditionRun:
+    """Template -> HTML -> WeasyPrint -> PDF."""
+    from .figures.placement import float_figures
+    from .layout.render import render_edition
+    from .pdf.writer import PdfOptions, render_document, write_pdf
+
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}")
-    result = write_pdf(html, target, options)
-    return Output(edition.name, result.path, result.pages, result.page_texts)
+    if edition.name == "print" and figures:                    # figures to the top or bottom of a page
+        with clock.stage("placement"):
+            manuscript = float_figures(manuscript, lambda m: render_document(
+                render_edition(config, m, edition, figures=figures), options))
+    with clock.stage("layout"):
+        html = render_edition(config, manuscript, edition, figures=figures)
+    with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
+        result = write_pdf(html, output_path(config, edition, out), options)
+    return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings),
+                       page_texts=result.page_texts)
 
 
-def print_layout(config: Config, manuscript: Manuscript, built: Iterable[Output]) -> tuple[PageText, ...]:
-    """The print edition's pages for the EPUB's page-list: from this build, else laid out afresh.
+def lay_out_print(config: Config, manuscript: Manuscript, figures: Figures) -> tuple[PageText, ...]:
+    """The print edition's pages when this build does not write it (it is current, or not chosen).
 
-    A print PDF left in the output folder by an earlier build may be stale, so it is never read.
+    Laid out afresh into a scratch folder: a print PDF left in the output folder may be stale.
     """
-    for output in built:
-        if output.edition == "print":
-            return output.page_texts
     with tempfile.TemporaryDirectory() as scratch:
-        return build_pdf(config, manuscript, EDITIONS["print"], Path(scratch)).page_texts
+        run = build_pdf(config, manuscript, EDITIONS["print"], Path(scratch), figures, _Stopwatch("print"))
+    return run.page_texts
 
 
 def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
-               print_pages: tuple[PageText, ...] = ()) -> Output:
-    """Templates -> XHTML documents (+ print page breaks) -> ebooklib -> reproducible zip."""
+               figures: Figures, clock: _Stopwatch, print_pages: tuple[PageText, ...] = ()) -> _EditionRun:
+    """Templates -> XHTML documents (+ the print pages' breaks) -> ebooklib -> reproducible zip."""
     from .epub.assemble import assemble_epub
     from .epub.writer import write_epub
 
     modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    package = assemble_epub(config, manuscript, modified, print_pages)
-    target = out / f"{config.book.slug}{edition.suffix}"
-    return Output(edition.name, write_epub(package, target, epoch))
+    with clock.stage("layout"):
+        package = assemble_epub(config, manuscript, modified, figures=figures, print_pages=print_pages)
+    with clock.stage("epub"):
+        path = write_epub(package, output_path(config, edition, out), epoch)
+    return _EditionRun(edition.name, path, None)
+
+
+def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
+                 figures: Figures) -> list[_EditionRun]:
+    """Build editions in order; runs in a worker process, so it loads what it needs itself."""
+    from .manuscript import parse_manuscript
+
+    config = load_config(root)
+    manuscript = parse_manuscript(config.manuscript_dir)
+    runs: list[_EditionRun] = []
+    for name in names:
+        edition = EDITIONS[name]
+        clock = _Stopwatch(name)
+        if edition.kind == "pdf":
+            run = build_pdf(config, manuscript, edition, out_dir, figures, clock)
+        else:
+            pages = next((r.page_texts for r in runs if r.edition == "print"), None)
+            if pages is None:                                     # print not rebuilt: lay it out
+                with clock.stage("print pages"):
+                    pages = lay_out_print(config, manuscript, figures)
+            run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages)
+        run.timings = clock.timings
+        runs.append(run)
+    return runs
+
+
+def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
+                figures: Figures, jobs: int) -> list[_EditionRun]:
+    if jobs > 1 and len(groups) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
+            futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
+            return [run for f in futures for run in f.result()]
+    return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
+
+
+def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...]) -> str:
+    """The inputs key of an edition, and of the editions whose layout it uses (DEPENDS)."""
+    key = inputs_key(config, name, tuple(EDITIONS), epoch, fonts)
+    if name not in DEPENDS:
+        return key
+    parts = [key] + [inputs_key(config, other, tuple(EDITIONS), epoch, fonts) for other in DEPENDS[name]]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def build(
@@ -103,21 +205,52 @@ def build(
     out: Path | str | None = None,
     editions: Iterable[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
+    jobs: int | None = None,
 ) -> BuildResult:
-    """Build the book in `project` into `out` (default: PROJECT/dist)."""
+    """Build the book in `project` into `out` (default: PROJECT/dist), skipping unchanged editions."""
     environ = os.environ if environ is None else environ
-    config = load_config(Path(project))                        # book.toml -> Config
-    chosen = select_editions(editions)                          # which outputs
-    manuscript = parse_manuscript(config.manuscript_dir)        # Markdown -> Manuscript
-    require_cjk_fonts()                                          # fail before writing, never tofu
-    out_dir = Path(out) if out is not None else config.root / "dist"
+    emit = progress or (lambda event: None)
+    config = load_config(Path(project))                          # book.toml -> Config
+    chosen = select_editions(editions)                            # which outputs
+    out_dir = Path(out).resolve() if out is not None else config.root / "dist"
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
-    outputs = []
-    for edition in chosen:                                       # one writer per kind; print before EPUB
-        if edition.kind == "pdf":
-            outputs.append(build_pdf(config, manuscript, edition, out_dir))
-        else:
-            pages = print_layout(config, manuscript, outputs)     # where the print pages begin
-            outputs.append(build_epub(config, manuscript, edition, out_dir, epoch, pages))
-    return BuildResult(tuple(outputs))
+    fonts = tuple(f.path for f in require_cjk_fonts())            # fail before writing, never tofu
+    keys = {e.name: edition_key(config, e.name, epoch, fonts) for e in chosen}
+    previous = load_state(out_dir)
+    stale = [e.name for e in chosen if force or not is_current(out_dir, previous.get(e.name), keys[e.name])]
+    for name in (e.name for e in chosen if e.name not in stale):
+        emit(StageEvent("build", name, "skip"))
+    runs: list[_EditionRun] = []
+    if stale:
+        from .figures import render_figures
+        from .manuscript import parse_manuscript
+
+        manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
+        started = time.perf_counter()
+        figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
+        figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
+        groups = [tuple(n for n in g if n in stale) for g in GROUPS]
+        groups = [g for g in groups if g]
+        for name in stale:
+            emit(StageEvent("build", name, "start"))
+        runs = _run_groups(config.root, groups, out_dir, epoch, figures, jobs or os.cpu_count() or 1)
+        emit(figure_time)
+    states = dict(previous)
+    for run in runs:
+        states[run.edition] = EditionState(keys[run.edition], run.path.name, file_sha256(run.path), run.pages)
+        for timing in run.timings:
+            emit(timing)
+        emit(StageEvent("build", run.edition, "done", sum(t.seconds for t in run.timings)))
+    save_state(out_dir, states)
+    outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
+    timings = ([figure_time] if stale else []) + [t for run in runs for t in run.timings]
+    warnings = [w for run in runs for w in run.warnings]
+    report = write_report(out_dir, outputs, timings, warnings)
+    return BuildResult(
+        tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt) for o in outputs),
+        tuple(timings), tuple(warnings), report,
+    )

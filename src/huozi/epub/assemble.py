@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from ..config import Config
+from ..figures import Figures
 from ..errors import TemplateError, SourceLocation
 from ..layout.render import EDITIONS, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
@@ -29,8 +30,16 @@ def _css(config: Config) -> bytes:
     return path.read_bytes()
 
 
+def _figure_assets(figures: Figures | None) -> tuple[EpubAsset, ...]:
+    """The SVG of every figure the manuscript places, as package resources."""
+    if not figures:
+        return ()
+    return tuple(EpubAsset(figures[i].file_name, "image/svg+xml", figures[i].svg.encode("utf-8"), f"fig-{i}")
+                 for i in dict.fromkeys(figures.placed))
+
+
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
-                  print_pages: Sequence[PageText] = ()) -> EpubPackage:
+                  figures: Figures | None = None, print_pages: Sequence[PageText] = ()) -> EpubPackage:
     """Render the cover, title page, one document per article and the nav into a package.
 
     `print_pages` is the print edition's layout: with it the EPUB gets the print page numbers.
@@ -48,7 +57,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     toc = []
     for article in manuscript.articles:
         name = f"text/{article.slug}.xhtml"
-        content = render_edition(config, manuscript, edition, article=article, extra={"css_href": css_href})
+        content = render_edition(config, manuscript, edition, article=article, figures=figures,
+                                 extra={"css_href": css_href})
         children = tuple((f"{name}#{s.anchor}", s.heading.text) for s in article.sections if s.heading)
         documents.append(EpubDocument(name, article.title, content, article.slug, toc_children=children))
         toc.append({"href": name, "title": article.title,
@@ -62,7 +72,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
                           page_list=page_list, cover_href=cover.file_name,
                           **{**common, "css_href": CSS_NAME})
     fonts, font_css = _fonts(config, [cover.content, *(d.content for d in documents), nav])
-    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image, *fonts)
+    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image,
+              *_figure_assets(figures), *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,

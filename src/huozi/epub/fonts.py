@@ -28,7 +28,7 @@ BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
 BOLD_CLASSES = frozenset({"fig-number", "book-title"})
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
 VERTICAL = frozenset({"vert", "vrt2", "vkrn", "vpal", "vhal"})
-CACHE_VERSION = "1"  # bump when subset_face's options change
+CACHE_VERSION = "2"  # bump when subset_face's options change
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ def subset_face(font: FontFile, text: str) -> bytes:
     subsetter.populate(text=text)
     subsetter.subset(face)
     face.flavor = None
+    face.recalcTimestamp = False  # keep the font's own head.modified: saving must not read the clock
     buffer = io.BytesIO()
     face.save(buffer, reorderTables=True)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..pdf.pages import PageText, normalise
+from ..pdf.pages import PageText, floats, normalise
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -67,8 +67,9 @@ class _Stream:
         start = len(self.chars)
         self._add(doc, element, False, element.text)
         for child in element:
-            # Text inside an SVG figure is drawn as an image in the PDF: it is on no print page.
-            if isinstance(child.tag, str) and etree.QName(child).localname != "svg":
+            # Text inside an SVG is drawn as an image in the PDF: it is on no print page. A figure
+            # that print may float elsewhere on its page is left out of both texts (pdf.pages).
+            if isinstance(child.tag, str) and etree.QName(child).localname != "svg" and not floats(child):
                 self._walk(doc, child)
             self._add(doc, child, True, child.tail)
         if len(self.chars) > start:

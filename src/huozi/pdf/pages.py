@@ -7,6 +7,9 @@ from typing import Any
 
 # Characters a layout stage may add that are not the book's text (break opportunities, joiners).
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+# Figures the print edition may move to the top or bottom of a page (figures.placement): their
+# text is left out of the page text, as it is out of the EPUB's, so the two keep one order.
+FLOATING = frozenset({"chart"})
 FOLIO = re.compile(r"[0-9]+|[ivxlcdm]+|[IVXLCDM]+")
 
 
@@ -23,10 +26,21 @@ def normalise(text: str) -> str:
     return "".join(c for c in text if not c.isspace() and c not in INVISIBLE)
 
 
+def floats(element: Any) -> bool:
+    """True for a figure element the print layout may move away from its place in the text."""
+    classes = set((element.get("class") or "").split()) if element is not None else set()
+    return getattr(element, "tag", "").rpartition("}")[2] == "figure" and bool(classes & FLOATING)
+
+
 def _texts(box: Any) -> list[str]:
+    """The text of `box` and its descendants in tree (reading) order, floating figures aside."""
     from weasyprint.formatting_structure import boxes
 
-    return [b.text for b in box.descendants() if isinstance(b, boxes.TextBox)]
+    if isinstance(box, boxes.TextBox):
+        return [box.text]
+    if floats(getattr(box, "element", None)) and getattr(box, "element_tag", "") == "figure":
+        return []
+    return [text for child in getattr(box, "children", ()) for text in _texts(child)]
 
 
 def read_page_texts(document: Any) -> tuple[PageText, ...]:
