@@ -48,3 +48,10 @@ def test_a_subset_keeps_the_fonts_own_timestamp():
     font = find_font(SANS, "Bold")
     subset = TTFont(io.BytesIO(subset_face.__wrapped__(font, "山海")))
     assert subset["head"].modified == open_face(font)["head"].modified
+
+
+def test_svg_font_weight_picks_the_bold_face():
+    body = ('<svg xmlns="http://www.w3.org/2000/svg"><text font-family="\'Noto Sans CJK SC\', sans-serif" '
+            'font-weight="700">壹</text><text style="font-family: \'Noto Sans CJK SC\'">贰</text></svg>')
+    chars = characters_by_face([DOC.format(body)])
+    assert chars[(SANS, "Bold")] == "壹" and chars[(SANS, "Regular")] == "贰"

@@ -104,21 +104,24 @@ def test_handout_places_each_figure_after_the_paragraph_it_follows(handout_pages
 
 
 def test_epub_holds_every_figure_as_svg_with_alt_text(built, specs):
+    """Inline SVG (issue 6: so the labels use the EPUB's embedded fonts), declared in the manifest."""
     with zipfile.ZipFile(built["epub"]) as epub:
         names = epub.namelist()
         opf = epub.read("EPUB/content.opf").decode()
-        documents = "".join(epub.read(n).decode() for n in names if n.startswith("EPUB/text/"))
+        documents = {n: epub.read(n).decode() for n in names if n.startswith("EPUB/text/")}
         for spec in specs.values():
-            name = f"EPUB/images/fig-{spec.id}.svg"
-            assert name in names
-            svg = epub.read(name).decode()
-            assert "<!DOCTYPE" not in svg and "<text" in svg and "<title>" in svg
-            assert re.search(rf'href="images/fig-{spec.id}.svg"[^>]*media-type="image/svg\+xml"', opf) or \
-                re.search(rf'media-type="image/svg\+xml"[^>]*href="images/fig-{spec.id}.svg"', opf)
-            img = re.search(rf'<img src="../images/fig-{spec.id}.svg" alt="([^"]+)"', documents)
-            assert img, spec.id
+            holder = next((n for n, d in documents.items() if f'id="fig-{spec.id}"' in d), None)
+            assert holder, spec.id
+            figure = documents[holder].split(f'id="fig-{spec.id}"', 1)[1].split("</figure>", 1)[0]
+            svg = figure[figure.index("<svg"):figure.index("</svg>")]
+            assert "<!DOCTYPE" not in figure and "<text" in svg and "<title>" in svg
+            item = re.search(rf'<item [^>]*href="{holder.removeprefix("EPUB/")}"[^>]*>', opf).group(0)
+            properties = re.search(r'properties="([^"]*)"', item)
+            assert properties and "svg" in properties.group(1).split(), holder
+            label = re.search(r'role="img" aria-label="([^"]+)"', figure)
+            assert label, spec.id
             for number in _numbers(spec):
-                assert number in img.group(1), (spec.id, number)
+                assert number in label.group(1), (spec.id, number)
 
 
 @pytest.mark.skipif(not EPUBCHECK.is_file(), reason="EPUBCheck jar not installed")

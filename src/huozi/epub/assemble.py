@@ -30,14 +30,6 @@ def _css(config: Config) -> bytes:
     return path.read_bytes()
 
 
-def _figure_assets(figures: Figures | None) -> tuple[EpubAsset, ...]:
-    """The SVG of every figure the manuscript places, as package resources."""
-    if not figures:
-        return ()
-    return tuple(EpubAsset(figures[i].file_name, "image/svg+xml", figures[i].svg.encode("utf-8"), f"fig-{i}")
-                 for i in dict.fromkeys(figures.placed))
-
-
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
                   figures: Figures | None = None, print_pages: Sequence[PageText] = ()) -> EpubPackage:
     """Render the cover, title page, one document per article and the nav into a package.
@@ -60,7 +52,9 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         content = render_edition(config, manuscript, edition, article=article, figures=figures,
                                  extra={"css_href": css_href})
         children = tuple((f"{name}#{s.anchor}", s.heading.text) for s in article.sections if s.heading)
-        documents.append(EpubDocument(name, article.title, content, article.slug, toc_children=children))
+        # EPUB 3.3 section 5.6.2.2: a document with inline SVG says so in the manifest.
+        svg = ("svg",) if "<svg" in content else ()
+        documents.append(EpubDocument(name, article.title, content, article.slug, svg, toc_children=children))
         toc.append({"href": name, "title": article.title,
                     "children": [{"href": h, "title": t} for h, t in children]})
     for template, doc in [("cover.xhtml.j2", cover), ("title.xhtml.j2", title),
@@ -72,8 +66,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
                           page_list=page_list, cover_href=cover.file_name,
                           **{**common, "css_href": CSS_NAME})
     fonts, font_css = _fonts(config, [cover.content, *(d.content for d in documents), nav])
-    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image,
-              *_figure_assets(figures), *fonts)
+    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image, *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,

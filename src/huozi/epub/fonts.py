@@ -52,15 +52,15 @@ def _classes(element: etree._Element) -> set[str]:
     return set((element.get("class") or "").split())
 
 
-def _named_family(chain: Sequence[etree._Element]) -> str:
-    """The innermost font-family an element sets itself (SVG figures do, in attributes or style)."""
+def _named(chain: Sequence[etree._Element], prop: str) -> str:
+    """The innermost value of `prop` an element sets itself (SVG figures do, in attributes or style)."""
     for element in reversed(chain):
-        named = element.get("font-family") or ""
+        value = element.get(prop) or ""
         style = element.get("style") or ""
-        if "font-family" in style:
-            named = style.split("font-family", 1)[1].split(";", 1)[0]
-        if named:
-            return named
+        if prop in style:
+            value = style.split(prop, 1)[1].lstrip(" :").split(";", 1)[0]
+        if value:
+            return value
     return ""
 
 
@@ -68,9 +68,11 @@ def _face_of(chain: Sequence[etree._Element]) -> tuple[str, str]:
     """(family, style) of text whose element and ancestors are `chain` (innermost last)."""
     tags = {etree.QName(e).localname for e in chain}
     classes = set().union(*(_classes(e) for e in chain))
-    named = _named_family(chain)
+    named = _named(chain, "font-family")
     sans = "Sans" in named if named else bool(tags & SANS_TAGS or classes & SANS_CLASSES)
-    bold = bool(tags & BOLD_TAGS or classes & BOLD_CLASSES)
+    weight = _named(chain, "font-weight").strip()
+    bold = weight in ("bold", "bolder", "600", "700", "800", "900") if weight else bool(
+        tags & BOLD_TAGS or classes & BOLD_CLASSES)
     if not sans:
         return SERIF, "Regular"
     return SANS, "Bold" if bold else "Regular"
