@@ -102,14 +102,15 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, clock: _Stopwatch) -> _EditionRun:
-    """Template -> HTML -> WeasyPrint -> PDF."""
-    from .pdf.writer import PdfOptions, write_pdf
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
+              clock: _Stopwatch) -> _EditionRun:
+    """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
+    from .pdf.variants import pdf_options
+    from .pdf.writer import write_pdf
 
     with clock.stage("layout"):
         html = render_edition(config, manuscript, edition)
-    options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
-                         identifier=f"{config.book.identifier}/{edition.name}")
+    options = pdf_options(config, edition.name, epoch)
     with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
         result = write_pdf(html, output_path(config, edition, out), options)
     return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings))
@@ -138,7 +139,7 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) 
         edition = EDITIONS[name]
         clock = _Stopwatch(name)
         if edition.kind == "pdf":
-            run = build_pdf(config, manuscript, edition, out_dir, clock)
+            run = build_pdf(config, manuscript, edition, out_dir, epoch, clock)
         else:
             run = build_epub(config, manuscript, edition, out_dir, epoch, clock)
         run.timings = clock.timings
