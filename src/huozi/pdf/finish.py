@@ -95,6 +95,32 @@ def fixed_document_id(pdf: Any, identifier: str) -> None:
             obj.stream = [_XMP_DOCUMENT_ID.sub(stable, item) for item in obj.stream]
 
 
+def link_texts(document: Any) -> dict[str, str]:
+    """Anchor name -> the text of the first internal link to it, from the laid-out boxes."""
+    texts: dict[str, str] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            href = element.get("href", "") if element is not None and box.element_tag == "a" else ""
+            if href.startswith("#") and href[1:] not in texts:
+                texts[href[1:]] = "".join(element.itertext()).strip()
+    return texts
+
+
+def describe_links(pdf: Any, texts: dict[str, str]) -> None:
+    """Give each internal link the words it shows as its /Contents (PDF/UA-1, ISO 14289-1 7.18.5).
+
+    WeasyPrint writes the bare anchor name ("shanhai-s2"), which a screen reader would spell out.
+    """
+    import pydyf
+
+    for obj in pdf.objects:
+        if hasattr(obj, "get") and obj.get("Subtype") == "/Link" and "Dest" in obj:
+            text = texts.get(_string_value(obj["Dest"]))
+            if text:
+                obj["Contents"] = pydyf.String(text)
+
+
 def make_finisher(options: PdfOptions) -> Callable[[Any, Any], None]:
     """The steps this edition needs, as one WeasyPrint finisher."""
 
@@ -105,9 +131,16 @@ def make_finisher(options: PdfOptions) -> Callable[[Any, Any], None]:
             neutral_rgb_to_gray(pdf)
         if options.identifier:
             fixed_document_id(pdf, options.identifier)
+        if options.variant and options.variant.startswith("pdf/ua"):
+            describe_links(pdf, link_texts(document))
 
     return finish
 
 
 def _pages(pdf: Any) -> list[Any]:
     return [obj for obj in pdf.objects if hasattr(obj, "get") and obj.get("Type") == "/Page"]
+
+
+def _string_value(value: Any) -> str:
+    """The Python text of a pydyf.String (or a plain str)."""
+    return getattr(value, "string", value) if not isinstance(value, str) else value
