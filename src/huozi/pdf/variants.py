@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..errors import ConfigError
+from ..errors import ConfigError, SourceLocation
 from .writer import PdfOptions
 
 
@@ -42,7 +42,7 @@ def output_profile_path(config: Config) -> Path:
     path = path if path.is_absolute() else config.root / path
     if not path.is_file():
         raise ConfigError(
-            f"the print output profile {path} does not exist", None,
+            f"the print output profile {path} does not exist", SourceLocation(config.path),
             "install Debian's libgs-common (Ghostscript's CMYK profile), or set "
             "[print] output_profile in book.toml to the printer's .icc file")
     return path
