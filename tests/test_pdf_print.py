@@ -233,3 +233,10 @@ def test_contents_lists_the_pages_the_bookmarks_point_to(reader):
     for title, page in entries:
         line = next(line for line in lines if line.replace(" ", "").startswith(title[:4].replace(" ", "")))
         assert line.rstrip().endswith(str(page)), (line, page)
+
+
+def test_no_annotations_on_the_printed_page(reader):
+    # PDF/X allows only PrinterMark and TrapNet annotations inside the BleedBox; a book needs none.
+    for number, page in enumerate(reader.pages, 1):
+        annots = [a.get_object().get("/Subtype") for a in page.get("/Annots") or []]
+        assert all(kind in ("/PrinterMark", "/TrapNet") for kind in annots), f"page {number}: {annots}"
