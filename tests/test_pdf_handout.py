@@ -132,3 +132,48 @@ def test_every_figure_in_the_structure_has_alt_text(reader):
         pytest.skip("this book has no tagged figures yet (charts come with the figures issue)")
     for figure in figures:
         assert str(figure.get("/Alt", "")).strip(), "a /Figure without /Alt"
+
+
+def _reachable(reader) -> set[int]:
+    """Object numbers of the structure elements reachable from the StructTreeRoot."""
+    seen, stack = set(), [reader.trailer["/Root"].raw_get("/StructTreeRoot")]
+    while stack:
+        ref = stack.pop()
+        if hasattr(ref, "idnum"):
+            if ref.idnum in seen:
+                continue
+            seen.add(ref.idnum)
+        node = ref.get_object() if hasattr(ref, "get_object") else ref
+        kids = node.raw_get("/K") if hasattr(node, "raw_get") and "/K" in node else None
+        if kids is None:
+            continue
+        stack.extend(kids if isinstance(kids, list) else [kids])
+    return seen
+
+
+def test_all_text_is_tagged_content_or_an_artifact(reader):
+    from pypdf.generic import ContentStream
+
+    reachable = _reachable(reader)
+    parent_tree = reader.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    artifacts = tagged = 0
+    for number, page in enumerate(reader.pages):
+        mcids = parent_tree[parent_tree.index(number) + 1]
+        stack: list[str] = []
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"BMC":
+                stack.append("artifact" if operands[0] == "/Artifact" else "untagged")
+            elif operator == b"BDC":
+                props = operands[1]
+                mcid = props.get("/MCID") if hasattr(props, "get") else None
+                owner = mcids[mcid] if mcid is not None and mcid < len(mcids) else None
+                ok = owner is not None and getattr(owner, "idnum", None) in reachable
+                stack.append("tagged" if ok else ("artifact" if operands[0] == "/Artifact" else "orphan"))
+            elif operator == b"EMC":
+                stack.pop()
+            elif operator in (b"Tj", b"TJ", b"'", b'"'):
+                # PDF/UA-1 7.1: real content is tagged, furniture (folios) is an Artifact.
+                assert stack and stack[-1] in ("tagged", "artifact"), f"page {number + 1}: {stack}"
+                artifacts += stack[-1] == "artifact"
+                tagged += stack[-1] == "tagged"
+    assert tagged > 100 and artifacts >= len(reader.pages)

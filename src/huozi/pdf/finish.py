@@ -121,6 +121,57 @@ def describe_links(pdf: Any, texts: dict[str, str]) -> None:
                 obj["Contents"] = pydyf.String(text)
 
 
+def furniture_as_artifacts(pdf: Any) -> int:
+    """Mark running heads and folios as /Artifact, as PDF/UA-1 asks of page furniture (7.8).
+
+    WeasyPrint tags margin-box content with MCIDs whose structure elements it leaves out of
+    the tree (an Artifact structure element needs PDF 2.0), so to a reader they are content
+    that belongs nowhere. Rewrite those sequences as artifacts and drop them from the ParentTree;
+    return how many were rewritten.
+    """
+    import pydyf
+
+    by_reference = {obj.reference: obj for obj in pdf.objects if isinstance(obj, pydyf.Object)
+                    and getattr(obj, "number", None) is not None}
+    root = by_reference.get(pdf.catalog.get("StructTreeRoot"))
+    if root is None:
+        return 0
+    reachable = _reachable_elements(root, by_reference)
+    nums = by_reference[root["ParentTree"]]["Nums"]
+    rewritten = 0
+    for page_number, page in enumerate(_pages(pdf)):
+        mcids = nums[2 * page_number + 1]
+        orphans = {mcid for mcid, ref in enumerate(mcids) if ref not in reachable}
+        if not orphans:
+            continue
+        stream = by_reference[page["Contents"]]
+        items = stream.stream
+        for index in range(len(items) - 2):
+            props = items[index + 1]
+            if (items[index + 2] == b"BDC" and isinstance(props, pydyf.Dictionary)
+                    and props.get("MCID") in orphans):
+                items[index], items[index + 1], items[index + 2] = "/Artifact", b"", b"BMC"
+                mcids[props["MCID"]] = "null"
+                rewritten += 1
+        stream.stream = [item for item in items if item != b""]
+    return rewritten
+
+
+def _reachable_elements(root: Any, by_reference: dict) -> set:
+    """References of every structure element reachable from the StructTreeRoot."""
+    seen: set = set()
+    stack = list(root["K"])
+    while stack:
+        ref = stack.pop()
+        element = by_reference.get(ref)
+        if element is None or ref in seen:
+            continue
+        seen.add(ref)
+        kids = element.get("K", [])
+        stack.extend(kid for kid in kids if isinstance(kid, bytes))
+    return seen
+
+
 def make_finisher(options: PdfOptions) -> Callable[[Any, Any], None]:
     """The steps this edition needs, as one WeasyPrint finisher."""
 
@@ -133,6 +184,7 @@ def make_finisher(options: PdfOptions) -> Callable[[Any, Any], None]:
             fixed_document_id(pdf, options.identifier)
         if options.variant and options.variant.startswith("pdf/ua"):
             describe_links(pdf, link_texts(document))
+            furniture_as_artifacts(pdf)
 
     return finish
 
