@@ -30,7 +30,7 @@ class BookMeta:
 class PrintOptions:
     """Trim size, bleed, marks and output intent of the print edition (lengths in CSS units)."""
 
-    # 大32开 (140 × 203 mm): the common trim of Chinese trade books (GB/T 788 sheet, 32 leaves).
+    # 大32开 (140 × 203 mm): the 850 × 1168 mm sheet (GB/T 788) cut in 32 and trimmed.
     trim: str = "140mm 203mm"
     # Printers ask for 3 mm beyond the trim on every side, cut away after printing.
     bleed: str = "3mm"
