@@ -1,7 +1,6 @@
 """Both PDF editions: structurally valid, fonts embedded and subset, byte-identical rebuilds."""
 from __future__ import annotations
 
-import logging
 import re
 import subprocess
 
@@ -33,13 +32,12 @@ def test_every_font_is_embedded_and_subset(built, edition):
         assert re.fullmatch(r"[A-Z]{6}\+.+", name), row
 
 
-def test_rebuild_gives_identical_bytes_and_no_weasyprint_errors(built, project_root, tmp_path, caplog):
+def test_rebuild_gives_identical_bytes_and_no_weasyprint_warnings(built, project_root, tmp_path):
     # Same sources and SOURCE_DATE_EPOCH as the session build: PDF/X-4's random IDs must be gone.
-    with caplog.at_level(logging.ERROR, logger="weasyprint"):
-        result = build(project_root, tmp_path, editions=PDF_EDITIONS,
-                       environ={"SOURCE_DATE_EPOCH": "1590710400"})
-    # WeasyPrint logs PDF/UA failures (missing alt text, missing lang) as errors, not exceptions.
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    result = build(project_root, tmp_path, editions=PDF_EDITIONS, environ={"SOURCE_DATE_EPOCH": "1590710400"})
+    # WeasyPrint logs PDF/UA failures (missing alt text, missing lang) and stylesheet rules it
+    # drops; the build collects them as warnings. Any one means a page silently lost something.
+    assert [w.message for w in result.warnings] == []
     again = {o.edition: o.path for o in result.outputs}
     for edition in PDF_EDITIONS:
         assert again[edition].read_bytes() == built[edition].read_bytes(), f"{edition} differs between builds"
