@@ -111,15 +111,15 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
-              clock: _Stopwatch) -> _EditionRun:
-    """Template -> HTML -> WeasyPrint -> PDF."""
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
+              figures: Figures, clock: _Stopwatch) -> _EditionRun:
+    """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
     from .figures.placement import float_figures
     from .layout.render import render_edition
-    from .pdf.writer import PdfOptions, render_document, write_pdf
+    from .pdf.variants import pdf_options
+    from .pdf.writer import render_document, write_pdf
 
-    options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
-                         identifier=f"{config.book.identifier}/{edition.name}")
+    options = pdf_options(config, edition.name, epoch)
     if edition.name == "print" and figures:                    # figures to the top or bottom of a page
         with clock.stage("placement"):
             manuscript = float_figures(manuscript, lambda m: render_document(
@@ -132,13 +132,13 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
                        page_texts=result.page_texts)
 
 
-def lay_out_print(config: Config, manuscript: Manuscript, figures: Figures) -> tuple[PageText, ...]:
+def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: Figures) -> tuple[PageText, ...]:
     """The print edition's pages when this build does not write it (it is current, or not chosen).
 
     Laid out afresh into a scratch folder: a print PDF left in the output folder may be stale.
     """
     with tempfile.TemporaryDirectory() as scratch:
-        run = build_pdf(config, manuscript, EDITIONS["print"], Path(scratch), figures, _Stopwatch("print"))
+        run = build_pdf(config, manuscript, EDITIONS["print"], Path(scratch), epoch, figures, _Stopwatch("print"))
     return run.page_texts
 
 
@@ -168,12 +168,12 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
         edition = EDITIONS[name]
         clock = _Stopwatch(name)
         if edition.kind == "pdf":
-            run = build_pdf(config, manuscript, edition, out_dir, figures, clock)
+            run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock)
         else:
             pages = next((r.page_texts for r in runs if r.edition == "print"), None)
             if pages is None:                                     # print not rebuilt: lay it out
                 with clock.stage("print pages"):
-                    pages = lay_out_print(config, manuscript, figures)
+                    pages = lay_out_print(config, manuscript, epoch, figures)
             run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages)
         run.timings = clock.timings
         runs.append(run)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from lxml import etree
 
@@ -18,6 +18,7 @@ from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage
 
 CSS_NAME = "style/book.css"
+NAV_NAME = "nav.xhtml"  # where epub/writer.py puts the navigation document
 COVER_IMAGE = "images/cover.png"
 CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
@@ -60,11 +61,16 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     for template, doc in [("cover.xhtml.j2", cover), ("title.xhtml.j2", title),
                           *(("article.xhtml.j2", d) for d in documents[1:])]:
         _check_xhtml(config, template, doc.content)
-    documents, page_list = _mark_print_pages(documents, print_pages)
-    nav = render_template(env, config.styles_dir, "epub/nav.xhtml.j2", toc=toc,
-                          title_href=title.file_name, start_href=documents[1].file_name,
-                          page_list=page_list, cover_href=cover.file_name,
-                          **{**common, "css_href": CSS_NAME})
+
+    def render_nav(page_list: Sequence[PageBreak]) -> str:
+        nav = render_template(env, config.styles_dir, "epub/nav.xhtml.j2", toc=toc,
+                              title_href=title.file_name, start_href=documents[1].file_name,
+                              page_list=page_list, cover_href=cover.file_name,
+                              **{**common, "css_href": CSS_NAME})
+        _check_xhtml(config, "nav.xhtml.j2", nav)
+        return nav
+
+    documents, nav, page_list = _mark_print_pages(documents, render_nav, print_pages)
     fonts, font_css = _fonts(config, [cover.content, *(d.content for d in documents), nav])
     assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image, *fonts)
     return EpubPackage(
@@ -100,14 +106,27 @@ def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
     return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
 
 
-def _mark_print_pages(documents: list[EpubDocument], print_pages: Sequence[PageText],
-                      ) -> tuple[list[EpubDocument], tuple[PageBreak, ...]]:
-    """Page break markers where the print pages begin, and the page-list entries pointing at them."""
+def _mark_print_pages(documents: list[EpubDocument], render_nav: Callable[[Sequence[PageBreak]], str],
+                      print_pages: Sequence[PageText]) -> tuple[list[EpubDocument], str, tuple[PageBreak, ...]]:
+    """Page break markers where the print pages begin, and the nav with the page-list of them.
+
+    The nav takes part: the print edition's contents page maps to it. Its page-list lists the
+    markers, so it is rendered once the places are known and the markers placed again in it;
+    hidden parts of the nav are not in the text compared, so the places come out the same.
+    """
     if not print_pages:
-        return documents, ()
-    contents, breaks = place_page_breaks([(d.file_name, d.content) for d in documents], print_pages)
-    marked = [dataclasses.replace(d, content=c) for d, c in zip(documents, contents)]
-    return marked, breaks
+        return documents, render_nav(()), ()
+    breaks: tuple[PageBreak, ...] = ()
+    for _ in range(3):  # the places settle at once; the bound only guards against a loop
+        nav = render_nav(breaks)
+        spine = [(documents[0].file_name, documents[0].content), (NAV_NAME, nav),
+                 *((d.file_name, d.content) for d in documents[1:])]
+        contents, placed = place_page_breaks(spine, print_pages)
+        if placed == breaks:
+            break
+        breaks = placed
+    marked = [dataclasses.replace(d, content=c) for d, c in zip(documents, contents[:1] + contents[2:])]
+    return marked, contents[1], breaks
 
 
 def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ...], str]:

@@ -18,7 +18,7 @@ XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 # A page that starts a block gets its marker before the block, not inside its first line.
 BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "header", "figure", "figcaption",
-                    "div", "section", "article", "blockquote", "ul", "ol", "li"})
+                    "div", "section", "article", "blockquote", "ul", "ol", "li", "nav"})
 WINDOW = 24  # characters of a page's text that must match the EPUB text to place its marker
 SHORT_WINDOW = 6  # the fallback for a page that shares no long run with the EPUB
 
@@ -69,7 +69,9 @@ class _Stream:
         for child in element:
             # Text inside an SVG is drawn as an image in the PDF: it is on no print page. A figure
             # that print may float elsewhere on its page is left out of both texts (pdf.pages).
-            if isinstance(child.tag, str) and etree.QName(child).localname != "svg" and not floats(child):
+            # Hidden parts (the nav's page-list and landmarks) are on no page either.
+            if (isinstance(child.tag, str) and etree.QName(child).localname != "svg" and not floats(child)
+                    and child.get("hidden") is None):
                 self._walk(doc, child)
             self._add(doc, child, True, child.tail)
         if len(self.chars) > start:
