@@ -61,13 +61,16 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
 
 def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path) -> Output:
     """Template -> HTML -> WeasyPrint -> PDF."""
+    from .pdf.weasy_patch import cjk_layout
     from .pdf.writer import PdfOptions, write_pdf
+    from .text.typeset import typesetter_for
 
-    html = render_edition(config, manuscript, edition)
+    html = render_edition(config, manuscript, edition, typeset=typesetter_for(config.typography))
     target = out / f"{config.book.slug}{edition.suffix}"
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}")
-    result = write_pdf(html, target, options)
+    with cjk_layout(config.typography.justify):                 # clreq justification in WeasyPrint
+        result = write_pdf(html, target, options)
     return Output(edition.name, result.path, result.pages)
 
 
