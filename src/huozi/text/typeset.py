@@ -103,7 +103,9 @@ def break_controls(text: str, rules: TypesetRules) -> dict[int, str]:
     controls: dict[int, str] = {}
     for i in range(1, len(text)):
         before, after = text[i - 1], text[i]
-        if after in no_start or before in NO_END or before == after == "—" or before == after == "…":
+        if before == after and before in "—…":
+            continue  # UAX #14 keeps —— and …… whole; a joiner would break the font's —— ligature
+        if after in no_start or before in NO_END:
             controls[i] = WORD_JOINER
         elif _quote_break(before, after):
             controls[i] = BREAK_HERE
