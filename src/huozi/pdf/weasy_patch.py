@@ -12,10 +12,14 @@ characters instead. While `cjk_layout()` is active:
    —— and ……, and at Han–Western boundaries (which have their ¼ em margin) are not stretched.
    No character is added to the text.
 2. ``layout.inline.text_align`` is wrapped to drop the ¼ em Han–Western margin of a
-   ``span.hw`` at a line's start or end (clreq §3.2.1: no gap at a line's edges).
+   ``span.hw`` at a line's start or end (clreq §3.2.1: no gap at a line's edges), and to
+   give a half-width ``span.halt`` mark that ends a line its full width back, tightening
+   the line's gaps if it then overflows.
 3. ``draw.text`` writes glyph adjustments as ``int(kerning)``, truncating thousandths of an
-   em; on a letter-spaced line that loses up to 0.3 pt at the right edge. Inside that module
-   ``int`` is made to round (``_round``) while the patch is active.
+   em; on a letter-spaced line every glyph has the same fraction, so the error adds up to
+   about 0.3 pt at the right edge (plain rounding still leaves 0.2 pt). Inside that module
+   ``int`` becomes `_DiffusedRound`, which rounds and carries each rounding error to the
+   next glyph, and ``draw_first_line`` is wrapped to start each text box with no carry.
 
 Pango letter spacing puts half of a grapheme's spacing on each side of it and drops the
 halves at the layout's two ends, so the gap between graphemes i and i+1 of one box is
@@ -38,6 +42,7 @@ from ..text.typeset import ZERO_WIDTH
 
 SUPPORTED_MAJOR = "70"
 AUTOSPACE_CLASS = "hw"
+HALT_CLASS = "halt"
 
 
 @dataclass(frozen=True)
@@ -87,24 +92,47 @@ def cjk_layout(justify: bool = True) -> Iterator[None]:
     inline = importlib.import_module("weasyprint.layout.inline")
     draw_text = importlib.import_module("weasyprint.draw.text")
     saved_justify, saved_align = inline.justify_line, inline.text_align
+    saved_draw = draw_text.draw_first_line
     had_int = "int" in vars(draw_text)
     saved_int = vars(draw_text).get("int")
+    rounding = _DiffusedRound()
     inline.justify_line = _make_justify_line(saved_justify)
     inline.text_align = _make_text_align(saved_align)
-    draw_text.int = _round
+    draw_text.int = rounding
+    draw_text.draw_first_line = _make_draw_first_line(saved_draw, rounding)
     try:
         yield
     finally:
         inline.justify_line, inline.text_align = saved_justify, saved_align
+        draw_text.draw_first_line = saved_draw
         if had_int:
             draw_text.int = saved_int
         else:
             del draw_text.int
 
 
-def _round(value: float) -> int:
-    """`int` for weasyprint.draw.text: round glyph adjustments instead of truncating them."""
-    return int(round(value))
+class _DiffusedRound:
+    """`int` for weasyprint.draw.text: round, and carry the rounding error to the next glyph.
+
+    The PDF writes each glyph's adjustment in whole thousandths of an em; on a spaced line
+    all glyphs share the same fraction, so independent rounding drifts by n/2000 em.
+    """
+
+    def __init__(self) -> None:
+        self.carry = 0.0
+
+    def __call__(self, value: float) -> int:
+        total = value + self.carry
+        written = int(round(total))
+        self.carry = total - written
+        return written
+
+
+def _make_draw_first_line(original, rounding: _DiffusedRound):
+    def draw_first_line(*args, **kwargs):
+        rounding.carry = 0.0  # each text box starts at an exact position
+        return original(*args, **kwargs)
+    return draw_first_line
 
 
 # --- line edges: no Han–Western margin at a line's start or end -------------------------------
@@ -112,27 +140,67 @@ def _round(value: float) -> int:
 def _make_text_align(original):
     def text_align(context, line, available_width, last):
         _trim_edge_margins(line)
+        _widen_line_end_mark(line)
+        if line.width > available_width:  # a widened mark: tighten the gaps instead (clreq §3.8)
+            _justify_between_characters(context, line, available_width - line.width)
         return original(context, line, available_width, last)
     return text_align
 
 
-def _is_autospace(box) -> bool:
+def _has_class(box, name: str) -> bool:
     element = getattr(box, "element", None)
     if element is None or getattr(box, "element_tag", None) != "span":
         return False
-    return AUTOSPACE_CLASS in (element.get("class") or "").split()
+    return name in (element.get("class") or "").split()
+
+
+def _is_autospace(box) -> bool:
+    return _has_class(box, AUTOSPACE_CLASS)
+
+
+def _widen_line_end_mark(line) -> None:
+    """Give back its full em to a half-width (``halt``) mark whose partner went to the next line.
+
+    The typesetter halves the first of two adjacent marks (”“ → ”“ in 1.5 em); when a break
+    falls between them the first mark ends the line alone and keeps one width with the same
+    mark elsewhere: full width, ink at the left and blank at the right.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    chain = _edge_chain(line, last=True)
+    leaf = chain[-1]
+    if not isinstance(leaf, boxes.TextBox) or len(chain) < 3 or not _has_class(chain[-2], HALT_CLASS):
+        return
+    if len(leaf.text.strip("".join(ZERO_WIDTH))) != 1:
+        return
+    missing = leaf.style["font_size"] - leaf.width
+    if missing <= 0:
+        return
+    for box in chain:
+        box.width += missing
 
 
 def _edge_chain(line, last: bool) -> list:
     """The line and its first (or last) in-flow descendants down to a leaf."""
     chain, box = [line], line
     while getattr(box, "children", None):
-        children = [c for c in box.children if c.is_in_normal_flow()]
+        children = [c for c in box.children if c.is_in_normal_flow() and not _blank(c)]
         if not children:
             break
         box = children[-1] if last else children[0]
         chain.append(box)
     return chain
+
+
+def _blank(box) -> bool:
+    """A box with nothing to see: only zero-width break controls (a ZWSP left at a line's end)."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        return not box.text.strip("".join(ZERO_WIDTH))
+    if isinstance(box, boxes.InlineBox):
+        return all(_blank(child) for child in box.children) and not box.margin_width()
+    return False
 
 
 def _trim_edge_margins(line) -> None:
