@@ -65,7 +65,7 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
     from .pdf.writer import PdfOptions, write_pdf
     from .text.typeset import typesetter_for
 
-    html = render_edition(config, manuscript, edition, typeset=typesetter_for(config.typography))
+    html = render_edition(config, manuscript, edition, typeset=typesetter_for(config))
     target = out / f"{config.book.slug}{edition.suffix}"
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}")

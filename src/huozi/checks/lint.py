@@ -288,13 +288,13 @@ def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> 
     from ..layout.render import EDITIONS, render_edition
     from ..pdf.weasy_patch import cjk_layout
     from ..pdf.writer import PdfOptions, render_document
-    from ..text.typeset import rules_from_options, typesetter_for
+    from ..text.typeset import rules_for, typesetter_for
 
-    rules = rules_from_options(config.typography)
+    rules = rules_for(config)
     reports = {}
     for name in editions:
         edition = EDITIONS[name]
-        html = render_edition(config, manuscript, edition, typeset=typesetter_for(config.typography))
+        html = render_edition(config, manuscript, edition, typeset=typesetter_for(config))
         options = PdfOptions(base_dir=config.styles_dir, project_root=config.root)
         with cjk_layout(config.typography.justify):
             document = render_document(html, options)

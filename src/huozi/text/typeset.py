@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..errors import ConfigError
+from ..config import Config
+from ..errors import ConfigError, SourceLocation
 from .chars import NO_END, NO_START, is_han, is_wide
 
 WORD_JOINER = "\u2060"
@@ -57,11 +58,12 @@ class TypesetRules:
         return frozenset(NO_START) | (STRICT_NO_START if self.line_break == "strict" else frozenset())
 
 
-def rules_from_options(options) -> TypesetRules:  # options: config.TypographyOptions
-    """Check `[typography]` and turn it into rules; an unknown level is a ConfigError."""
+def rules_for(config: Config) -> TypesetRules:
+    """The book's `[typography]` options as rules; an unknown strictness is a ConfigError."""
+    options = config.typography
     if options.line_break not in LEVELS:
-        raise ConfigError(f"typography.line_break must be one of {', '.join(LEVELS)}, "
-                          f"not {options.line_break!r}", hint='write line_break = "basic"')
+        raise ConfigError(f"typography.line_break must be one of {', '.join(LEVELS)}, not {options.line_break!r}",
+                          SourceLocation(config.path), 'write line_break = "basic" (clreq\'s recommended level)')
     return TypesetRules(line_break=options.line_break, autospace=options.autospace)
 
 
@@ -70,9 +72,9 @@ def make_typesetter(rules: TypesetRules) -> Callable[[str], Markup]:
     return lambda text: typeset(text, rules)
 
 
-def typesetter_for(options) -> Callable[[str], Markup]:  # options: config.TypographyOptions
+def typesetter_for(config: Config) -> Callable[[str], Markup]:
     """The PDF editions' hook for the book's `[typography]` options."""
-    return make_typesetter(rules_from_options(options))
+    return make_typesetter(rules_for(config))
 
 
 def is_western_char(ch: str) -> bool:
