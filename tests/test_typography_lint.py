@@ -15,7 +15,7 @@ from huozi.pdf.writer import PdfOptions, render_document
 from huozi.text.typeset import TypesetRules, typeset
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "han-western-gap")
+RULES = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan", "han-western-gap")
 PAGE = """@page { size: 60mm 80mm; margin: 5mm; }
 html { font-family: "Noto Serif CJK SC"; font-size: 10pt; line-height: 1.6; }
 body { margin: 0; }
@@ -75,6 +75,15 @@ def test_stranded_heading_is_found_and_prevented(tmp_path):
     [finding] = [f for f in stranded.findings if f.rule == "stranded-heading"]
     assert (finding.page, str(finding.where)) == (1, "manuscript/fixture.md:3")
     assert kept.count("stranded-heading") == 0
+
+
+def test_orphan_is_found_and_prevented(tmp_path):
+    body = '<div style="height: 170pt"></div>' + para(HAN * 2, 5)  # room for one line at the foot
+    orphaned = render(body, tmp_path, css="p { orphans: 1; }")
+    kept = render(body, tmp_path)  # base.css: orphans 2, widows 2
+    [finding] = [f for f in orphaned.findings if f.rule == "widow-orphan"]
+    assert (finding.page, str(finding.where)) == (1, "manuscript/fixture.md:5")
+    assert kept.count("widow-orphan") == 0 and {line.page for line in kept.lines} == {2}
 
 
 def test_han_western_gaps_measured(tmp_path):

@@ -4,8 +4,8 @@
 and reports, for one edition: how many non-final body lines are flush with the column's
 right edge, lines that start or end with a prohibited mark (clreq §3.1.7), —— or ……
 split across lines, last lines holding one character (孤字), headings stranded at a page
-foot or separated from the first two lines of what follows, and the width of every
-Han–Western gap (clreq §3.2.1). Each finding carries its page, its line on that page and
+foot or separated from the first two lines of what follows, paragraphs leaving a single
+line on a page (orphans and widows), and the width of every Han–Western gap (clreq §3.2.1). Each finding carries its page, its line on that page and
 the manuscript's file:line, taken from the ``data-src`` (article) and ``data-line``
 (paragraph, heading) attributes that ``styles/blocks.html.j2`` writes.
 """
@@ -29,7 +29,7 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 class Finding:
     """One place where the pages break a rule."""
 
-    rule: str  # flush, line-start, line-end, split-pair, lone-char, stranded-heading, han-western-gap
+    rule: str  # flush, line-start, line-end, split-pair, lone-char, stranded-heading, widow-orphan, han-western-gap
     page: int
     line: int
     where: SourceLocation | None
@@ -80,7 +80,8 @@ class LintReport:
         return sum(1 for f in self.findings if f.rule == rule)
 
     def summary(self) -> str:
-        rules = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "han-western-gap")
+        rules = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan",
+                 "han-western-gap")
         counts = ", ".join(f"{r} {self.count(r)}" for r in rules)
         return (f"{self.edition}: {self.flush_lines}/{self.nonfinal_lines} non-final body lines flush "
                 f"({self.flush_share:.1%}); {len(self.gaps_em)} Han–Western gaps; {counts}")
@@ -242,6 +243,19 @@ def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[Finding]:
                 yield _finding("han-western-gap", line, f"gap {gap:.2f} em, wanted {low}–{high} em")
 
 
+def _fragment_findings(lines: list[Line], minimum: int = 2) -> Iterator[Finding]:
+    """Orphans and widows: a paragraph split across pages leaves at least two lines on each."""
+    fragments: dict[tuple[int, int], list[Line]] = {}
+    pages: dict[int, set[int]] = {}
+    for line in lines:
+        if line.paragraph is not None:
+            fragments.setdefault((line.paragraph, line.page), []).append(line)
+            pages.setdefault(line.paragraph, set()).add(line.page)
+    for (paragraph, _), fragment in fragments.items():
+        if len(pages[paragraph]) > 1 and len(fragment) < minimum:
+            yield _finding("widow-orphan", fragment[0], f"{len(fragment)} line(s) of a paragraph alone on a page")
+
+
 def _flush(line: Line, tolerance_pt: float) -> bool:
     return abs(line.column_right - line.right) * PT_PER_PX <= tolerance_pt
 
@@ -274,6 +288,7 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
     lines = [value for kind, value in events if kind == "line"]
     findings = list(_line_findings(lines, rules))
     findings += _heading_findings(events)
+    findings += _fragment_findings(lines)
     nonfinal = [line for line in lines if line.paragraph is not None and not line.final]
     ragged = [line for line in nonfinal if not _flush(line, tolerance_pt)]
     findings += [_finding("flush", line, f"{(line.column_right - line.right) * PT_PER_PX:.2f} pt short")
