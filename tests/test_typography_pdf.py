@@ -133,3 +133,17 @@ def test_extracted_text_is_the_manuscript(bodies, manuscript, edition):
             current = ""
     expected = [p.text for article in manuscript.articles for p in article.paragraphs]
     assert paragraphs == expected
+
+
+@pytest.mark.parametrize("edition", PDF_EDITIONS)
+def test_outline_titles_carry_no_break_controls(built, manuscript, edition):
+    from pypdf import PdfReader
+
+    def titles(items):
+        for item in items:
+            yield from titles(item) if isinstance(item, list) else [item.title]
+
+    found = list(titles(PdfReader(built[edition]).outline))
+    headings = {a.title for a in manuscript.articles}
+    headings |= {s.heading.text for a in manuscript.articles for s in a.sections if s.heading}
+    assert found and set(found) <= headings

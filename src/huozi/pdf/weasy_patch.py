@@ -142,7 +142,8 @@ def _make_text_align(original):
         _trim_edge_margins(line)
         _widen_line_end_mark(line)
         if line.width > available_width:  # a widened mark: tighten the gaps instead (clreq §3.8)
-            _justify_between_characters(context, line, available_width - line.width)
+            if _justify_between_characters(context, line, available_width - line.width):
+                line.width = available_width  # exactly, so that WeasyPrint does not justify again
         return original(context, line, available_width, last)
     return text_align
 

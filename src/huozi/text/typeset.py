@@ -77,6 +77,11 @@ def typesetter_for(config: Config) -> Callable[[str], Markup]:
     return make_typesetter(rules_for(config))
 
 
+def strip_controls(text: str) -> str:
+    """`text` without the zero-width break controls the typesetter adds (for outlines, labels)."""
+    return "".join(ch for ch in text if ch not in ZERO_WIDTH)
+
+
 def is_western_char(ch: str) -> bool:
     """A character of a Western run: anything narrow that is not a zero-width control."""
     return not is_wide(ch) and ch not in ZERO_WIDTH and not ch.isspace()
