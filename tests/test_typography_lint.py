@@ -5,6 +5,7 @@ spare, so an unjustified line is visibly short of the edge.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,12 @@ p { text-indent: 0; margin: 0; text-align: justify; orphans: 2; widows: 2; }
 HAN = "山海携手共赴康庄大道东西部扶贫协作与对口支援纪事为推动区域协调发展协同发展共同发展"
 
 
-def render(body: str, tmp_path: Path, css: str = "", justify: bool = True):
+def render(body: str, tmp_path: Path, css: str = "", justify: bool = True, patch: bool = True):
     """Lay out `body` in a fixture page with the project's base.css and lint it."""
     base = (ROOT / "styles" / "base.css").read_text(encoding="utf-8")
     html = (f'<html lang="zh-CN"><head><style>{base}{PAGE}{css}</style></head><body>'
             f'<article data-src="fixture.md">{body}</article></body></html>')
-    with cjk_layout(justify):
+    with cjk_layout(justify) if patch else nullcontext():
         document = render_document(html, PdfOptions(base_dir=tmp_path, project_root=tmp_path))
     return lint_document(document, "fixture", Path("manuscript"))
 
@@ -97,8 +98,8 @@ def test_han_western_gaps_measured(tmp_path):
 
 def test_gap_dropped_at_line_start(tmp_path):
     text = HAN[:14] + "2016年起" + HAN[:10]  # the digits cannot fit on line 1 and start line 2
-    trimmed = render(para(str(typeset(text))), tmp_path)
-    kept = render(para(str(typeset(text))), tmp_path, justify=False)
+    trimmed = render(para(str(typeset(text))), tmp_path, justify=False)
+    kept = render(para(str(typeset(text))), tmp_path, patch=False)
     for report, indent in ((trimmed, 0.0), (kept, 2.5)):  # 0.25 em of 10 pt = 2.5 pt
         second = report.lines[1]
         assert second.text.startswith("2016")
@@ -132,3 +133,15 @@ def test_real_book_lines_know_their_manuscript_lines(book_reports, manuscript):
     body = [line for line in book_reports["print"].lines if line.paragraph is not None]
     expected = {f"manuscript/{a.path.name}:{p.line}" for a in manuscript.articles for p in a.paragraphs}
     assert {str(line.where) for line in body} == expected
+
+
+def test_justify_can_be_switched_off_in_book_toml(project_copy):
+    from huozi.config import load_config
+    from huozi.manuscript import parse_manuscript
+
+    path = project_copy / "book.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[typography]\njustify = false\n", encoding="utf-8")
+    config = load_config(project_copy)
+    report = lint(config, parse_manuscript(config.manuscript_dir), editions=["print"])["print"]
+    assert report.nonfinal_lines > 50 and report.flush_share < 0.1
+    assert report.count("han-western-gap") == 0  # spacing and edge trimming stay on

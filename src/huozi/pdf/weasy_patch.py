@@ -84,10 +84,11 @@ def check_compatible() -> None:
 
 @contextmanager
 def cjk_layout(justify: bool = True) -> Iterator[None]:
-    """Activate the patches for the duration of a render and a PDF write, then restore them."""
-    if not justify:
-        yield
-        return
+    """Activate the patches for the duration of a render and a PDF write, then restore them.
+
+    With `justify` false lines keep WeasyPrint's own justification (spaces only), but the
+    Han–Western margins are still dropped at line edges.
+    """
     check_compatible()
     inline = importlib.import_module("weasyprint.layout.inline")
     draw_text = importlib.import_module("weasyprint.draw.text")
@@ -96,7 +97,7 @@ def cjk_layout(justify: bool = True) -> Iterator[None]:
     had_int = "int" in vars(draw_text)
     saved_int = vars(draw_text).get("int")
     rounding = _DiffusedRound()
-    inline.justify_line = _make_justify_line(saved_justify)
+    inline.justify_line = _make_justify_line(saved_justify) if justify else saved_justify
     inline.text_align = _make_text_align(saved_align)
     draw_text.int = rounding
     draw_text.draw_first_line = _make_draw_first_line(saved_draw, rounding)
