@@ -26,7 +26,7 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 @dataclass(frozen=True)
-class Finding:
+class LintFinding:
     """One place where the pages break a rule."""
 
     rule: str  # flush, line-start, line-end, split-pair, lone-char, stranded-heading, widow-orphan, han-western-gap
@@ -67,7 +67,7 @@ class LintReport:
 
     edition: str
     lines: tuple[Line, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[LintFinding, ...]
     nonfinal_lines: int = 0
     flush_lines: int = 0
     gaps_em: tuple[float, ...] = field(default=())
@@ -219,11 +219,11 @@ def _units(text: str) -> int:
     return count
 
 
-def _finding(rule: str, line: Line, detail: str) -> Finding:
-    return Finding(rule, line.page, line.number, line.where, line.text, detail)
+def _finding(rule: str, line: Line, detail: str) -> LintFinding:
+    return LintFinding(rule, line.page, line.number, line.where, line.text, detail)
 
 
-def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[Finding]:
+def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[LintFinding]:
     no_start = rules.no_start()
     for line, after in zip(lines, [*lines[1:], None]):
         if not line.text:
@@ -243,7 +243,7 @@ def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[Finding]:
                 yield _finding("han-western-gap", line, f"gap {gap:.2f} em, wanted {low}–{high} em")
 
 
-def _fragment_findings(lines: list[Line], minimum: int = 2) -> Iterator[Finding]:
+def _fragment_findings(lines: list[Line], minimum: int = 2) -> Iterator[LintFinding]:
     """Orphans and widows: a paragraph split across pages leaves at least two lines on each."""
     fragments: dict[tuple[int, int], list[Line]] = {}
     pages: dict[int, set[int]] = {}
@@ -260,7 +260,7 @@ def _flush(line: Line, tolerance_pt: float) -> bool:
     return abs(line.column_right - line.right) * PT_PER_PX <= tolerance_pt
 
 
-def _heading_findings(events: list[tuple[str, object]]) -> Iterator[Finding]:
+def _heading_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
     """A heading shares its page with what follows up to two lines of body text (or all of it)."""
     for i, (kind, value) in enumerate(events):
         if kind != "heading":
@@ -270,7 +270,7 @@ def _heading_findings(events: list[tuple[str, object]]) -> Iterator[Finding]:
         for later_kind, later in events[i + 1:]:
             later_page = later.page if later_kind == "line" else later[0]
             if later_page != page:
-                yield Finding("stranded-heading", page, number, where, tag,
+                yield LintFinding("stranded-heading", page, number, where, tag,
                               "heading not followed on its page by two lines of text")
                 break
             if later_kind == "line" and later.paragraph is not None:
@@ -300,7 +300,8 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
 
 def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> dict[str, LintReport]:
     """Lay out the book's PDF editions as `huozi build` does and lint each one."""
-    from ..layout.render import EDITIONS, render_edition
+    from ..editions import EDITIONS
+    from ..layout.render import render_edition
     from ..pdf.weasy_patch import cjk_layout
     from ..pdf.writer import PdfOptions, render_document
     from ..text.typeset import rules_for, typesetter_for
@@ -315,3 +316,22 @@ def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> 
             document = render_document(html, options)
         reports[name] = lint_document(document, name, config.manuscript_dir.relative_to(config.root), rules)
     return reports
+
+
+def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding]
+    """The lint as a `huozi check` check of one PDF output: violations are errors, ragged lines
+    warnings (the book passes with at least 99% flush)."""
+    from ..editions import EDITIONS
+    from ..manuscript import parse_manuscript
+    from .base import Finding
+
+    names = [e.name for e in EDITIONS.values() if e.kind == "pdf" and path.name == f"{config.book.slug}{e.suffix}"]
+    if not names:
+        return []
+    report = lint(config, parse_manuscript(config.manuscript_dir), names)[names[0]]
+    findings = []
+    for found in report.findings:
+        level = "warning" if found.rule == "flush" else "error"
+        message = f"{report.edition} page {found.page} line {found.line}: {found.rule}: {found.detail} «{found.text}»"
+        findings.append(Finding("typography", level, message, found.where or SourceLocation(path)))
+    return findings
