@@ -79,4 +79,4 @@ def test_unknown_line_break_level_is_a_config_error(project_copy, tmp_path):
     with pytest.raises(ConfigError) as caught:
         build(project_copy, tmp_path / "out", editions=["print"])
     assert "line_break" in str(caught.value) and "basic" in str(caught.value)
-    assert "book.toml" in str(caught.value)
+    assert caught.value.where.path.name == "book.toml" and caught.value.where.line is not None

@@ -31,7 +31,8 @@ WORD_JOINER = "\u2060"
 BREAK_HERE = "\u200b"
 ZERO_WIDTH = frozenset(WORD_JOINER + BREAK_HERE + "\u200c\u200d\ufeff")
 
-# clreq §3.1.7: the "strict" level also keeps these off a line's start.
+# clreq §3.1.7: "basic" is chars.NO_START (which already keeps —— and …… off a line's start);
+# "strict" also keeps the solidus, the wave dash and the hyphen there.
 STRICT_NO_START = frozenset("／〜～-")
 LEVELS = ("basic", "strict")
 
@@ -62,8 +63,10 @@ def rules_for(config: Config) -> TypesetRules:
     """The book's `[typography]` options as rules; an unknown strictness is a ConfigError."""
     options = config.typography
     if options.line_break not in LEVELS:
+        lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
+        line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("line_break")), None)
         raise ConfigError(f"typography.line_break must be one of {', '.join(LEVELS)}, not {options.line_break!r}",
-                          SourceLocation(config.path), 'write line_break = "basic" (clreq\'s recommended level)')
+                          SourceLocation(config.path, line), 'write line_break = "basic" (clreq\'s recommended level)')
     return TypesetRules(line_break=options.line_break, autospace=options.autospace)
 
 
