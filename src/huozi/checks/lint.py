@@ -164,7 +164,7 @@ def _han_western(a: str, b: str) -> bool:
 
 
 def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
-    """Collect ("line", Line) and ("heading", (page, element, where)) events in page order."""
+    """Collect ("line", Line) and ("heading", (page, tag, where, line number)) events in page order."""
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.MarginBox):
@@ -299,7 +299,11 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
 
 
 def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> dict[str, LintReport]:
-    """Lay out the book's PDF editions as `huozi build` does and lint each one."""
+    """Lay out the book's PDF editions as `huozi build` does and lint each one.
+
+    This renders the HTML the way `pipeline.build_pdf` does (typeset hook, `cjk_layout`); keep
+    the two in step when build_pdf learns more (figures, PDF variants).
+    """
     from ..editions import EDITIONS
     from ..layout.render import render_edition
     from ..pdf.weasy_patch import cjk_layout
