@@ -16,7 +16,8 @@ from huozi.pdf.writer import PdfOptions, render_document
 from huozi.text.typeset import TypesetRules, typeset
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan", "han-western-gap")
+RULES = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan", "split-figure",
+         "han-western-gap")
 PAGE = """@page { size: 60mm 80mm; margin: 5mm; }
 html { font-family: "Noto Serif CJK SC"; font-size: 10pt; line-height: 1.6; }
 body { margin: 0; }
@@ -85,6 +86,15 @@ def test_orphan_is_found_and_prevented(tmp_path):
     [finding] = [f for f in orphaned.findings if f.rule == "widow-orphan"]
     assert (finding.page, str(finding.where)) == (1, "manuscript/fixture.md:5")
     assert kept.count("widow-orphan") == 0 and {line.page for line in kept.lines} == {2}
+
+
+def test_figure_split_from_caption_is_found_and_prevented(tmp_path):
+    body = ('<div style="height: 140pt"></div><figure style="margin: 0"><div style="height: 30pt"></div>'
+            '<div style="height: 60pt"></div><figcaption>图一　甘肃陇南与山东青岛</figcaption></figure>')
+    split = render(body, tmp_path, css="figure { break-inside: auto; }")
+    kept = render(body, tmp_path)  # base.css: figure { break-inside: avoid }
+    assert split.count("split-figure") == 1 and split.lines[-1].page == 2
+    assert kept.count("split-figure") == 0 and kept.lines[-1].page == 2
 
 
 def test_han_western_gaps_measured(tmp_path):

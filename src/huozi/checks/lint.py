@@ -5,7 +5,8 @@ and reports, for one edition: how many non-final body lines are flush with the c
 right edge, lines that start or end with a prohibited mark (clreq §3.1.7), —— or ……
 split across lines, last lines holding one character (孤字), headings stranded at a page
 foot or separated from the first two lines of what follows, paragraphs leaving a single
-line on a page (orphans and widows), and the width of every Han–Western gap (clreq §3.2.1). Each finding carries its page, its line on that page and
+line on a page (orphans and widows), figures split from their captions, and the width of
+every Han–Western gap (clreq §3.2.1). Each finding carries its page, its line on that page and
 the manuscript's file:line, taken from the ``data-src`` (article) and ``data-line``
 (paragraph, heading) attributes that ``styles/blocks.html.j2`` writes.
 """
@@ -29,7 +30,9 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 class LintFinding:
     """One place where the pages break a rule."""
 
-    rule: str  # flush, line-start, line-end, split-pair, lone-char, stranded-heading, widow-orphan, han-western-gap
+    # flush, line-start, line-end, split-pair, lone-char, stranded-heading, widow-orphan, split-figure,
+    # han-western-gap
+    rule: str
     page: int
     line: int
     where: SourceLocation | None
@@ -81,7 +84,7 @@ class LintReport:
 
     def summary(self) -> str:
         rules = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan",
-                 "han-western-gap")
+                 "split-figure", "han-western-gap")
         counts = ", ".join(f"{r} {self.count(r)}" for r in rules)
         return (f"{self.edition}: {self.flush_lines}/{self.nonfinal_lines} non-final body lines flush "
                 f"({self.flush_share:.1%}); {len(self.gaps_em)} Han–Western gaps; {counts}")
@@ -176,6 +179,8 @@ def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
         context.file = element.get("data-src")
     if isinstance(box, boxes.BlockBox) and tag in HEADINGS:
         out.append(("heading", (context.page, tag, _where(context, element), context.number + 1)))
+    if isinstance(box, boxes.BlockBox) and tag == "figure":
+        out.append(("figure", (context.page, id(element), _where(context, element), context.number + 1)))
     if isinstance(box, boxes.LineBox):
         context.number += 1
         out.append(("line", _line(context, box, block)))
@@ -256,6 +261,19 @@ def _fragment_findings(lines: list[Line], minimum: int = 2) -> Iterator[LintFind
             yield _finding("widow-orphan", fragment[0], f"{len(fragment)} line(s) of a paragraph alone on a page")
 
 
+def _figure_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
+    """A figure (image and caption) is never split across pages."""
+    pages: dict[int, list[tuple[int, SourceLocation | None, int]]] = {}
+    for kind, value in events:
+        if kind == "figure":
+            page, element, where, number = value
+            pages.setdefault(element, []).append((page, where, number))
+    for fragments in pages.values():
+        if len({page for page, _, _ in fragments}) > 1:
+            page, where, number = fragments[0]
+            yield LintFinding("split-figure", page, number, where, "figure", "figure and caption on different pages")
+
+
 def _flush(line: Line, tolerance_pt: float) -> bool:
     return abs(line.column_right - line.right) * PT_PER_PX <= tolerance_pt
 
@@ -289,6 +307,7 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
     findings = list(_line_findings(lines, rules))
     findings += _heading_findings(events)
     findings += _fragment_findings(lines)
+    findings += _figure_findings(events)
     nonfinal = [line for line in lines if line.paragraph is not None and not line.final]
     ragged = [line for line in nonfinal if not _flush(line, tolerance_pt)]
     findings += [_finding("flush", line, f"{(line.column_right - line.right) * PT_PER_PX:.2f} pt short")
