@@ -147,3 +147,19 @@ def test_outline_titles_carry_no_break_controls(built, manuscript, edition):
     headings = {a.title for a in manuscript.articles}
     headings |= {s.heading.text for a in manuscript.articles for s in a.sections if s.heading}
     assert found and set(found) <= headings
+
+
+@pytest.mark.parametrize("edition", PDF_EDITIONS)
+def test_extract_text_reads_no_space_at_han_western_gaps(bodies, built, edition):
+    """pdfplumber's extract_text (default 3 pt tolerance) on the body text, as copy-paste reads it."""
+    import re
+
+    size = bodies[edition].lines[0].size
+
+    def body(obj) -> bool:
+        return obj["object_type"] == "char" and "Serif" in obj["fontname"] and round(obj["size"], 2) == size
+
+    with pdfplumber.open(built[edition]) as pdf:
+        text = "".join((page.filter(body).extract_text() or "").replace("\n", "") for page in pdf.pages)
+    assert len(re.findall(r"[\u4e00-\u9fff][0-9]|[0-9][\u4e00-\u9fff]", text)) > 40
+    assert re.findall(r".{4}(?:[\u4e00-\u9fff] [0-9A-Za-z]|[0-9A-Za-z] [\u4e00-\u9fff]).{4}", text) == []

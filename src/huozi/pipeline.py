@@ -5,7 +5,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,9 @@ from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
 
 if TYPE_CHECKING:
+    from .figures import Figures
     from .manuscript import Manuscript
+    from .pdf.writer import PdfOptions
 
 # Editions that must be built in order within one worker (the EPUB maps to the print pages).
 GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
@@ -104,38 +106,62 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, clock: _Stopwatch) -> _EditionRun:
-    """Template -> HTML -> WeasyPrint -> PDF."""
+def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
+             clock: _Stopwatch | None = None) -> str:
+    """The HTML the PDF writer lays out: clreq-typeset text, print figures floated to a page edge.
+
+    Call it inside `pdf.weasy_patch.cjk_layout()`, so that the trial layouts that place the
+    figures break lines as the final layout does. `checks.lint` lays out the same HTML.
+    """
+    from .figures.placement import float_figures
     from .layout.render import render_edition
-    from .pdf.weasy_patch import cjk_layout
-    from .pdf.writer import PdfOptions, write_pdf
+    from .pdf.writer import render_document
     from .text.typeset import typesetter_for
 
-    with clock.stage("layout"):
-        html = render_edition(config, manuscript, edition, typeset=typesetter_for(config))
+    typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
+    if edition.name == "print" and figures:                    # figures to the top or bottom of a page
+        with _stage(clock, "placement"):
+            manuscript = float_figures(manuscript, lambda m: render_document(
+                render_edition(config, m, edition, figures=figures, typeset=typeset), options))
+    with _stage(clock, "layout"):
+        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset)
+
+
+def _stage(clock: _Stopwatch | None, name: str):
+    return clock.stage(name) if clock is not None else nullcontext()
+
+
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
+              clock: _Stopwatch) -> _EditionRun:
+    """Template -> HTML -> WeasyPrint -> PDF."""
+    from .pdf.weasy_patch import cjk_layout
+    from .pdf.writer import PdfOptions, write_pdf
+
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}")
-    with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings, \
-            cjk_layout(config.typography.justify):              # clreq justification in WeasyPrint
-        result = write_pdf(html, output_path(config, edition, out), options)
+    with cjk_layout(config.typography.justify):                # clreq justification in WeasyPrint
+        html = pdf_html(config, manuscript, edition, figures, options, clock)
+        with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
+            result = write_pdf(html, output_path(config, edition, out), options)
     return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings))
 
 
 def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
-               clock: _Stopwatch) -> _EditionRun:
+               figures: Figures, clock: _Stopwatch) -> _EditionRun:
     """Templates -> XHTML documents -> ebooklib -> reproducible zip."""
     from .epub.assemble import assemble_epub
     from .epub.writer import write_epub
 
     modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     with clock.stage("layout"):
-        package = assemble_epub(config, manuscript, modified)
+        package = assemble_epub(config, manuscript, modified, figures=figures)
     with clock.stage("epub"):
         path = write_epub(package, output_path(config, edition, out), epoch)
     return _EditionRun(edition.name, path, None)
 
 
-def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) -> list[_EditionRun]:
+def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
+                 figures: Figures) -> list[_EditionRun]:
     """Build editions in order; runs in a worker process, so it loads what it needs itself."""
     from .manuscript import parse_manuscript
 
@@ -146,23 +172,23 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) 
         edition = EDITIONS[name]
         clock = _Stopwatch(name)
         if edition.kind == "pdf":
-            run = build_pdf(config, manuscript, edition, out_dir, clock)
+            run = build_pdf(config, manuscript, edition, out_dir, figures, clock)
         else:
-            run = build_epub(config, manuscript, edition, out_dir, epoch, clock)
+            run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock)
         run.timings = clock.timings
         runs.append(run)
     return runs
 
 
 def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
-                jobs: int) -> list[_EditionRun]:
+                figures: Figures, jobs: int) -> list[_EditionRun]:
     if jobs > 1 and len(groups) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
-            futures = [pool.submit(_build_group, root, g, out_dir, epoch) for g in groups]
+            futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
             return [run for f in futures for run in f.result()]
-    return [run for g in groups for run in _build_group(root, g, out_dir, epoch)]
+    return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
 
 
 def build(
@@ -191,14 +217,19 @@ def build(
         emit(StageEvent("build", name, "skip"))
     runs: list[_EditionRun] = []
     if stale:
+        from .figures import render_figures
         from .manuscript import parse_manuscript
 
-        parse_manuscript(config.manuscript_dir)                   # report manuscript errors once, early
+        manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
+        started = time.perf_counter()
+        figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
+        figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
         groups = [tuple(n for n in g if n in stale) for g in GROUPS]
         groups = [g for g in groups if g]
         for name in stale:
             emit(StageEvent("build", name, "start"))
-        runs = _run_groups(config.root, groups, out_dir, epoch, jobs or os.cpu_count() or 1)
+        runs = _run_groups(config.root, groups, out_dir, epoch, figures, jobs or os.cpu_count() or 1)
+        emit(figure_time)
     states = dict(previous)
     for run in runs:
         states[run.edition] = EditionState(keys[run.edition], run.path.name, file_sha256(run.path), run.pages)
@@ -207,7 +238,7 @@ def build(
         emit(StageEvent("build", run.edition, "done", sum(t.seconds for t in run.timings)))
     save_state(out_dir, states)
     outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
-    timings = [t for run in runs for t in run.timings]
+    timings = ([figure_time] if stale else []) + [t for run in runs for t in run.timings]
     warnings = [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
     return BuildResult(

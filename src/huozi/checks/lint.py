@@ -104,16 +104,17 @@ def _visible(text: str) -> str:
     return "".join(ch for ch in text if ch not in ZERO_WIDTH)
 
 
-def _leaves(box) -> Iterator:
+def _leaves(box, ancestors: tuple = ()) -> Iterator[tuple[object, tuple]]:
+    """Leaf boxes of a line in order, each with its inline ancestors."""
     from weasyprint.formatting_structure import boxes
 
     for child in box.children:
         if not child.is_in_normal_flow():
             continue
         if isinstance(child, boxes.InlineBox):
-            yield from _leaves(child)
+            yield from _leaves(child, (*ancestors, child))
         else:
-            yield child
+            yield child, ancestors
 
 
 def _where(context: _Context, element) -> SourceLocation | None:
@@ -127,15 +128,14 @@ def _where(context: _Context, element) -> SourceLocation | None:
 def _line(context: _Context, linebox, block) -> Line:
     from weasyprint.formatting_structure import boxes
 
-    leaves = list(_leaves(linebox))
-    pieces: list[tuple[str, object]] = []
-    for leaf in leaves:
+    pieces: list[tuple[str, object, tuple]] = []
+    for leaf, ancestors in _leaves(linebox):
         text = _visible(leaf.text) if isinstance(leaf, boxes.TextBox) else "\ufffc"
         if text:
-            pieces.append((text, leaf))
-    text = "".join(t for t, _ in pieces)
-    left = min((leaf.position_x for _, leaf in pieces), default=linebox.position_x)
-    right = max((leaf.position_x + leaf.margin_width() for _, leaf in pieces), default=left)
+            pieces.append((text, leaf, ancestors))
+    text = "".join(t for t, _, _ in pieces)
+    left = min((leaf.position_x for _, leaf, _ in pieces), default=linebox.position_x)
+    right = max((leaf.position_x + leaf.margin_width() for _, leaf, _ in pieces), default=left)
     element = block.element
     body = block.element_tag == "p" and element is not None and element.get("data-line") is not None
     return Line(
@@ -146,18 +146,35 @@ def _line(context: _Context, linebox, block) -> Line:
     )
 
 
-def _gaps(pieces: list[tuple[str, object]]) -> tuple[float, ...]:
-    """Han–Western gaps in em: between boxes from their positions, inside one box 0."""
+def _gaps(pieces: list[tuple[str, object, tuple]]) -> tuple[float, ...]:
+    """Han–Western gaps in em: between boxes from their positions, inside one box 0.
+
+    A boundary set apart by a designed margin (a figure number before its caption) is a
+    separator, not an adjacency in running text, and is not measured.
+    """
     gaps = []
-    for text, leaf in pieces:
+    for text, _, _ in pieces:
         for a, b in zip(text, text[1:]):
             if _han_western(a, b):
                 gaps.append(0.0)
-    for (text_a, a), (text_b, b) in zip(pieces, pieces[1:]):
-        if _han_western(text_a[-1], text_b[0]):
+    for (text_a, a, above_a), (text_b, b, above_b) in zip(pieces, pieces[1:]):
+        if _han_western(text_a[-1], text_b[0]) and not _separated(above_a, above_b):
             gap = b.position_x - (a.position_x + a.margin_width())
             gaps.append(gap / a.style["font_size"])
     return tuple(gaps)
+
+
+def _separated(above_a: tuple, above_b: tuple) -> bool:
+    """True when an element that one side is in and the other is not has horizontal spacing."""
+    ids_a, ids_b = {id(box) for box in above_a}, {id(box) for box in above_b}
+    differing = [box for box in above_a if id(box) not in ids_b] + [box for box in above_b if id(box) not in ids_a]
+    return any(not _is_autospace(box) and (box.margin_left or box.margin_right or box.padding_left
+                                            or box.padding_right) for box in differing)
+
+
+def _is_autospace(box) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and "hw" in (element.get("class") or "").split()
 
 
 def _han_western(a: str, b: str) -> bool:
@@ -318,25 +335,22 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
 
 
 def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> dict[str, LintReport]:
-    """Lay out the book's PDF editions as `huozi build` does and lint each one.
-
-    This renders the HTML the way `pipeline.build_pdf` does (typeset hook, `cjk_layout`); keep
-    the two in step when build_pdf learns more (figures, PDF variants).
-    """
+    """Lay out the book's PDF editions as `huozi build` does (`pipeline.pdf_html`) and lint each one."""
     from ..editions import EDITIONS
-    from ..layout.render import render_edition
+    from ..figures import render_figures
     from ..pdf.weasy_patch import cjk_layout
     from ..pdf.writer import PdfOptions, render_document
-    from ..text.typeset import rules_for, typesetter_for
+    from ..pipeline import pdf_html
+    from ..text.typeset import rules_for
 
     rules = rules_for(config)
+    figures = render_figures(config.root, config.figures_dir, manuscript)
     reports = {}
     for name in editions:
         edition = EDITIONS[name]
-        html = render_edition(config, manuscript, edition, typeset=typesetter_for(config))
         options = PdfOptions(base_dir=config.styles_dir, project_root=config.root)
         with cjk_layout(config.typography.justify):
-            document = render_document(html, options)
+            document = render_document(pdf_html(config, manuscript, edition, figures, options), options)
         reports[name] = lint_document(document, name, config.manuscript_dir.relative_to(config.root), rules)
     return reports
 
