@@ -131,14 +131,14 @@ def _stage(clock: _Stopwatch | None, name: str):
     return clock.stage(name) if clock is not None else nullcontext()
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
-              clock: _Stopwatch) -> _EditionRun:
-    """Template -> HTML -> WeasyPrint -> PDF."""
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
+              figures: Figures, clock: _Stopwatch) -> _EditionRun:
+    """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
+    from .pdf.variants import pdf_options
     from .pdf.weasy_patch import cjk_layout
-    from .pdf.writer import PdfOptions, write_pdf
+    from .pdf.writer import write_pdf
 
-    options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
-                         identifier=f"{config.book.identifier}/{edition.name}")
+    options = pdf_options(config, edition.name, epoch)
     with cjk_layout(config.typography.justify):                # clreq justification in WeasyPrint
         html = pdf_html(config, manuscript, edition, figures, options, clock)
         with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
@@ -172,7 +172,7 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
         edition = EDITIONS[name]
         clock = _Stopwatch(name)
         if edition.kind == "pdf":
-            run = build_pdf(config, manuscript, edition, out_dir, figures, clock)
+            run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock)
         else:
             run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock)
         run.timings = clock.timings

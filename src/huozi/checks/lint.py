@@ -298,8 +298,8 @@ def _flush(line: Line, tolerance_pt: float) -> bool:
 def _heading_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
     """A heading shares its page with what follows up to two lines of body text (or all of it)."""
     for i, (kind, value) in enumerate(events):
-        if kind != "heading":
-            continue
+        if kind != "heading" or value[2] is None:
+            continue  # front matter (title page, contents) has no manuscript line and no text to keep
         page, tag, where, number = value
         body_lines = 0
         for later_kind, later in events[i + 1:]:
