@@ -77,6 +77,8 @@ def test_stranded_heading_is_found_and_prevented(tmp_path):
     [finding] = [f for f in stranded.findings if f.rule == "stranded-heading"]
     assert (finding.page, str(finding.where)) == (1, "manuscript/fixture.md:3")
     assert kept.count("stranded-heading") == 0
+    front = body.replace(' data-line="3"', "")  # front matter (a title page) has nothing to keep
+    assert render(front, tmp_path, css="h2 { break-after: auto; }").count("stranded-heading") == 0
 
 
 def test_orphan_is_found_and_prevented(tmp_path):

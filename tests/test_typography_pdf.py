@@ -15,6 +15,7 @@ import pdfplumber
 import pytest
 
 from huozi.text.chars import NO_END, NO_START, is_han
+from huozi.text.typeset import ZERO_WIDTH
 
 PDF_EDITIONS = ("handout", "print")
 FLUSH_PT = 0.5
@@ -136,14 +137,40 @@ def test_extracted_text_is_the_manuscript(bodies, manuscript, edition):
 
 
 @pytest.mark.parametrize("edition", PDF_EDITIONS)
-def test_outline_titles_carry_no_break_controls(built, manuscript, edition):
+def test_pdf_strings_carry_no_break_controls(built, manuscript, edition):
+    """Outline titles, link descriptions and every other string outside the page content."""
     from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    reader = PdfReader(built[edition])
+    seen: set[int] = set()
+    strings: list[str] = []
+
+    def walk(obj) -> None:
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in seen:
+                return
+            seen.add(obj.idnum)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            for key, value in obj.items():
+                if key not in ("/Parent", "/P", "/Pg"):
+                    walk(value)
+        elif isinstance(obj, ArrayObject):
+            for value in obj:
+                walk(value)
+        elif isinstance(obj, str):
+            strings.append(obj)
+
+    walk(reader.trailer["/Root"])
+    assert len(strings) > 10
+    assert [s for s in strings if set(s) & ZERO_WIDTH] == []
 
     def titles(items):
         for item in items:
             yield from titles(item) if isinstance(item, list) else [item.title]
 
-    found = list(titles(PdfReader(built[edition]).outline))
+    found = list(titles(reader.outline))
     headings = {a.title for a in manuscript.articles}
     headings |= {s.heading.text for a in manuscript.articles for s in a.sections if s.heading}
     assert found and set(found) <= headings
