@@ -9,7 +9,8 @@ import io
 import math
 
 from ..config import BookMeta
-from ..fonts import SANS, SERIF, FontFile, find_font
+from ..fonts import SANS, SERIF, find_font
+from .fonts import face_index
 
 WIDTH, HEIGHT = 1400, 2030  # the print trim's proportions (140 × 203 mm), 10 px per mm
 PAPER = (244, 239, 228)
@@ -19,23 +20,11 @@ SEA = ((52, 96, 140), (38, 76, 118), (27, 58, 96))
 SEAL = (178, 34, 34)
 
 
-def _face_index(font: FontFile) -> int:
-    """Index of `font.family` inside a .ttc collection (0 for a single font file)."""
-    from fontTools.ttLib import TTCollection
-
-    if font.path.suffix.lower() != ".ttc":
-        return 0
-    for index, face in enumerate(TTCollection(font.path, lazy=True).fonts):
-        if face["name"].getDebugName(1) == font.family:
-            return index
-    return 0
-
-
 def _font(family: str, style: str, size: int):  # -> PIL.ImageFont.FreeTypeFont
     from PIL import ImageFont
 
     face = find_font(family, style)
-    return ImageFont.truetype(str(face.path), size, index=_face_index(face))
+    return ImageFont.truetype(str(face.path), size, index=face_index(face))
 
 
 def _mountains(draw) -> None:

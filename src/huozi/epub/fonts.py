@@ -100,16 +100,23 @@ def characters_by_face(documents: Iterable[str]) -> dict[tuple[str, str], str]:
     return {face: "".join(sorted(c for c in chars if not c.isspace())) for face, chars in out.items()}
 
 
-def open_face(font: FontFile):  # -> fontTools.ttLib.TTFont
-    """The face named `font.family` from its file, picking it out of a .ttc collection."""
-    from fontTools.ttLib import TTCollection, TTFont
+def face_index(font: FontFile) -> int:
+    """Index of `font.family` inside a .ttc collection (0 for a single font file)."""
+    from fontTools.ttLib import TTCollection
 
     if font.path.suffix.lower() != ".ttc":
-        return TTFont(font.path, lazy=False)
-    for face in TTCollection(font.path, lazy=True).fonts:
+        return 0
+    for index, face in enumerate(TTCollection(font.path, lazy=True).fonts):
         if face["name"].getDebugName(1) == font.family:
-            return face
+            return index
     raise LookupError(f"{font.family} is not in {font.path}")
+
+
+def open_face(font: FontFile):  # -> fontTools.ttLib.TTFont
+    """The face named `font.family` from its file, picking it out of a .ttc collection."""
+    from fontTools.ttLib import TTFont
+
+    return TTFont(font.path, fontNumber=face_index(font), lazy=True)
 
 
 @functools.lru_cache(maxsize=16)
