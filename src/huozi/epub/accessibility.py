@@ -8,7 +8,7 @@ from __future__ import annotations
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 SUMMARY = ("本书为可重排文字版，正文语言标注为简体中文（zh-CN），字号与页边距随阅读器设置调整。"
            "有目录、地标导航和印刷版页码（页码列表与分页标记取自印刷版的实际排版）。"
-           "封面图与照片占位均有文字说明；无闪烁、动画或声音内容。")
+           "封面、照片占位和数据图均有替代文字，数据图另有文字图注；无闪烁、动画或声音内容。")
 
 
 def accessibility_meta(page_numbers: bool, evaluator: str = "") -> tuple[tuple[str, str], ...]:
