@@ -176,3 +176,11 @@ def test_a_label_printed_twice_still_gets_unique_ids():
     _, breaks = place_page_breaks(docs, [PageText("1", "一二三四五六"), PageText("1", "七八九十百千")])
     assert [b.number for b in breaks] == ["1", "1"]
     assert len({b.anchor for b in breaks}) == 2
+
+
+def test_a_page_starting_at_a_list_item_marks_inside_the_item():
+    docs = [("a.xhtml", XHTML_DOC.format("<ol><li>第一项一二三四五</li><li>第二项六七八九十</li></ol>"))]
+    texts, _ = place_page_breaks(docs, [PageText("1", "第一项一二三四五"), PageText("2", "第二项六七八九十")])
+    ol = etree.fromstring(texts[0].encode()).find(f".//{{{NS['x']}}}ol")
+    assert [etree.QName(c).localname for c in ol] == ["li", "li"]  # nothing but items in the list
+    assert ol[1][0].get("id") == "page-2" and ol[1][0].tail == "第二项六七八九十"

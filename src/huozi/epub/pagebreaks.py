@@ -17,8 +17,9 @@ from ..pdf.pages import PageText, floats, normalise
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 # A page that starts a block gets its marker before the block, not inside its first line.
+# (Not before a list item: a list holds nothing but items, so that marker goes inside the item.)
 BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "header", "figure", "figcaption",
-                    "div", "section", "article", "blockquote", "ul", "ol", "li", "nav"})
+                    "div", "section", "article", "blockquote", "ul", "ol", "nav"})
 WINDOW = 24  # characters of a page's text that must match the EPUB text to place its marker
 SHORT_WINDOW = 6  # the fallback for a page that shares no long run with the EPUB
 
