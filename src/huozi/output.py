@@ -1,12 +1,32 @@
-"""Writing outputs: whole files appear atomically, or not at all."""
+"""Writing outputs: whole files appear atomically, a build's files appear together, or not at all.
+
+Every output is written to a temporary file beside its target and moved into place with
+`os.replace` (atomic on POSIX). Inside `output_transaction` the moves wait until every edition
+has been written, so a failed or interrupted build leaves the previous outputs exactly as they
+were; the transaction also holds a lock on the folder so two builds into it take turns.
+"""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import OutputError, SourceLocation
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: atomic replacement still holds, without the lock
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_NAME = ".huozi.lock"
+TMP_PREFIX = ".huozi-tmp."  # one prefix, so leftovers of a killed build are known to be ours
+
+# The (temporary file, target) pairs of the open transaction; None outside one.
+_staged: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar(
+    "huozi_staged_outputs", default=None)
 
 
 def ensure_writable(folder: Path) -> None:
@@ -21,18 +41,34 @@ def ensure_writable(folder: Path) -> None:
                           "choose another folder with --out, or fix its permissions")
 
 
+def _cannot_write(target: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {target.name}: {exc.strerror or exc}", SourceLocation(target),
+                       "check the free space and permissions of the output folder, or use --out")
+
+
 def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` on a temporary file beside `target`, then move it into place.
 
     A failure (or an interrupt) leaves the previous `target` untouched and no temp file behind.
+    Inside `output_transaction` the move happens when the transaction ends.
     """
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     os.close(fd)
     tmp = Path(name)
     try:
         write(tmp)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        staged = _staged.get()
+        if staged is None:
+            os.replace(tmp, target)
+        else:
+            staged.append((tmp, target))
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _cannot_write(target, exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -41,3 +77,66 @@ def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
 def write_bytes_atomic(target: Path, data: bytes) -> None:
     """Atomically replace `target` with `data`."""
     write_atomic(target, lambda tmp: tmp.write_bytes(data))
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (a `.huozi.lock` file, removed afterwards).
+
+    A second build into the same folder waits here until the first has finished.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path = folder / LOCK_NAME
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot create the lock file: {exc.strerror}", SourceLocation(path),
+                              "choose another folder with --out, or fix its permissions") from None
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # The holder before us unlinks the file before releasing it: if the name now points
+        # to another file (or none), our lock guards nothing, so take the lock again.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    # Only a killed build (SIGKILL, power loss) leaves these; under the lock none is in use.
+    for stale in folder.glob(f"{TMP_PREFIX}*"):
+        stale.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def output_transaction(folder: Path) -> Iterator[None]:
+    """Outputs written inside appear together when the block ends without an error, or not at all."""
+    with build_lock(folder):
+        _remove_leftovers(folder)
+        staged: list[tuple[Path, Path]] = []
+        token = _staged.set(staged)
+        try:
+            yield
+        except BaseException:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            _staged.reset(token)
+        try:
+            for tmp, target in staged:
+                os.replace(tmp, target)
+        except OSError as exc:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise _cannot_write(target, exc) from None

@@ -12,7 +12,7 @@ from .errors import ConfigError, HuoziError
 from .fonts import require_cjk_fonts
 from .layout.render import EDITIONS, Edition, render_edition
 from .manuscript import Manuscript, parse_manuscript
-from .output import ensure_writable
+from .output import ensure_writable, output_transaction
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
     html = render_edition(config, manuscript, edition)
     target = out / f"{config.book.slug}{edition.suffix}"
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
-                         identifier=f"{config.book.identifier}/{edition.name}")
+                         identifier=f"{config.book.identifier}/{edition.name}",
+                         allow_hosts=config.security.allow_hosts)
     result = write_pdf(html, target, options)
     return Output(edition.name, result.path, result.pages)
 
@@ -93,14 +94,15 @@ def build(
     config = load_config(Path(project))                        # book.toml -> Config
     chosen = select_editions(editions)                          # which outputs
     manuscript = parse_manuscript(config.manuscript_dir)        # Markdown -> Manuscript
-    require_cjk_fonts()                                          # fail before writing, never tofu
+    require_cjk_fonts(styles_dir=config.styles_dir)             # fail before writing, never tofu
     out_dir = Path(out) if out is not None else config.root / "dist"
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
     outputs = []
-    for edition in chosen:                                       # one writer per kind
-        if edition.kind == "pdf":
-            outputs.append(build_pdf(config, manuscript, edition, out_dir))
-        else:
-            outputs.append(build_epub(config, manuscript, edition, out_dir, epoch))
+    with output_transaction(out_dir):                            # locked; all outputs appear, or none
+        for edition in chosen:                                   # one writer per kind
+            if edition.kind == "pdf":
+                outputs.append(build_pdf(config, manuscript, edition, out_dir))
+            else:
+                outputs.append(build_epub(config, manuscript, edition, out_dir, epoch))
     return BuildResult(tuple(outputs))

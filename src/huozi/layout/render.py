@@ -5,11 +5,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import difflib
+from collections.abc import Mapping
+
 import jinja2
 from markupsafe import Markup
 
 from ..config import Config
-from ..errors import SourceLocation, TemplateError
+from ..errors import FigureError, SourceLocation, TemplateError
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
 from ..manuscript.model import Manuscript
 from ..text.markup import inlines_to_html
@@ -57,7 +60,9 @@ def _template_error(styles_dir: Path, exc: Exception) -> TemplateError:
         return TemplateError(f"template syntax error: {exc.message}", where,
                              "check the {% %} and {{ }} tags on that line")
     if isinstance(exc, jinja2.TemplateNotFound):
-        return TemplateError(f"template or stylesheet '{exc.name}' does not exist", SourceLocation(styles_dir),
+        # The frame of the {% include %} / {% import %} that named it, when there is one.
+        where = _template_frame(styles_dir, exc)
+        return TemplateError(f"template or stylesheet '{exc.name}' does not exist", where,
                              f"create {styles_dir / str(exc.name)} or fix the name that includes it")
     if isinstance(exc, jinja2.UndefinedError):
         where = _template_frame(styles_dir, exc)
@@ -99,6 +104,7 @@ def render_edition(
     extra: dict[str, Any] | None = None,
 ) -> str:
     """Fill an edition's template with the book (or one article, for EPUB chapters)."""
+    check_figure_refs(manuscript, figures or {})
     env = template_env(config.styles_dir)
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, typeset)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
@@ -112,3 +118,20 @@ def render_edition(
         **(extra or {}),
     }
     return render_template(env, config.styles_dir, edition.template, **context)
+
+
+def check_figure_refs(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
+    """Every `::: figure ID` in the manuscript names a known figure, or a FigureError at its line."""
+    for article in manuscript.articles:
+        for block in article.blocks:
+            if isinstance(block, FigureRef) and block.figure_id not in figures:
+                known = sorted(figures)
+                close = difflib.get_close_matches(block.figure_id, known, n=1)
+                if close:
+                    hint = f"did you mean '{close[0]}'?"
+                elif known:
+                    hint = f"known figure ids: {', '.join(known)}"
+                else:
+                    hint = "the book has no figures yet: define this one in figures/, or remove the reference"
+                raise FigureError(f"unknown figure id '{block.figure_id}'",
+                                  SourceLocation(article.path, block.line), hint)

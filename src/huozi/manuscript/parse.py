@@ -60,9 +60,10 @@ def _front_matter(path: Path, token: Token | None) -> dict:
         data = yaml.safe_load(token.content) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        # +2: YAML counts from 0 and the front matter starts after the opening --- line.
+        line, column = (mark.line + 2, mark.column + 1) if mark is not None else (1, None)
         raise ManuscriptError(
-            f"malformed front matter: {getattr(exc, 'problem', exc)}", SourceLocation(path, line),
+            f"malformed front matter: {getattr(exc, 'problem', exc)}", SourceLocation(path, line, column),
             "front matter is YAML: one 'key: value' per line",
         ) from None
     if not isinstance(data, dict):
@@ -134,6 +135,23 @@ def _inlines(token: Token) -> tuple[Inline, ...]:
     return tuple(merged)
 
 
+_LEAF_OPENERS = ("paragraph_open", "heading_open")
+
+
+def _check_nesting(path: Path, tokens: list[Token]) -> None:
+    """markdown-it silently drops what is nested deeper than maxNesting: refuse instead of losing text."""
+    limit = _MD.options["maxNesting"]
+    for token in tokens:
+        # The blocks inside a container (quote, list, :::) opened at level limit-1 would be parsed
+        # at the limit, i.e. dropped; a paragraph or heading there keeps its inline text.
+        if token.nesting == 1 and token.level >= limit - 1 and token.type not in _LEAF_OPENERS:
+            raise ManuscriptError(
+                "quotes, lists or ::: blocks nested too deeply",
+                SourceLocation(path, _line(token)),
+                "flatten the nesting: text this deep would be lost",
+            )
+
+
 def _line(token: Token) -> int:
     return token.map[0] + 1 if token.map else 1
 
@@ -179,6 +197,7 @@ def parse_article(path: Path, default_order: int = 0) -> Article:
     """Parse one manuscript file into an Article."""
     source = _read(path)
     tokens = _MD.parse(source)
+    _check_nesting(path, tokens)
     front = _front_matter(path, next((t for t in tokens if t.type == "front_matter"), None))
     slug = _slug(path)
     builder = _Builder(path, slug)
@@ -211,6 +230,10 @@ def parse_article(path: Path, default_order: int = 0) -> Article:
                                       "write '::: figure ID' then ':::' on the next line")
             builder.blocks.append(FigureRef(figure_id, _line(token)))
             while tokens[index].type != "container_figure_close":
+                if tokens[index].type == "inline" and tokens[index].content.strip():
+                    raise ManuscriptError(  # it would be dropped: the figure's caption comes from its data
+                        "text inside '::: figure' would be lost", SourceLocation(path, _line(tokens[index])),
+                        "move the text before or after the figure; its caption is set in figures/")
                 index += 1
         elif token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "fence",
                             "code_block", "table_open", "hr"):

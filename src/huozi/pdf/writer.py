@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
-from .fetcher import make_url_fetcher
+from .fetcher import locate_reference, make_url_fetcher
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class PdfOptions:
     project_root: Path
     variant: str | None = None
     identifier: str | None = None
+    allow_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,25 @@ def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
 
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_url_fetcher(options.project_root)
+    fetcher = make_url_fetcher(options.project_root, options.allow_hosts)
     source = weasyprint.HTML(string=html, base_url=str(options.base_dir) + "/", url_fetcher=fetcher)
     try:
         return source.render()
     except FatalURLFetchingError as exc:
         if fetcher.refused:
             raise fetcher.refused[0] from None
-        cause = exc.__cause__ or exc
-        raise OutputError(f"{exc}: {cause}", SourceLocation(options.base_dir),
-                          "check the file name in the manuscript, template or stylesheet") from None
+        raise _fetch_failed(exc, options) from None
+
+
+def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
+    """A file named by a template or stylesheet cannot be read: say which, and where it is named."""
+    url = str(exc).partition('"')[2].rpartition('"')[0] or str(exc)
+    cause = exc.__cause__
+    reason = getattr(getattr(cause, "reason", None), "strerror", None) or str(cause or exc)
+    where = locate_reference(options.project_root, url) or SourceLocation(options.base_dir)
+    shown = url.removeprefix("file://")
+    return OutputError(f"cannot read '{shown}': {reason}", where,
+                       "check the file name, or add the missing file to the project")
 
 
 def write_pdf(html: str, target: Path, options: PdfOptions) -> PdfResult:
