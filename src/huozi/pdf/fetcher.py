@@ -7,6 +7,7 @@ a symlink out) or touch the network. `http(s)` is refused unless the host is lis
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -21,13 +22,21 @@ class FetchRefused(OutputError):
     """A stylesheet, image or template asked for something outside the project."""
 
 
-def locate_reference(root: Path, url: str) -> SourceLocation | None:
-    """The first place in the project's styles or manuscript that names `url` (file:line:column)."""
+def locate_reference(root: Path, url: str, base: Path | None = None) -> SourceLocation | None:
+    """The first place in the project's styles or manuscript that names `url` (file:line:column).
+
+    WeasyPrint hands the fetcher absolute URLs, so look for the URL as it is, then for its path
+    relative to `base` (the folder relative URLs are resolved against), then for its file name.
+    """
     parsed = urlparse(url)
-    name = Path(unquote(parsed.path)).name
-    needles = [url] + ([name] if name and parsed.scheme == "file" else [])
+    needles = [url]
+    if parsed.scheme == "file":
+        path = Path(unquote(parsed.path))
+        if base is not None:
+            needles.append(os.path.relpath(path, base))
+        needles.append(path.name)
     files = sorted({p for pattern in _REFERENCE_GLOBS for p in root.glob(pattern) if p.is_file()})
-    for needle in needles:
+    for needle in filter(None, needles):
         for path in files:
             try:
                 lines = path.read_text(encoding="utf-8").splitlines()
@@ -40,7 +49,7 @@ def locate_reference(root: Path, url: str) -> SourceLocation | None:
     return None
 
 
-def check_url(url: str, root: Path, allow_hosts: Iterable[str] = ()) -> None:
+def check_url(url: str, root: Path, allow_hosts: Iterable[str] = (), base: Path | None = None) -> None:
     """Raise FetchRefused unless `url` is data:, a file inside `root`, or on an allowed host."""
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
@@ -52,25 +61,26 @@ def check_url(url: str, root: Path, allow_hosts: Iterable[str] = ()) -> None:
             return
         raise FetchRefused(
             f"refused to fetch '{url}': the build does not use the network",
-            locate_reference(root, url),
+            locate_reference(root, url, base),
             f"copy the file into the project and refer to it by a relative path, or allow the host "
             f"in book.toml: [security] allow_hosts = [\"{parsed.hostname}\"]")
     if scheme != "file":
         raise FetchRefused(f"refused to fetch '{url}': only files inside the project are allowed",
-                           locate_reference(root, url),
+                           locate_reference(root, url, base),
                            "put the file in the project folder and refer to it by a relative path")
     if parsed.netloc not in ("", "localhost"):
-        raise FetchRefused(f"refused to fetch '{url}': a file on another host", locate_reference(root, url),
+        raise FetchRefused(f"refused to fetch '{url}': a file on another host",
+                           locate_reference(root, url, base),
                            "copy the file into the project and refer to it by a relative path")
     # resolve() follows symlinks and removes `..`, so neither can lead out of the project.
     path = Path(unquote(parsed.path)).resolve()
     if not path.is_relative_to(root.resolve()):
         raise FetchRefused(f"refused to read '{path}': it is outside the project folder {root}",
-                           locate_reference(root, url),
+                           locate_reference(root, url, base),
                            "copy the file into the project and refer to it by a relative path")
 
 
-def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = ()):
+def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = (), base: Path | None = None):
     """A WeasyPrint URLFetcher confined to `root`; any failure stops the build (no silent gaps)."""
     from weasyprint.urls import URLFetcher
 
@@ -84,7 +94,7 @@ def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = ()):
 
         def fetch(self, url, headers=None):
             try:
-                check_url(url, root, hosts)
+                check_url(url, root, hosts, base)
             except FetchRefused as exc:
                 self.refused.append(exc)
                 raise

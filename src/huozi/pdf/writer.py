@@ -34,7 +34,7 @@ def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
 
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_url_fetcher(options.project_root, options.allow_hosts)
+    fetcher = make_url_fetcher(options.project_root, options.allow_hosts, options.base_dir)
     source = weasyprint.HTML(string=html, base_url=str(options.base_dir) + "/", url_fetcher=fetcher)
     try:
         return source.render()
@@ -49,7 +49,7 @@ def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
     url = str(exc).partition('"')[2].rpartition('"')[0] or str(exc)
     cause = exc.__cause__
     reason = getattr(getattr(cause, "reason", None), "strerror", None) or str(cause or exc)
-    where = locate_reference(options.project_root, url) or SourceLocation(options.base_dir)
+    where = locate_reference(options.project_root, url, options.base_dir) or SourceLocation(options.base_dir)
     shown = url.removeprefix("file://")
     return OutputError(f"cannot read '{shown}': {reason}", where,
                        "check the file name, or add the missing file to the project")
