@@ -38,16 +38,29 @@ def join_soft_break(before: str, after: str) -> str:
     return " "
 
 
+# Characters XML 1.0 forbids (C0 controls but tab and newlines; U+FFFE, U+FFFF): they would make
+# the EPUB's XHTML ill-formed, and no editor means to type them (a form feed pasted from a PDF).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _read(path: Path) -> str:
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ManuscriptError(
             "file is not UTF-8 text", SourceLocation(path, line),
             "save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)",
         ) from None
+    if found := _FORBIDDEN.search(text):
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        raise ManuscriptError(
+            f"control character U+{ord(found[0]):04X} in the text", SourceLocation(path, line, column),
+            "delete it (it is invisible in most editors; it often comes from text pasted out of a PDF)",
+        )
+    return text
 
 
 def _front_matter(path: Path, token: Token | None) -> dict:
