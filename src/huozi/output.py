@@ -128,8 +128,9 @@ def output_transaction(folder: Path) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
+            # Under the lock every temporary file here is this build's, including one whose
+            # mkstemp() a signal interrupted before write_atomic could note its name.
+            _remove_leftovers(folder)
             raise
         finally:
             _staged.reset(token)
