@@ -57,7 +57,8 @@ def _plain_line(chars: list[str]) -> str:
     return line.strip()  # no whitespace at either end (str.strip: every Unicode space)
 
 
-lines = st.lists(st.lists(CHAR, min_size=1, max_size=40).map(_plain_line).filter(bool), min_size=1, max_size=6)
+line = st.lists(CHAR, min_size=1, max_size=40).map(_plain_line).filter(bool)
+lines = st.lists(line, min_size=1, max_size=6)
 
 
 @SETTINGS
