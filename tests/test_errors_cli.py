@@ -109,6 +109,12 @@ def template_syntax_error(root: Path) -> tuple[str, str]:
     return f"styles/handout.html.j2:{_line_of(path, 'endfro')}", "template syntax error"
 
 
+def template_type_error(root: Path) -> tuple[str, str]:
+    path = root / "styles" / "handout.html.j2"
+    _replace(path, "{% for article in articles %}", "{{ articles + 1 }}{% for article in articles %}")
+    return f"styles/handout.html.j2:{_line_of(path, 'articles + 1')}", "error in template: TypeError"
+
+
 def missing_css(root: Path) -> tuple[str, str]:
     path = root / "styles" / "handout.html.j2"
     _replace(path, '{% include "handout.css" %}', '{% include "no-such.css" %}')
@@ -138,7 +144,7 @@ def text_in_figure_block(root: Path) -> tuple[str, str]:
 CASES: list[Callable[[Path], tuple[str, str]]] = [
     malformed_front_matter, missing_title, unknown_front_matter_field, unknown_config_key,
     unknown_config_table, wrong_config_type, invalid_toml, missing_config, not_utf8, unknown_figure,
-    undefined_template_variable, template_syntax_error, missing_css, missing_image, nested_too_deep,
+    undefined_template_variable, template_syntax_error, template_type_error, missing_css, missing_image, nested_too_deep,
     text_in_figure_block,
 ]
 

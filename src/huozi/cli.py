@@ -23,6 +23,11 @@ EXAMPLES_BUILD = """examples:
   huozi build                      build every edition of the book in . into ./dist
   huozi build book --out /tmp/out  build the book in ./book into /tmp/out
   huozi build --edition epub       build only the EPUB
+
+exit status:
+  0 built; 1 the book or the environment has a problem (the message says file:line and a hint);
+  2 wrong command line; 3 a bug in huozi (run again with --debug); 130/143 interrupted.
+  A build that fails leaves the previous outputs exactly as they were.
 """
 
 

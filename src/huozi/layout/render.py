@@ -87,10 +87,17 @@ def render_template(env: jinja2.Environment, styles_dir: Path, name: str, **cont
     """Render one template, turning Jinja's exceptions into TemplateError with file:line."""
     try:
         return env.get_template(name).render(**context)
-    except (jinja2.TemplateError, TypeError) as exc:
-        if isinstance(exc, TypeError) and not isinstance(exc, jinja2.TemplateError):
-            raise
+    except jinja2.TemplateError as exc:
         raise _template_error(styles_dir, exc) from None
+    except Exception as exc:
+        # e.g. {{ articles + 1 }}: a TypeError raised by template code. Only when a template frame
+        # is on the stack; otherwise it is a bug in huozi and must surface as one.
+        where = _template_frame(styles_dir, exc)
+        if where.line is None:
+            raise
+        raise TemplateError(f"error in template: {type(exc).__name__}: {exc}", where,
+                            "fix the expression on that line; if it looks right, run with --debug "
+                            "(it may be a bug in huozi)") from exc
 
 
 def render_edition(
