@@ -135,6 +135,15 @@ def nested_too_deep(root: Path) -> tuple[str, str]:
     return f"{ARTICLE}:", "nested too deeply"
 
 
+def control_character(root: Path) -> tuple[str, str]:
+    path = root / ARTICLE
+    text = path.read_text(encoding="utf-8")
+    line = _line_of(path, "。")
+    column = text.splitlines()[line - 1].index("。") + 2
+    path.write_text(text.replace("。", "。\f", 1), encoding="utf-8")
+    return f"{ARTICLE}:{line}:{column}:", "control character U+000C"
+
+
 def text_in_figure_block(root: Path) -> tuple[str, str]:
     path = root / ARTICLE
     path.write_text(path.read_text(encoding="utf-8") + "\n::: figure x\n图下的字\n:::\n", encoding="utf-8")
@@ -144,8 +153,8 @@ def text_in_figure_block(root: Path) -> tuple[str, str]:
 CASES: list[Callable[[Path], tuple[str, str]]] = [
     malformed_front_matter, missing_title, unknown_front_matter_field, unknown_config_key,
     unknown_config_table, wrong_config_type, invalid_toml, missing_config, not_utf8, unknown_figure,
-    undefined_template_variable, template_syntax_error, template_type_error, missing_css, missing_image, nested_too_deep,
-    text_in_figure_block,
+    undefined_template_variable, template_syntax_error, template_type_error, missing_css, missing_image,
+    nested_too_deep, control_character, text_in_figure_block,
 ]
 
 
