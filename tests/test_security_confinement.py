@@ -229,3 +229,22 @@ def test_hostile_markup_reaches_the_pdf_only_as_text(hostile_book):
                     uris.append(str(action["/URI"]))
     assert not [u for u in uris if BAD_URL.match(u)], uris
     assert any(u.startswith("https://example.org/a") for u in uris), uris
+
+
+def test_a_symlinked_template_out_of_the_project_is_refused(project_copy, capsys, monkeypatch):
+    (project_copy / "styles" / "evil.css").symlink_to("/etc/passwd")
+    _replace(project_copy / "styles" / "handout.html.j2", '{% include "handout.css" %}',
+             '{% include "handout.css" %}\n{% include "evil.css" %}')
+    code, err = _build_handout(project_copy, capsys, monkeypatch)
+    assert code == EXIT_INPUT, err
+    assert err.startswith("huozi: error: styles/evil.css: refused to read '/etc/passwd'"), err
+    assert "root:" not in err
+
+
+def test_a_symlinked_manuscript_out_of_the_project_is_refused(project_copy, capsys, monkeypatch, tmp_path):
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("---\ntitle: 外面\n---\n\n不属于本项目。\n", encoding="utf-8")
+    (project_copy / "manuscript" / "03-linked.md").symlink_to(outside)
+    code, err = _build_handout(project_copy, capsys, monkeypatch)
+    assert code == EXIT_INPUT, err
+    assert err.startswith(f"huozi: error: manuscript/03-linked.md: refused to read '{outside}'"), err

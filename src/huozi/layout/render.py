@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..config import Config
-from ..errors import FigureError, SourceLocation, TemplateError
+from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
 from ..manuscript.model import Manuscript
 from ..text.markup import inlines_to_html
@@ -35,10 +35,31 @@ EDITIONS: dict[str, Edition] = {
 }
 
 
+class ProjectLoader(jinja2.FileSystemLoader):
+    """Templates from the styles folder that resolve (symlinks followed) inside the project.
+
+    Jinja already refuses `..` in template names; this also refuses a symlink that leads out,
+    which would otherwise put e.g. /etc/passwd into the book through {% include %}.
+    """
+
+    def __init__(self, styles_dir: Path):
+        super().__init__(str(styles_dir))
+        self.project_root = styles_dir.resolve().parent
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not real.is_relative_to(self.project_root):
+            raise TemplateError(f"refused to read '{real}': '{template}' leads outside the project folder",
+                                SourceLocation(Path(filename)),
+                                "copy the file into the project instead of linking to it")
+        return source, filename, uptodate
+
+
 def template_env(styles_dir: Path) -> jinja2.Environment:
     """Templates from the project's styles folder; undefined names are errors, output is escaped."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(styles_dir)),
+        loader=ProjectLoader(styles_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
@@ -89,6 +110,8 @@ def render_template(env: jinja2.Environment, styles_dir: Path, name: str, **cont
         return env.get_template(name).render(**context)
     except jinja2.TemplateError as exc:
         raise _template_error(styles_dir, exc) from None
+    except HuoziError:
+        raise
     except Exception as exc:
         # e.g. {{ articles + 1 }}: a TypeError raised by template code. Only when a template frame
         # is on the stack; otherwise it is a bug in huozi and must surface as one.
