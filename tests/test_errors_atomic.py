@@ -54,7 +54,7 @@ def test_interrupt_in_the_middle_of_writing_a_pdf(project_copy, previous, capsys
 
     monkeypatch.setattr(Document, "write_pdf", half_written)
     before = _hashes(previous)
-    code = main(["build", str(project_copy), "--out", str(previous)])
+    code = main(["build", "--quiet", str(project_copy), "--out", str(previous), "--jobs", "1"])
     assert code == EXIT_SIGINT
     assert "interrupted; earlier outputs were left as they were" in capsys.readouterr().err
     _assert_untouched(previous, before)
@@ -66,7 +66,7 @@ def test_a_failure_after_some_editions_were_written_changes_nothing(project_copy
     template.write_text(template.read_text(encoding="utf-8").replace("{{ css_href }}", "{{ no_such }}"),
                         encoding="utf-8")
     before = _hashes(previous)
-    code = main(["build", str(project_copy), "--out", str(previous)])
+    code = main(["build", "--quiet", str(project_copy), "--out", str(previous)])
     assert code == EXIT_INPUT
     assert "styles/epub/article.xhtml.j2" in capsys.readouterr().err
     _assert_untouched(previous, before)
@@ -124,7 +124,7 @@ def test_a_transaction_moves_all_files_or_none(tmp_path):
 def test_the_lock_makes_builds_into_one_folder_take_turns(project_copy, tmp_path, monkeypatch):
     """Two builds in threads, each edition slowed down: their writing intervals never overlap."""
     import huozi.pipeline
-    from huozi.pipeline import Output
+    from huozi.pipeline import _EditionRun
 
     events: list[tuple[str, float, float]] = []
 
@@ -134,7 +134,7 @@ def test_the_lock_makes_builds_into_one_folder_take_turns(project_copy, tmp_path
         write_atomic(target, lambda tmp: tmp.write_bytes(threading.current_thread().name.encode()))
         time.sleep(0.15)
         events.append((threading.current_thread().name, start, time.monotonic()))
-        return Output(edition.name, target)
+        return _EditionRun(edition.name, target, None)
 
     monkeypatch.setattr(huozi.pipeline, "build_pdf", slow_writer)
     monkeypatch.setattr(huozi.pipeline, "build_epub", slow_writer)
@@ -143,7 +143,7 @@ def test_the_lock_makes_builds_into_one_folder_take_turns(project_copy, tmp_path
 
     def run() -> None:
         try:
-            build(project_copy, out)
+            build(project_copy, out, force=True, jobs=1)  # in this process, where the patch is
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -158,8 +158,9 @@ def test_the_lock_makes_builds_into_one_folder_take_turns(project_copy, tmp_path
     (a_start, a_end), (b_start, b_end) = sorted(spans.values())
     assert a_end <= b_start, f"builds overlapped: {spans}"
     # Every output comes from the same (the last) build: no mixing.
-    assert len({p.read_bytes() for p in out.iterdir()}) == 1
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"shanhai{e.suffix}" for e in EDITIONS.values())
+    editions = [out / f"shanhai{e.suffix}" for e in EDITIONS.values()]
+    assert len({p.read_bytes() for p in editions}) == 1
+    assert not [p for p in out.iterdir() if p.name.startswith((TMP_PREFIX, LOCK_NAME))]
 
 
 def test_the_lock_file_is_removed_and_reusable(tmp_path):
@@ -176,13 +177,14 @@ def test_two_real_builds_at_once_into_one_folder(project_copy, built, tmp_path):
     stale = out / f"{TMP_PREFIX}shanhai.epub.killed.tmp"  # what a SIGKILLed build leaves
     stale.write_bytes(b"stale")
     env = {**os.environ, "PYTHONPATH": str(SRC), "SOURCE_DATE_EPOCH": "1590710400"}
-    command = [sys.executable, "-m", "huozi", "build", str(project_copy), "--out", str(out)]
+    command = [sys.executable, "-m", "huozi", "build", str(project_copy), "--out", str(out), "--force"]
     processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]
     for process in processes:
         _, err = process.communicate(timeout=180)
         assert process.returncode == 0, err
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in built.values())
+    assert {p.name for p in built.values()} <= {p.name for p in out.iterdir()}
+    assert not [p for p in out.iterdir() if p.name.startswith((TMP_PREFIX, LOCK_NAME))]
     from pypdf import PdfReader
 
     for edition, reference in built.items():

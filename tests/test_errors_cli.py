@@ -159,7 +159,7 @@ CASES: list[Callable[[Path], tuple[str, str]]] = [
 
 
 def _run(root: Path, capsys, *extra: str) -> tuple[int, str]:
-    code = main(["build", str(root), "--out", str(root / "dist"), "--edition", "handout", *extra])
+    code = main(["build", "--quiet", str(root), "--out", str(root / "dist"), "--edition", "handout", *extra])
     captured = capsys.readouterr()
     return code, captured.err
 
@@ -182,7 +182,7 @@ def test_bad_input_gives_one_located_message(breaker, project_copy, capsys, monk
 def test_debug_shows_the_traceback(project_copy, capsys, monkeypatch):
     undefined_template_variable(project_copy)
     monkeypatch.chdir(project_copy)
-    code = main(["--debug", "build", str(project_copy), "--out", str(project_copy / "dist")])
+    code = main(["--debug", "build", "--quiet", str(project_copy), "--out", str(project_copy / "dist")])
     err = capsys.readouterr().err
     assert code == EXIT_INPUT
     assert "Traceback (most recent call last)" in err
@@ -190,13 +190,13 @@ def test_debug_shows_the_traceback(project_copy, capsys, monkeypatch):
 
 
 def test_a_bug_is_reported_as_internal(project_copy, capsys, monkeypatch):
-    import huozi.pipeline
+    import huozi.manuscript
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("simulated bug")
 
-    monkeypatch.setattr(huozi.pipeline, "parse_manuscript", broken)
-    code = main(["build", str(project_copy), "--out", str(project_copy / "dist")])
+    monkeypatch.setattr(huozi.manuscript, "parse_manuscript", broken)
+    code = main(["build", "--quiet", str(project_copy), "--out", str(project_copy / "dist")])
     err = capsys.readouterr().err
     assert code == EXIT_INTERNAL
     assert "internal error: ZeroDivisionError: simulated bug" in err
@@ -206,7 +206,7 @@ def test_a_bug_is_reported_as_internal(project_copy, capsys, monkeypatch):
 def test_output_folder_that_is_a_file(project_copy, capsys):
     blocker = project_copy / "dist"
     blocker.write_text("not a folder")
-    code = main(["build", str(project_copy), "--out", str(blocker / "inner")])
+    code = main(["build", "--quiet", str(project_copy), "--out", str(blocker / "inner")])
     err = capsys.readouterr().err
     assert code == EXIT_INPUT
     assert f"huozi: error: {blocker / 'inner'}: cannot create the output folder" in err
@@ -219,7 +219,7 @@ def test_output_folder_without_write_permission(project_copy, capsys):
     out.mkdir()
     out.chmod(0o555)
     try:
-        code = main(["build", str(project_copy), "--out", str(out)])
+        code = main(["build", "--quiet", str(project_copy), "--out", str(out)])
     finally:
         out.chmod(0o755)
     err = capsys.readouterr().err

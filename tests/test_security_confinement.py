@@ -82,7 +82,7 @@ def test_allow_hosts_lets_only_the_listed_hosts_through(project_copy):
 def test_allow_hosts_must_be_a_list(project_copy, capsys):
     with (project_copy / "book.toml").open("a", encoding="utf-8") as toml:
         toml.write('\n[security]\nallow_hosts = "assets.example.org"\n')
-    code = main(["build", str(project_copy)])
+    code = main(["build", "--quiet", str(project_copy)])
     err = capsys.readouterr().err
     assert code == EXIT_INPUT
     line = _line_of(project_copy / "book.toml", "allow_hosts")
@@ -93,7 +93,7 @@ def test_allow_hosts_must_be_a_list(project_copy, capsys):
 
 def _build_handout(root: Path, capsys, monkeypatch) -> tuple[int, str]:
     monkeypatch.chdir(root)
-    code = main(["build", ".", "--out", str(root / "dist"), "--edition", "handout"])
+    code = main(["build", "--quiet", ".", "--out", str(root / "dist"), "--edition", "handout"])
     return code, capsys.readouterr().err
 
 

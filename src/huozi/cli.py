@@ -3,68 +3,212 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import __version__
 from .errors import HuoziError
+from .events import StageEvent
 
 # 1: the input or the environment is wrong (a HuoziError); 2: the command line is wrong;
 # 3: a bug in huozi; 130/143: interrupted by SIGINT/SIGTERM (128 + signal number, as shells do).
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
-EXAMPLES_BUILD = """examples:
-  huozi build                      build every edition of the book in . into ./dist
-  huozi build book --out /tmp/out  build the book in ./book into /tmp/out
-  huozi build --edition epub       build only the EPUB
-
+EXIT_STATUS = """
 exit status:
-  0 built; 1 the book or the environment has a problem (the message says file:line and a hint);
+  0 done; 1 the book or the environment has a problem (the message says file:line and a hint);
   2 wrong command line; 3 a bug in huozi (run again with --debug); 130/143 interrupted.
   A build that fails leaves the previous outputs exactly as they were.
 """
 
+EXAMPLES = {
+    "build": """examples:
+  huozi build                      build every edition of the book in . into ./dist
+  huozi build book --out /tmp/out  build the book in ./book into /tmp/out
+  huozi build --edition epub       build only the EPUB (repeat --edition for more)
+  huozi build --force --timings    rebuild everything and show the time of each stage
+""",
+    "check": """examples:
+  huozi check                      build what changed, then run EPUBCheck, PDF and typography checks
+  huozi check --strict             also fail on warnings (for CI)
+""",
+    "watch": """examples:
+  huozi watch                      rebuild the editions a saved change affects, until Ctrl-C
+  huozi watch --edition handout    keep only the handout up to date
+""",
+    "new": """examples:
+  huozi new mybook                 a new book project with a sample article, ready to build
+""",
+    "clean": """examples:
+  huozi clean                      remove ./dist's outputs, the build state and the figure cache
+""",
+}
+
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, as argparse does, with our prefix
+    def error(self, message: str) -> None:  # usage errors exit 2, with our prefix
         self.print_usage(sys.stderr)
         print(f"huozi: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="huozi", description="活字 huozi: typeset a Chinese book into PDF and EPUB.")
-    parser.add_argument("--version", action="version", version=f"huozi {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    build = commands.add_parser("build", help="build the editions of a book",
-                                epilog=EXAMPLES_BUILD, formatter_class=argparse.RawDescriptionHelpFormatter)
-    build.add_argument("project", nargs="?", default=".", type=Path, help="book project folder (default: .)")
-    build.add_argument("--out", type=Path, help="output folder (default: PROJECT/dist)")
-    build.add_argument("--edition", action="append", choices=["handout", "print", "epub"],
-                       help="build only this edition (repeatable; default: all)")
+def _command(commands, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name] + EXIT_STATUS,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     # SUPPRESS: without it the subcommand's default (False) would overwrite `huozi --debug build`.
-    build.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                       help="show a traceback on errors")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show a traceback on errors")
     return parser
 
 
-def _run_build(args: argparse.Namespace) -> int:
+def _build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", nargs="?", default=Path("."), type=Path, help="book project folder (default: .)")
+    parser.add_argument("--out", type=Path, help="output folder (default: PROJECT/dist)")
+    parser.add_argument("--edition", action="append", choices=["handout", "print", "epub"],
+                        help="only this edition (repeatable; default: all)")
+    parser.add_argument("--force", action="store_true", help="rebuild even what has not changed")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    loud.add_argument("-v", "--verbose", action="store_true", help="print every stage as it ends")
+    parser.add_argument("--timings", action="store_true", help="print the time of each stage and edition")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="huozi", description="活字 huozi: typeset a Chinese book into print PDF, A4 handout and EPUB.")
+    parser.add_argument("--version", action="version", version=f"huozi {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _build_options(_command(commands, "build", "build the editions of a book"))
+    check = _command(commands, "check", "build, then check every output (EPUBCheck, PDF structure, typography)")
+    _build_options(check)
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    watch = _command(commands, "watch", "rebuild affected editions whenever a source file is saved")
+    _build_options(watch)
+    new = _command(commands, "new", "create a new book project")
+    new.add_argument("directory", type=Path, help="folder to create (must not exist or be empty)")
+    clean = _command(commands, "clean", "remove built outputs and caches")
+    clean.add_argument("project", nargs="?", default=Path("."), type=Path)
+    clean.add_argument("--out", type=Path, help="output folder (default: PROJECT/dist)")
+    return parser
+
+
+class Console:
+    """Messages for people: rich progress on a terminal, plain log lines in CI or a pipe."""
+
+    def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
+        self.quiet, self.verbose = quiet, verbose
+        self.fancy = sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("true", "1")
+        self._status = None
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            print(text)
+
+    def event(self, event: StageEvent) -> None:
+        if self.quiet:
+            return
+        if event.stage == "build" and event.status == "start":
+            self._say(f"building {event.edition}…")
+        elif event.stage == "build" and event.status == "skip":
+            self._say(f"{event.edition}: up to date")
+        elif event.stage == "build" and event.status == "done":
+            self._say(f"{event.edition}: built in {event.seconds:.2f} s")
+        elif self.verbose:
+            self._say(f"{event.edition}: {event.stage} {event.seconds:.2f} s")
+
+    def _say(self, text: str) -> None:
+        if self.fancy:
+            from rich.console import Console as RichConsole
+
+            RichConsole(stderr=True).print(f"[bold cyan]huozi[/] {text}", highlight=False)
+        else:
+            print(f"huozi: {text}", file=sys.stderr, flush=True)
+
+
+def _do_build(args: argparse.Namespace, console: Console):
     from .pipeline import build
 
     start = time.perf_counter()
-    result = build(args.project, args.out, args.edition)
+    result = build(args.project, args.out, args.edition, progress=console.event, force=args.force, jobs=args.jobs)
     for output in result.outputs:
         pages = f" ({output.pages} pages)" if output.pages else ""
-        print(f"wrote {output.path}{pages}")
-    print(f"built {len(result.outputs)} edition(s) in {time.perf_counter() - start:.1f} s")
+        verb = "wrote" if output.rebuilt else "kept"
+        console.info(f"{verb} {output.path}{pages}")
+    if args.timings:
+        for timing in result.timings:
+            console.info(f"  {timing.edition:8} {timing.stage:10} {timing.seconds:7.3f} s")
+    for warning in result.warnings:
+        print(f"huozi: warning: {warning}", file=sys.stderr)
+    summary = f"{len(result.rebuilt)} of {len(result.outputs)} edition(s) rebuilt in {time.perf_counter() - start:.2f} s"
+    if result.warnings:
+        summary += f", {len(result.warnings)} warning(s)"
+    console.info(summary)
+    return result
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    _do_build(args, Console(args.quiet, args.verbose))
     return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .checks import check_outputs
+    from .config import load_config
+
+    console = Console(args.quiet, args.verbose)
+    result = _do_build(args, console)
+    config = load_config(args.project)
+    findings = check_outputs(config, {o.edition: o.path for o in result.outputs})
+    for finding in findings:
+        print(f"huozi: {finding}", file=sys.stderr)
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    console.info(f"check: {errors} error(s), {warnings} warning(s)")
+    return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
+
+
+def _run_watch(args: argparse.Namespace) -> int:
+    from .watch import watch_and_build
+
+    console = Console(args.quiet, args.verbose)
+    console.info("watching for changes (Ctrl-C to stop)")
+    watch_and_build(args.project, lambda: _report_errors(lambda: _do_build(args, console), args))
+    return EXIT_OK
+
+
+def _report_errors(action: Callable[[], object], args: argparse.Namespace) -> None:
+    """In watch mode an error is reported and the watch goes on."""
+    try:
+        action()
+    except HuoziError as exc:
+        _report(f"error: {exc.display(Path.cwd())}", args.debug)
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from .skeleton import create_project
+
+    create_project(args.directory)
+    print(f"created {args.directory}; build it with: huozi build {args.directory}")
+    return EXIT_OK
+
+
+def _run_clean(args: argparse.Namespace) -> int:
+    from .clean import clean
+
+    for path in clean(args.project, args.out):
+        print(f"removed {path}")
+    return EXIT_OK
+
+
+COMMANDS = {"build": _run_build, "check": _run_check, "watch": _run_watch, "new": _run_new, "clean": _run_clean}
 
 
 class Terminated(KeyboardInterrupt):
@@ -103,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     # a traceback only with --debug.
     try:
         with _sigterm_unwinds():
-            return _run_build(args)
+            return COMMANDS[args.command](args)
     except HuoziError as exc:
         _report(f"error: {exc.display(Path.cwd())}", args.debug)
         return exc.exit_code

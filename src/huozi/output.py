@@ -3,7 +3,7 @@
 Every output is written to a temporary file beside its target and moved into place with
 `os.replace` (atomic on POSIX). Inside `output_transaction` the moves wait until every edition
 has been written, so a failed or interrupted build leaves the previous outputs exactly as they
-were; the transaction also holds a lock on the folder so two builds into it take turns.
+were; `build_lock` makes two builds into one folder take turns.
 """
 from __future__ import annotations
 
@@ -83,7 +83,9 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
 def build_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on `folder` (a `.huozi.lock` file, removed afterwards).
 
-    A second build into the same folder waits here until the first has finished.
+    A second build into the same folder waits here until the first has finished. Under the lock
+    every temporary output file in the folder belongs to this build, so leftovers of a killed
+    build are removed on entry, and this build's own on a failure.
     """
     if fcntl is None:  # pragma: no cover
         yield
@@ -106,7 +108,13 @@ def build_lock(folder: Path) -> Iterator[None]:
             break
         os.close(fd)
     try:
+        _remove_leftovers(folder)
         yield
+    except BaseException:
+        # Including a file whose mkstemp() a signal interrupted before write_atomic noted its
+        # name, and those of worker processes that finished before another one failed.
+        _remove_leftovers(folder)
+        raise
     finally:
         path.unlink(missing_ok=True)
         os.close(fd)
@@ -119,25 +127,48 @@ def _remove_leftovers(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def output_transaction(folder: Path) -> Iterator[None]:
-    """Outputs written inside appear together when the block ends without an error, or not at all."""
-    with build_lock(folder):
-        _remove_leftovers(folder)
-        staged: list[tuple[Path, Path]] = []
-        token = _staged.set(staged)
-        try:
-            yield
-        except BaseException:
-            # Under the lock every temporary file here is this build's, including one whose
-            # mkstemp() a signal interrupted before write_atomic could note its name.
-            _remove_leftovers(folder)
-            raise
-        finally:
-            _staged.reset(token)
-        try:
-            for tmp, target in staged:
-                os.replace(tmp, target)
-        except OSError as exc:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            raise _cannot_write(target, exc) from None
+def staging() -> Iterator[list[tuple[Path, Path]]]:
+    """Inside, `write_atomic` writes temporary files but does not move them into place.
+
+    Yields the (temporary file, target) pairs written; a failure removes them. A worker process
+    stages its editions and hands the pairs to the parent, which commits them all at once.
+    """
+    staged: list[tuple[Path, Path]] = []
+    token = _staged.set(staged)
+    try:
+        yield staged
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _staged.reset(token)
+
+
+@contextlib.contextmanager
+def output_transaction(folder: Path) -> Iterator[list[tuple[Path, Path]]]:
+    """Outputs written (or added to the yielded list) inside appear together at the end, or none do.
+
+    Use it under `build_lock(folder)`.
+    """
+    with staging() as staged:
+        yield staged
+    target = folder
+    try:
+        for tmp, target in staged:
+            os.replace(tmp, target)  # each move is atomic; they run after every output is complete
+    except OSError as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise _cannot_write(target, exc) from None
+
+
+def staged_path(target: Path) -> Path:
+    """Where `target`'s new content is now: its temporary file while staged, else `target` itself.
+
+    For a stage that reads an output of the same build (e.g. the print PDF) before the commit.
+    """
+    for tmp, staged_target in _staged.get() or ():
+        if staged_target == target:
+            return tmp
+    return target

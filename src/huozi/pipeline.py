@@ -1,35 +1,77 @@
-"""build(): the whole pipeline, one line per stage."""
+"""build(): the whole pipeline, one line per stage; editions whose inputs changed are rebuilt."""
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, load_config
 from .errors import ConfigError, HuoziError
+from .events import BuildWarning, Progress, StageEvent, collect_warnings
 from .fonts import require_cjk_fonts
-from .layout.render import EDITIONS, Edition, render_edition
-from .manuscript import Manuscript, parse_manuscript
-from .output import ensure_writable, output_transaction
+from .editions import EDITIONS, Edition
+from .output import build_lock, ensure_writable, output_transaction, staging
+from .report import ReportOutput, write_report
+from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+
+if TYPE_CHECKING:
+    from .manuscript import Manuscript
+
+# Editions that must be built in order within one worker (the EPUB maps to the print pages).
+GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
 
 
 @dataclass(frozen=True)
 class Output:
-    """One file the build wrote."""
+    """One file of the build, written now or kept from an earlier build."""
 
     edition: str
     path: Path
     pages: int | None = None
+    rebuilt: bool = True
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced."""
+    """What a build produced, how long each stage took and what it warned about."""
 
     outputs: tuple[Output, ...]
-    warnings: tuple[str, ...] = field(default=())
+    timings: tuple[StageEvent, ...] = ()
+    warnings: tuple[BuildWarning, ...] = ()
+    report: Path | None = None
+
+    @property
+    def rebuilt(self) -> tuple[Output, ...]:
+        return tuple(o for o in self.outputs if o.rebuilt)
+
+
+@dataclass
+class _EditionRun:
+    """What one edition's build returns from a worker process (picklable)."""
+
+    edition: str
+    path: Path
+    pages: int | None
+    timings: list[StageEvent] = field(default_factory=list)
+    warnings: list[BuildWarning] = field(default_factory=list)
+    staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary file, target) to move
+
+
+class _Stopwatch:
+    def __init__(self, edition: str) -> None:
+        self.edition = edition
+        self.timings: list[StageEvent] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
 
 
 def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
@@ -59,28 +101,69 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
     return [EDITIONS[name] for name in EDITIONS if name in wanted]
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path) -> Output:
+def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
+    return out_dir / f"{config.book.slug}{edition.suffix}"
+
+
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, clock: _Stopwatch) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF."""
+    from .layout.render import render_edition
     from .pdf.writer import PdfOptions, write_pdf
 
-    html = render_edition(config, manuscript, edition)
-    target = out / f"{config.book.slug}{edition.suffix}"
+    with clock.stage("layout"):
+        html = render_edition(config, manuscript, edition)
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}",
                          allow_hosts=config.security.allow_hosts)
-    result = write_pdf(html, target, options)
-    return Output(edition.name, result.path, result.pages)
+    with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
+        result = write_pdf(html, output_path(config, edition, out), options)
+    return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings))
 
 
-def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int) -> Output:
+def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
+               clock: _Stopwatch) -> _EditionRun:
     """Templates -> XHTML documents -> ebooklib -> reproducible zip."""
     from .epub.assemble import assemble_epub
     from .epub.writer import write_epub
 
     modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    package = assemble_epub(config, manuscript, modified)
-    target = out / f"{config.book.slug}{edition.suffix}"
-    return Output(edition.name, write_epub(package, target, epoch))
+    with clock.stage("layout"):
+        package = assemble_epub(config, manuscript, modified)
+    with clock.stage("epub"):
+        path = write_epub(package, output_path(config, edition, out), epoch)
+    return _EditionRun(edition.name, path, None)
+
+
+def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) -> list[_EditionRun]:
+    """Build editions in order; runs in a worker process, so it loads what it needs itself."""
+    from .manuscript import parse_manuscript
+
+    config = load_config(root)
+    manuscript = parse_manuscript(config.manuscript_dir)
+    runs = []
+    with staging() as staged:                                     # written, moved into place by build()
+        for name in names:
+            edition = EDITIONS[name]
+            clock = _Stopwatch(name)
+            first = len(staged)
+            if edition.kind == "pdf":
+                run = build_pdf(config, manuscript, edition, out_dir, clock)
+            else:
+                run = build_epub(config, manuscript, edition, out_dir, epoch, clock)
+            run.timings, run.staged = clock.timings, staged[first:]
+            runs.append(run)
+    return runs
+
+
+def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
+                jobs: int) -> list[_EditionRun]:
+    if jobs > 1 and len(groups) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
+            futures = [pool.submit(_build_group, root, g, out_dir, epoch) for g in groups]
+            return [run for f in futures for run in f.result()]
+    return [run for g in groups for run in _build_group(root, g, out_dir, epoch)]
 
 
 def build(
@@ -88,21 +171,56 @@ def build(
     out: Path | str | None = None,
     editions: Iterable[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
+    jobs: int | None = None,
 ) -> BuildResult:
-    """Build the book in `project` into `out` (default: PROJECT/dist)."""
+    """Build the book in `project` into `out` (default: PROJECT/dist), skipping unchanged editions."""
     environ = os.environ if environ is None else environ
-    config = load_config(Path(project))                        # book.toml -> Config
-    chosen = select_editions(editions)                          # which outputs
-    manuscript = parse_manuscript(config.manuscript_dir)        # Markdown -> Manuscript
-    require_cjk_fonts(styles_dir=config.styles_dir)             # fail before writing, never tofu
-    out_dir = Path(out) if out is not None else config.root / "dist"
+    emit = progress or (lambda event: None)
+    config = load_config(Path(project))                          # book.toml -> Config
+    chosen = select_editions(editions)                            # which outputs
+    out_dir = Path(out).resolve() if out is not None else config.root / "dist"
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
-    outputs = []
-    with output_transaction(out_dir):                            # locked; all outputs appear, or none
-        for edition in chosen:                                   # one writer per kind
-            if edition.kind == "pdf":
-                outputs.append(build_pdf(config, manuscript, edition, out_dir))
-            else:
-                outputs.append(build_epub(config, manuscript, edition, out_dir, epoch))
-    return BuildResult(tuple(outputs))
+    fonts = tuple(f.path for f in require_cjk_fonts(styles_dir=config.styles_dir))  # never tofu
+    keys = {e.name: inputs_key(config, e.name, tuple(EDITIONS), epoch, fonts) for e in chosen}
+    with build_lock(out_dir):                                     # one build at a time per folder
+        return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, jobs)
+
+
+def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: int, keys: dict[str, str],
+                  emit: Progress, force: bool, jobs: int | None) -> BuildResult:
+    """The part of a build that reads and writes `out_dir`: run only under its lock."""
+    previous = load_state(out_dir)
+    stale = [e.name for e in chosen if force or not is_current(out_dir, previous.get(e.name), keys[e.name])]
+    for name in (e.name for e in chosen if e.name not in stale):
+        emit(StageEvent("build", name, "skip"))
+    runs: list[_EditionRun] = []
+    if stale:
+        from .manuscript import parse_manuscript
+
+        parse_manuscript(config.manuscript_dir)                   # report manuscript errors once, early
+        groups = [tuple(n for n in g if n in stale) for g in GROUPS]
+        groups = [g for g in groups if g]
+        for name in stale:
+            emit(StageEvent("build", name, "start"))
+        with output_transaction(out_dir) as staged:               # every output appears, or none
+            runs = _run_groups(config.root, groups, out_dir, epoch, jobs or os.cpu_count() or 1)
+            staged.extend(pair for run in runs for pair in run.staged)
+    states = dict(previous)
+    for run in runs:
+        states[run.edition] = EditionState(keys[run.edition], run.path.name, file_sha256(run.path), run.pages)
+        for timing in run.timings:
+            emit(timing)
+        emit(StageEvent("build", run.edition, "done", sum(t.seconds for t in run.timings)))
+    save_state(out_dir, states)
+    outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
+    timings = [t for run in runs for t in run.timings]
+    warnings = [w for run in runs for w in run.warnings]
+    report = write_report(out_dir, outputs, timings, warnings)
+    return BuildResult(
+        tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt) for o in outputs),
+        tuple(timings), tuple(warnings), report,
+    )

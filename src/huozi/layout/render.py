@@ -1,38 +1,20 @@
 """Jinja environment and the per-edition template context."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 import difflib
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from ..config import Config
+from ..editions import EDITIONS, Edition  # noqa: F401  (re-exported)
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
 from ..manuscript.model import Manuscript
 from ..text.markup import inlines_to_html
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One output of the book: its template, file suffix and kind."""
-
-    name: str
-    template: str
-    kind: str  # "pdf" or "epub"
-    suffix: str
-
-
-EDITIONS: dict[str, Edition] = {
-    "handout": Edition("handout", "handout.html.j2", "pdf", "-handout.pdf"),
-    "print": Edition("print", "print.html.j2", "pdf", "-print.pdf"),
-    "epub": Edition("epub", "epub/article.xhtml.j2", "epub", ".epub"),
-}
 
 
 class ProjectLoader(jinja2.FileSystemLoader):

@@ -1,0 +1,52 @@
+"""The check table: one function per kind of output, all returning Findings."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..errors import SourceLocation
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a check found; errors fail `huozi check`, warnings only with --strict."""
+
+    check: str
+    level: str  # "error" or "warning"
+    message: str
+    where: SourceLocation | None = None
+
+    def __str__(self) -> str:
+        place = f"{self.where}: " if self.where else ""
+        return f"{place}{self.level}: [{self.check}] {self.message}"
+
+
+Check = Callable[[Config, Path], list[Finding]]
+
+
+def _epub_checks() -> list[Check]:
+    from .epubcheck import run_epubcheck
+
+    return [run_epubcheck]
+
+
+def _pdf_checks() -> list[Check]:
+    from .pdf_structure import check_fonts, check_qpdf
+
+    return [check_qpdf, check_fonts]
+
+
+def check_outputs(config: Config, outputs: dict[str, Path]) -> list[Finding]:
+    """Run every check that applies to each output (edition name -> file)."""
+    findings: list[Finding] = []
+    for edition, path in sorted(outputs.items()):
+        if not path.is_file():
+            findings.append(Finding("exists", "error", f"{edition} output is missing; run huozi build first",
+                                    SourceLocation(path)))
+            continue
+        checks = _epub_checks() if path.suffix == ".epub" else _pdf_checks()
+        for check in checks:
+            findings.extend(check(config, path))
+    return findings
