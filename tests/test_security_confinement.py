@@ -174,7 +174,7 @@ def hostile_book(tmp_path_factory, project_root) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("hostile") / "book"
     root.mkdir()
-    for name in ("book.toml", "manuscript", "styles"):
+    for name in ("book.toml", "manuscript", "styles", "figures"):
         source = project_root / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / name)
     (root / "manuscript" / "99-hostile.md").write_text(HOSTILE, encoding="utf-8")

@@ -20,6 +20,7 @@ from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
 
 if TYPE_CHECKING:
+    from .figures import Figures
     from .manuscript import Manuscript
 
 # Editions that must be built in order within one worker (the EPUB maps to the print pages).
@@ -105,36 +106,43 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, clock: _Stopwatch) -> _EditionRun:
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
+              clock: _Stopwatch) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF."""
+    from .figures.placement import float_figures
     from .layout.render import render_edition
-    from .pdf.writer import PdfOptions, write_pdf
+    from .pdf.writer import PdfOptions, render_document, write_pdf
 
-    with clock.stage("layout"):
-        html = render_edition(config, manuscript, edition)
     options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
                          identifier=f"{config.book.identifier}/{edition.name}",
                          allow_hosts=config.security.allow_hosts)
+    if edition.name == "print" and figures:                    # figures to the top or bottom of a page
+        with clock.stage("placement"):
+            manuscript = float_figures(manuscript, lambda m: render_document(
+                render_edition(config, m, edition, figures=figures), options))
+    with clock.stage("layout"):
+        html = render_edition(config, manuscript, edition, figures=figures)
     with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
         result = write_pdf(html, output_path(config, edition, out), options)
     return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings))
 
 
 def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
-               clock: _Stopwatch) -> _EditionRun:
+               figures: Figures, clock: _Stopwatch) -> _EditionRun:
     """Templates -> XHTML documents -> ebooklib -> reproducible zip."""
     from .epub.assemble import assemble_epub
     from .epub.writer import write_epub
 
     modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     with clock.stage("layout"):
-        package = assemble_epub(config, manuscript, modified)
+        package = assemble_epub(config, manuscript, modified, figures=figures)
     with clock.stage("epub"):
         path = write_epub(package, output_path(config, edition, out), epoch)
     return _EditionRun(edition.name, path, None)
 
 
-def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) -> list[_EditionRun]:
+def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
+                 figures: Figures) -> list[_EditionRun]:
     """Build editions in order; runs in a worker process, so it loads what it needs itself."""
     from .manuscript import parse_manuscript
 
@@ -147,23 +155,23 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int) 
             clock = _Stopwatch(name)
             first = len(staged)
             if edition.kind == "pdf":
-                run = build_pdf(config, manuscript, edition, out_dir, clock)
+                run = build_pdf(config, manuscript, edition, out_dir, figures, clock)
             else:
-                run = build_epub(config, manuscript, edition, out_dir, epoch, clock)
+                run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock)
             run.timings, run.staged = clock.timings, staged[first:]
             runs.append(run)
     return runs
 
 
 def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
-                jobs: int) -> list[_EditionRun]:
+                figures: Figures, jobs: int) -> list[_EditionRun]:
     if jobs > 1 and len(groups) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
-            futures = [pool.submit(_build_group, root, g, out_dir, epoch) for g in groups]
+            futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
             return [run for f in futures for run in f.result()]
-    return [run for g in groups for run in _build_group(root, g, out_dir, epoch)]
+    return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
 
 
 def build(
@@ -199,16 +207,21 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         emit(StageEvent("build", name, "skip"))
     runs: list[_EditionRun] = []
     if stale:
+        from .figures import render_figures
         from .manuscript import parse_manuscript
 
-        parse_manuscript(config.manuscript_dir)                   # report manuscript errors once, early
+        manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
+        started = time.perf_counter()
+        figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
+        figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
         groups = [tuple(n for n in g if n in stale) for g in GROUPS]
         groups = [g for g in groups if g]
         for name in stale:
             emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
-            runs = _run_groups(config.root, groups, out_dir, epoch, jobs or os.cpu_count() or 1)
+            runs = _run_groups(config.root, groups, out_dir, epoch, figures, jobs or os.cpu_count() or 1)
             staged.extend(pair for run in runs for pair in run.staged)
+        emit(figure_time)
     states = dict(previous)
     for run in runs:
         states[run.edition] = EditionState(keys[run.edition], run.path.name, file_sha256(run.path), run.pages)
@@ -217,7 +230,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         emit(StageEvent("build", run.edition, "done", sum(t.seconds for t in run.timings)))
     save_state(out_dir, states)
     outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
-    timings = [t for run in runs for t in run.timings]
+    timings = ([figure_time] if stale else []) + [t for run in runs for t in run.timings]
     warnings = [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
     return BuildResult(

@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..config import Config
+from ..figures import Figures
 from ..errors import TemplateError, SourceLocation
 from ..layout.render import EDITIONS, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
@@ -21,7 +22,16 @@ def _css(config: Config) -> bytes:
     return path.read_bytes()
 
 
-def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime) -> EpubPackage:
+def _figure_assets(figures: Figures | None) -> tuple[EpubAsset, ...]:
+    """The SVG of every figure the manuscript places, as package resources."""
+    if not figures:
+        return ()
+    return tuple(EpubAsset(figures[i].file_name, "image/svg+xml", figures[i].svg.encode("utf-8"), f"fig-{i}")
+                 for i in dict.fromkeys(figures.placed))
+
+
+def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
+                  figures: Figures | None = None) -> EpubPackage:
     """Render the title page, one document per article and the nav into a package."""
     edition = EDITIONS["epub"]
     env = template_env(config.styles_dir)
@@ -35,7 +45,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime)
     toc = []
     for article in manuscript.articles:
         name = f"text/{article.slug}.xhtml"
-        content = render_edition(config, manuscript, edition, article=article, extra={"css_href": css_href})
+        content = render_edition(config, manuscript, edition, article=article, figures=figures,
+                                 extra={"css_href": css_href})
         children = tuple((f"{name}#{s.anchor}", s.heading.text) for s in article.sections if s.heading)
         documents.append(EpubDocument(name, article.title, content, article.slug, toc_children=children))
         toc.append({"href": name, "title": article.title,
@@ -43,7 +54,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime)
     nav = render_template(env, config.styles_dir, "epub/nav.xhtml.j2", toc=toc,
                           title_href=title.file_name, start_href=documents[1].file_name,
                           **{**common, "css_href": CSS_NAME})
-    assets = (EpubAsset(CSS_NAME, "text/css", _css(config), "css"),)
+    assets = (EpubAsset(CSS_NAME, "text/css", _css(config), "css"), *_figure_assets(figures))
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,

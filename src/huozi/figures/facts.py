@@ -1,0 +1,249 @@
+"""The key numbers (figures/facts.toml) and the check that the manuscript still says them."""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import FigureError, SourceLocation
+from ..manuscript.parse import join_soft_break
+
+FACTS_NAME = "facts.toml"
+QUALIFIERS = ("", "余", "多")
+FACT_KEYS = {"id", "value", "qualifier", "unit", "label", "short", "year", "file", "quote"}
+PAIRING_KEYS = {"east", "west", "since", "file", "quote"}
+# A number as Chinese newspapers print it: digits, an optional decimal part, never part of a longer number.
+NUMBER = r"(?<![\d.])\d+(?:\.\d+)?"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One key number (or dated event) and the exact words of the manuscript that state it."""
+
+    id: str
+    label: str
+    year: int
+    file: str
+    quote: str
+    line: int  # line of its `id = …` in facts.toml
+    value: int | float | None = None
+    qualifier: str = ""
+    unit: str = ""
+    short: str = ""
+
+    @property
+    def text(self) -> str:
+        """The number as the prose prints it: 7400余万元, 1.5亿元, 71%."""
+        if self.value is None:
+            return ""
+        number = str(self.value) if isinstance(self.value, int) else f"{self.value:g}"
+        return f"{number}{self.qualifier}{self.unit}"
+
+    @property
+    def name(self) -> str:
+        """The chart label: the short one when there is one."""
+        return self.short or self.label
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """An eastern region that helps a western one (东西部扶贫协作 pair), as the manuscript names it."""
+
+    east: str
+    west: str
+    file: str
+    quote: str
+    line: int
+    since: int | None = None
+
+
+@dataclass(frozen=True)
+class FactBook:
+    """Everything in figures/facts.toml."""
+
+    path: Path
+    facts: dict[str, Fact]
+    pairings: tuple[Pairing, ...]
+
+    def where(self, line: int) -> SourceLocation:
+        return SourceLocation(self.path, line)
+
+    def cite(self, line: int) -> str:
+        """`figures/facts.toml:12`, short enough for a message."""
+        return f"{self.path.parent.name}/{self.path.name}:{line}"
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A manuscript file with soft line breaks joined, each character mapped to its source line."""
+
+    path: Path
+    text: str
+    lines: tuple[int, ...]
+
+    def line_at(self, offset: int) -> int:
+        return self.lines[min(offset, len(self.lines) - 1)] if self.lines else 1
+
+
+def _item_lines(source: str, table: str) -> list[int]:
+    """The 1-based line of each `[[table]]` header, so messages can point into the TOML."""
+    return [n for n, line in enumerate(source.splitlines(), 1) if line.strip() == f"[[{table}]]"]
+
+
+def _check_keys(path: Path, line: int, item: dict, allowed: set[str], required: tuple[str, ...]) -> None:
+    for key in item:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            raise FigureError(f"unknown field '{key}'", SourceLocation(path, line),
+                              f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(allowed))}")
+    for key in required:
+        if key not in item:
+            raise FigureError(f"missing field '{key}'", SourceLocation(path, line), f"add '{key} = …'")
+
+
+def _fact(path: Path, line: int, item: dict) -> Fact:
+    _check_keys(path, line, item, FACT_KEYS, ("id", "label", "year", "file", "quote"))
+    value = item.get("value")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise FigureError(f"fact '{item['id']}': value must be a number", SourceLocation(path, line),
+                          "write the number without its unit: value = 7400, unit = \"万元\"")
+    qualifier = item.get("qualifier", "")
+    if qualifier not in QUALIFIERS:
+        raise FigureError(f"fact '{item['id']}': qualifier must be \"余\", \"多\" or empty", SourceLocation(path, line))
+    if value is None and (qualifier or item.get("unit")):
+        raise FigureError(f"fact '{item['id']}' has a unit but no value", SourceLocation(path, line))
+    return Fact(id=item["id"], label=item["label"], year=item["year"], file=item["file"], quote=item["quote"],
+                line=line, value=value, qualifier=qualifier, unit=item.get("unit", ""), short=item.get("short", ""))
+
+
+def load_facts(figures_dir: Path) -> FactBook:
+    """Read figures/facts.toml; malformed or duplicate entries are FigureErrors with file:line."""
+    path = figures_dir / FACTS_NAME
+    if not path.is_file():
+        raise FigureError("the key-number data file does not exist", SourceLocation(path),
+                          "create figures/facts.toml with one [[fact]] per number")
+    source = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else None
+        raise FigureError(f"malformed TOML: {exc}", SourceLocation(path, line)) from None
+    facts: dict[str, Fact] = {}
+    for line, item in zip(_item_lines(source, "fact"), data.get("fact", [])):
+        fact = _fact(path, line, item)
+        if fact.id in facts:
+            raise FigureError(f"two facts share the id '{fact.id}'", SourceLocation(path, line),
+                              f"the first is at line {facts[fact.id].line}; rename one")
+        facts[fact.id] = fact
+    pairings = []
+    for line, item in zip(_item_lines(source, "pairing"), data.get("pairing", [])):
+        _check_keys(path, line, item, PAIRING_KEYS, ("east", "west", "file", "quote"))
+        pairings.append(Pairing(item["east"], item["west"], item["file"], item["quote"], line, item.get("since")))
+    return FactBook(path, facts, tuple(pairings))
+
+
+def read_source(path: Path) -> SourceText:
+    """Join the file's lines as the parser joins soft breaks; a blank line stays a paragraph break."""
+    chars: list[str] = []
+    lines: list[int] = []
+    previous = ""
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        joiner = "\n" if not line or not previous else join_soft_break(previous, line)
+        chars.append(joiner + line)
+        lines.extend([number] * (len(joiner) + len(line)))
+        previous = line
+    return SourceText(path, "".join(chars), tuple(lines))
+
+
+def _number_in(text: str, fact: Fact) -> re.Match | None:
+    """Where `fact`'s printed number stands in `text` as a whole number (7400 does not match 17400)."""
+    return re.search(r"(?<![\d.])" + re.escape(fact.text), text)
+
+
+def _what_prose_says(source: SourceText, fact: Fact) -> tuple[str, int] | None:
+    """The words the prose now has where the fact's number stood, found by the quote's context."""
+    hit = _number_in(fact.quote, fact)
+    if hit is None:
+        return None
+    before, after = fact.quote[: hit.start()], fact.quote[hit.end():]
+    # The context either side must survive; what stands between is what the prose says now:
+    # first a number with the same unit, then any short run of words.
+    middles = [NUMBER + r"[余多]?" + re.escape(fact.unit), r"[^\n。；，]{1,24}" + ("?" if after else "")]
+    contexts = [(before, after), (before[-8:], after[:8])]
+    for head, tail in contexts:
+        for middle in middles:
+            found = re.search(re.escape(head) + f"({middle})" + re.escape(tail), source.text)
+            if found is not None and (head or tail) and found.group(1) != fact.text:
+                return found.group(1), source.line_at(found.start(1))
+    return None
+
+
+def _nearest_line(source: SourceText, quote: str) -> int:
+    """The line of the text most like `quote`, for a quote the editor rewrote."""
+    best, best_offset = 0.0, 0
+    width = len(quote)
+    for offset in range(0, max(1, len(source.text) - width + 1)):
+        ratio = difflib.SequenceMatcher(None, source.text[offset:offset + width], quote).quick_ratio()
+        if ratio > best:
+            best, best_offset = ratio, offset
+    return source.line_at(best_offset)
+
+
+def _source(book: FactBook, sources: dict[str, SourceText], name: str, line: int, owner: str) -> SourceText:
+    if name not in sources:
+        raise FigureError(f"{owner} names the manuscript file '{name}', which does not exist", book.where(line),
+                          f"choose one of: {', '.join(sorted(sources))}")
+    return sources[name]
+
+
+def check_fact(book: FactBook, fact: Fact, sources: dict[str, SourceText]) -> int:
+    """The manuscript line that states `fact`; a FigureError when prose and data disagree."""
+    source = _source(book, sources, fact.file, fact.line, f"fact '{fact.id}'")
+    at = source.text.find(fact.quote)
+    if fact.value is not None and _number_in(fact.quote, fact) is None:
+        # The data changed but its quote (and perhaps the prose) did not.
+        where = SourceLocation(source.path, source.line_at(at)) if at >= 0 else book.where(fact.line)
+        stated = re.search(NUMBER + r"[余多]?" + re.escape(fact.unit), fact.quote) if fact.unit else None
+        said = f"{stated.group(0)}: " if stated else ""
+        raise FigureError(
+            f"fact '{fact.id}' ({book.cite(fact.line)}) says {fact.text}, but the manuscript says "
+            f"{said}“{fact.quote}”", where,
+            f"correct the value in {book.path.name} or the prose, so that both say the same number")
+    if at >= 0:
+        return source.line_at(at)
+    said = _what_prose_says(source, fact) if fact.value is not None else None
+    if said is not None:
+        words, line = said
+        raise FigureError(
+            f"the prose says {words} where fact '{fact.id}' ({book.cite(fact.line)}) says {fact.text}",
+            SourceLocation(source.path, line),
+            f"correct the prose, or the value and quote of '{fact.id}' in {book.path.name}")
+    line = _nearest_line(source, fact.quote)
+    raise FigureError(
+        f"the quote of fact '{fact.id}' ({book.cite(fact.line)}) is no longer in the manuscript: "
+        f"“{fact.quote}”", SourceLocation(source.path, line),
+        f"the nearest text is at this line; restore it or update the quote in {book.path.name}")
+
+
+def check_pairing(book: FactBook, pairing: Pairing, sources: dict[str, SourceText]) -> int:
+    """The manuscript line that names the pair; a FigureError when its words are gone."""
+    owner = f"pairing {pairing.east}→{pairing.west}"
+    source = _source(book, sources, pairing.file, pairing.line, owner)
+    at = source.text.find(pairing.quote)
+    if at < 0:
+        raise FigureError(f"the quote of {owner} ({book.cite(pairing.line)}) is no longer in the "
+                          f"manuscript: “{pairing.quote}”", SourceLocation(source.path, _nearest_line(source, pairing.quote)),
+                          f"restore the words or update the quote in {book.path.name}")
+    return source.line_at(at)
+
+
+def check_facts(book: FactBook, manuscript_files: tuple[Path, ...]) -> dict[str, int]:
+    """Check every fact and pairing against the manuscript; map fact id -> manuscript line."""
+    sources = {path.name: read_source(path) for path in manuscript_files}
+    lines = {fact.id: check_fact(book, fact, sources) for fact in book.facts.values()}
+    for pairing in book.pairings:
+        check_pairing(book, pairing, sources)
+    return lines

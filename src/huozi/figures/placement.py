@@ -1,0 +1,110 @@
+"""Print placement: move a figure that fell mid-page to the top (or bottom) of that page.
+
+WeasyPrint 70 has no page floats (CSS GCPM `float: top`), so the print edition is laid out once,
+each figure that has text both above and below it on its page is moved in the model before the
+first block of that page (or after the last), and the edition is laid out again. The page keeps
+the same content, only in a different order, so page breaks elsewhere mostly stay where they were.
+Only whole blocks of the figure's own section move: a figure never leaves its section.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..manuscript.model import FigureRef, Manuscript
+
+# Children of an article's <section> that are not blocks of the model (blocks.html.j2 `section`).
+SECTION_CHROME = {"preface-title", "section-title", "subheading"}
+
+Slot = tuple[int, int, int]  # (article, section, block) indexes in the Manuscript
+# Each pass is a full layout of the edition (about a second for this book).
+MAX_PASSES = 2
+
+
+def _block_elements(root: Any, manuscript: Manuscript) -> dict[Any, Slot] | None:
+    """Map each element that renders a model block to its slot; None if the HTML does not match the model."""
+    articles = [e for e in root.iter() if e.tag == "article" and "article" in e.get("class", "").split()]
+    if len(articles) != len(manuscript.articles):
+        return None
+    slots: dict[Any, Slot] = {}
+    for a, (element, article) in enumerate(zip(articles, manuscript.articles)):
+        sections = [e for e in element if e.tag == "section"]
+        if len(sections) != len(article.sections):
+            return None
+        for s, (section_el, section) in enumerate(zip(sections, article.sections)):
+            children = [c for c in section_el if not SECTION_CHROME & set(c.get("class", "").split())]
+            if len(children) != len(section.blocks):
+                return None
+            slots.update({child: (a, s, b) for b, child in enumerate(children)})
+    return slots
+
+
+def _page_blocks(page: Any, slots: dict[Any, Slot]) -> list[Any]:
+    """The block elements laid out on `page`, in order, each once."""
+    seen: dict[Any, None] = {}
+    for box in page._page_box.descendants():  # noqa: SLF001 - WeasyPrint offers no public box tree
+        if box.element in slots:
+            seen.setdefault(box.element, None)
+    return list(seen)
+
+
+def _moves(document: Any, slots: dict[Any, Slot], manuscript: Manuscript) -> Iterator[tuple[Slot, Slot]]:
+    """(figure slot, target slot) for every figure with text above and below it on its page."""
+    pages = [_page_blocks(page, slots) for page in document.pages]
+    for index, blocks in enumerate(pages):
+        previous = set(pages[index - 1]) if index else set()
+        following = set(pages[index + 1]) if index + 1 < len(pages) else set()
+        for position, element in enumerate(blocks):
+            a, s, b = slots[element]
+            if not isinstance(manuscript.articles[a].sections[s].blocks[b], FigureRef):
+                continue
+            if position == 0 or position == len(blocks) - 1:
+                continue  # already at the top or the bottom
+            first, last = blocks[0], blocks[-1]
+            if first not in previous and slots[first][:2] == (a, s):
+                yield (a, s, b), slots[first]
+            elif last not in following and slots[last][:2] == (a, s):
+                yield (a, s, b), slots[last]
+
+
+def _move(manuscript: Manuscript, source: Slot, target: Slot) -> Manuscript:
+    """The manuscript with the block at `source` moved to `target` (same section)."""
+    a, s, b = source
+    article = manuscript.articles[a]
+    section = article.sections[s]
+    blocks = list(section.blocks)
+    block = blocks.pop(b)
+    blocks.insert(target[2], block)
+    sections = list(article.sections)
+    sections[s] = dataclasses.replace(section, blocks=tuple(blocks))
+    articles = list(manuscript.articles)
+    articles[a] = dataclasses.replace(article, sections=tuple(sections))
+    return dataclasses.replace(manuscript, articles=tuple(articles))
+
+
+def _html_root(document: Any) -> Any:
+    pages = document.pages
+    if not pages:
+        return None
+    return next((b.element for b in pages[0]._page_box.descendants()  # noqa: SLF001
+                 if getattr(b.element, "tag", None) == "html"), None)
+
+
+def float_figures(manuscript: Manuscript, layout: Callable[[Manuscript], Any]) -> Manuscript:
+    """The manuscript with every mid-page figure moved to the top (or bottom) of its page.
+
+    `layout` turns a manuscript into a WeasyPrint Document. A move can shift the pages after it, so
+    the check runs again on the new layout, MAX_PASSES layouts at most; the caller lays out the result.
+    """
+    for _ in range(MAX_PASSES):
+        document = layout(manuscript)
+        root = _html_root(document)
+        slots = _block_elements(root, manuscript) if root is not None else None
+        moves = list(_moves(document, slots, manuscript)) if slots else []
+        if not moves:
+            break
+        # Later slots first, so moving one block does not shift the indexes of the next move.
+        for source, target in sorted(moves, reverse=True):
+            manuscript = _move(manuscript, source, target)
+    return manuscript

@@ -1,0 +1,106 @@
+"""render_figures: check the facts against the manuscript, then draw (or fetch) every figure."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from ..errors import FigureError, SourceLocation
+from ..manuscript.model import FigureRef, Manuscript
+from . import svg as svgtools
+from .cache import FigureCache, figure_key
+from .facts import FactBook, check_facts, load_facts
+from .spec import FigureSpec, load_specs
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A drawn figure as the templates see it (`figures[id]` in blocks.html.j2)."""
+
+    id: str
+    number: str  # 图1
+    caption: str
+    source: str  # 数据来源：…
+    alt: str  # a sentence that states the numbers
+    svg: str  # the SVG document, as stored in the EPUB
+    drawn: bool  # False when it came from the cache
+
+    @property
+    def svg_inline(self) -> Markup:
+        """The SVG element for HTML (PDF editions); safe, it comes from our own drawing code."""
+        return Markup(svgtools.inline(self.svg))
+
+    @property
+    def file_name(self) -> str:
+        """Where the SVG sits inside the EPUB package."""
+        return f"images/fig-{self.id}.svg"
+
+
+@dataclass(frozen=True)
+class Figures(Mapping):
+    """All figures by id, plus which ids are placed in the manuscript (in reading order)."""
+
+    by_id: dict[str, Figure]
+    placed: tuple[str, ...]
+
+    def __getitem__(self, key: str) -> Figure:
+        return self.by_id[key]
+
+    def __iter__(self):
+        return iter(self.by_id)
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    @property
+    def drawn(self) -> tuple[str, ...]:
+        """Ids of the figures this build had to draw (not found in the cache)."""
+        return tuple(f.id for f in self.by_id.values() if f.drawn)
+
+
+def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[str, ...]:
+    """Figure ids in reading order; an unknown id is an error at its directive's line."""
+    placed: list[str] = []
+    for article in manuscript.articles:
+        for block in article.blocks:
+            if not isinstance(block, FigureRef):
+                continue
+            if block.figure_id not in specs:
+                known = ", ".join(sorted(specs)) or "none yet"
+                raise FigureError(f"unknown figure '{block.figure_id}'", SourceLocation(article.path, block.line),
+                                  f"figures are specified in figures/*.toml; known ids: {known}")
+            placed.append(block.figure_id)
+    numbers = [specs[i].number for i in placed]
+    if numbers != sorted(numbers):
+        first = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
+        raise FigureError(f"图{specs[first].number} ('{first}') comes before a figure with a lower number",
+                          SourceLocation(specs[first].path), "number the figures in the order they are placed")
+    return tuple(placed)
+
+
+def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:
+    key = figure_key(spec, book.pairings)
+    svg = cache.get(spec, key)
+    drawn = svg is None
+    if svg is None:
+        from .plot import draw  # only now: a fully cached build never imports matplotlib
+
+        svg = svgtools.tidy(draw(spec, book), f"fig-{spec.id}", spec.alt)
+        cache.put(spec, key, svg)
+    return Figure(spec.id, spec.label, spec.caption, spec.source, spec.alt, svg, drawn)
+
+
+def render_figures(root: Path, figures_dir: Path, manuscript: Manuscript) -> Figures:
+    """Facts checked against the prose, placements checked against the specs, figures drawn or cached."""
+    if not (figures_dir / "facts.toml").exists() and not any(
+            isinstance(b, FigureRef) for a in manuscript.articles for b in a.blocks):
+        return Figures({}, ())  # a book without figures needs no data file
+    book = load_facts(figures_dir)
+    check_facts(book, manuscript.files)
+    specs = load_specs(figures_dir, book)
+    placed = _placements(manuscript, specs)
+    cache = FigureCache(root)
+    ordered = sorted(specs.values(), key=lambda s: s.number)
+    return Figures({s.id: _figure(s, book, cache) for s in ordered}, placed)

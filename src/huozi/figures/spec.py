@@ -1,0 +1,156 @@
+"""Figure specs (figures/*.toml): what a figure draws, its number, caption, source line and alt text."""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import FigureError, SourceLocation
+from .facts import FACTS_NAME, Fact, FactBook
+
+KINDS = ("bars", "pairings", "panel", "timeline")
+SPEC_KEYS = {"id", "number", "kind", "caption", "source", "alt", "facts", "note", "group"}
+GROUP_KEYS = {"title", "facts"}
+SOURCE_PREFIX = "数据来源："
+# {fact-id} is the fact's number as printed (483亿元); {fact-id.year} its year; {fact-id.label} its label;
+# {pairings} lists every east→west pair of the data file.
+PLACEHOLDER = re.compile(r"\{([a-z0-9][a-z0-9-]*)(?:\.(year|label|short))?\}")
+
+
+@dataclass(frozen=True)
+class Group:
+    """A titled set of facts, one row of a key-figures panel."""
+
+    title: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure as the editor describes it, with its placeholders filled from the data."""
+
+    id: str
+    number: int
+    kind: str
+    caption: str
+    source: str
+    alt: str
+    facts: tuple[Fact, ...]
+    path: Path
+    note: str = ""
+    groups: tuple[Group, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"图{self.number}"
+
+    @property
+    def all_facts(self) -> tuple[Fact, ...]:
+        """The facts the figure draws, in order, each once."""
+        seen = {f.id: f for f in self.facts}
+        for group in self.groups:
+            seen.update({f.id: f for f in group.facts})
+        return tuple(seen.values())
+
+
+def _line_of(source: str, pattern: str) -> int | None:
+    for number, line in enumerate(source.splitlines(), 1):
+        if re.match(pattern, line.strip()):
+            return number
+    return None
+
+
+def fill(text: str, book: FactBook, where: SourceLocation) -> str:
+    """Replace each {fact-id} in `text` with the fact's printed number (or .year, .label, .short)."""
+    def one(match: re.Match) -> str:
+        if match.group(1) == "pairings" and not match.group(2):
+            return pairings_sentence(book)
+        fact = _fact(book, match.group(1), where)
+        field = match.group(2)
+        if field == "year":
+            return f"{fact.year}年"
+        if field in ("label", "short"):
+            return fact.label if field == "label" else fact.name
+        if fact.value is None:
+            raise FigureError(f"fact '{fact.id}' has no number to put in {{{fact.id}}}", where,
+                              f"write {{{fact.id}.label}} or {{{fact.id}.year}} instead")
+        return fact.text
+    return PLACEHOLDER.sub(one, text)
+
+
+def pairings_sentence(book: FactBook) -> str:
+    """Every pair in words, for alt text: 北京帮扶内蒙古（1996年起）、…"""
+    return "、".join(f"{p.east}帮扶{p.west}" + (f"（{p.since}年起）" if p.since else "") for p in book.pairings)
+
+
+def _fact(book: FactBook, fact_id: str, where: SourceLocation) -> Fact:
+    if fact_id not in book.facts:
+        close = difflib.get_close_matches(fact_id, book.facts, n=1)
+        raise FigureError(f"unknown fact '{fact_id}'", where,
+                          f"did you mean '{close[0]}'?" if close else f"facts are defined in figures/{FACTS_NAME}")
+    return book.facts[fact_id]
+
+
+def _check_keys(item: dict, allowed: set[str], where: SourceLocation) -> None:
+    for key in item:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            raise FigureError(f"unknown field '{key}'", where,
+                              f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(allowed))}")
+
+
+def load_spec(path: Path, book: FactBook) -> FigureSpec:
+    """Read one spec; every fact it names must exist, every required field must be there."""
+    source = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else None
+        raise FigureError(f"malformed TOML: {exc}", SourceLocation(path, line)) from None
+    where = SourceLocation(path, 1)
+    _check_keys(data, SPEC_KEYS, where)
+    for key in ("id", "number", "kind", "caption", "source", "alt"):
+        if key not in data:
+            raise FigureError(f"figure spec lacks '{key}'", where, f"add '{key} = …'")
+
+    def at(key: str) -> SourceLocation:
+        return SourceLocation(path, _line_of(source, rf"{key}\s*="))
+
+    if data["kind"] not in KINDS:
+        raise FigureError(f"unknown figure kind '{data['kind']}'", at("kind"), f"choose from {', '.join(KINDS)}")
+    if not str(data["source"]).startswith(SOURCE_PREFIX):
+        raise FigureError(f"the source line must start with {SOURCE_PREFIX}", at("source"))
+    if not isinstance(data["number"], int) or data["number"] < 1:
+        raise FigureError("number must be a whole number (1 for 图1)", at("number"))
+    facts = tuple(_fact(book, fid, at("facts")) for fid in data.get("facts", []))
+    groups = []
+    for item in data.get("group", []):
+        _check_keys(item, GROUP_KEYS, SourceLocation(path, _line_of(source, r"\[\[group\]\]")))
+        title = fill(item.get("title", ""), book, at("title"))
+        groups.append(Group(title, tuple(_fact(book, fid, at("facts")) for fid in item.get("facts", []))))
+    return FigureSpec(
+        id=data["id"], number=data["number"], kind=data["kind"], path=path,
+        caption=fill(data["caption"], book, at("caption")), source=fill(data["source"], book, at("source")),
+        alt=fill(data["alt"], book, at("alt")), note=fill(data.get("note", ""), book, at("note")),
+        facts=facts, groups=tuple(groups),
+    )
+
+
+def load_specs(figures_dir: Path, book: FactBook) -> dict[str, FigureSpec]:
+    """Every figures/*.toml except the data file, keyed by figure id; ids and numbers are unique."""
+    specs: dict[str, FigureSpec] = {}
+    numbers: dict[int, FigureSpec] = {}
+    for path in sorted(figures_dir.glob("*.toml")):
+        if path.name == FACTS_NAME:
+            continue
+        spec = load_spec(path, book)
+        if spec.id in specs:
+            raise FigureError(f"two figures share the id '{spec.id}'", SourceLocation(path, 1),
+                              f"the other is {specs[spec.id].path.name}")
+        if spec.number in numbers:
+            raise FigureError(f"two figures are both {spec.label}", SourceLocation(path, 1),
+                              f"the other is {numbers[spec.number].path.name}")
+        specs[spec.id] = numbers[spec.number] = spec
+    return specs
