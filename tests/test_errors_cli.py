@@ -294,3 +294,20 @@ def test_error_paths_outside_cwd_stay_absolute(project_copy, capsys, monkeypatch
     assert code == EXIT_INPUT
     assert err.startswith(f"huozi: error: {project_copy / ARTICLE}:2: ")
 
+
+
+def test_a_bug_in_a_filter_is_not_blamed_on_the_template(project_copy, capsys, monkeypatch):
+    import huozi.layout.render
+
+    real = huozi.layout.render.inlines_to_html
+
+    def buggy(inlines, typeset=None):
+        if any("东西部" in run.text for run in inlines):
+            raise IndexError("simulated bug in the typesetter")
+        return real(inlines, typeset)
+
+    monkeypatch.setattr(huozi.layout.render, "inlines_to_html", buggy)
+    code = main(["build", "--quiet", str(project_copy), "--out", str(project_copy / "dist"), "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == EXIT_INTERNAL, err
+    assert "internal error: IndexError: simulated bug in the typesetter" in err

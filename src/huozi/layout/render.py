@@ -95,11 +95,14 @@ def render_template(env: jinja2.Environment, styles_dir: Path, name: str, **cont
     except HuoziError:
         raise
     except Exception as exc:
-        # e.g. {{ articles + 1 }}: a TypeError raised by template code. Only when a template frame
-        # is on the stack; otherwise it is a bug in huozi and must surface as one.
-        where = _template_frame(styles_dir, exc)
-        if where.line is None:
+        # e.g. {{ articles + 1 }}: a TypeError raised by template code itself. Raised further in
+        # (a filter, the typesetter) it is a bug in huozi and must surface as one.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is None or not tb.tb_frame.f_code.co_filename.startswith(str(styles_dir)):
             raise
+        where = _template_frame(styles_dir, exc)
         raise TemplateError(f"error in template: {type(exc).__name__}: {exc}", where,
                             "fix the expression on that line; if it looks right, run with --debug "
                             "(it may be a bug in huozi)") from exc
