@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: Pango for WeasyPrint, the CJK fonts, HarfBuzz's subsetter (fonts subset in
 # well under a second instead of >10 s with fontTools), poppler and qpdf for the PDF checks,
-# a JRE for EPUBCheck.
+# a JRE for EPUBCheck, Ghostscript's ICC profiles for the print PDF's PDF/X output intent.
 DEB_PACKAGES=(
   fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-  poppler-utils qpdf default-jre-headless
+  poppler-utils qpdf default-jre-headless libgs-common
 )
 
 missing=()

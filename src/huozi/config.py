@@ -29,10 +29,75 @@ class BookMeta:
 
 @dataclass(frozen=True)
 class PrintOptions:
-    """Trim size and bleed of the print edition (CSS lengths)."""
+    """Trim size, bleed, marks and output intent of the print edition (lengths in CSS units)."""
 
+    # 大32开 (140 × 203 mm): the 850 × 1168 mm sheet (GB/T 788) cut in 32 and trimmed.
     trim: str = "140mm 203mm"
+    # Printers ask for 3 mm beyond the trim on every side, cut away after printing.
     bleed: str = "3mm"
+    # Crop and registration marks, drawn outside the bleed on a larger sheet.
+    marks: bool = True
+    # The CMYK ICC profile of the press, embedded as the PDF/X output intent; a relative path is
+    # read from the project folder. Ghostscript's SWOP profile (Debian libgs-common) by default:
+    # replace it with the printer's own (FOGRA39, Japan Color 2001 Coated …) when they send one.
+    output_profile: str = "/usr/share/color/icc/ghostscript/default_cmyk.icc"
+
+    @property
+    def bleed_pt(self) -> float:
+        return css_length_pt(self.bleed)
+
+    @property
+    def sheet_bleed(self) -> str:
+        """CSS `bleed` of the sheet: the bleed, plus room for the marks outside it.
+
+        WeasyPrint draws crop marks over the outer half of the CSS bleed, so a sheet that
+        reaches MARKS_ROOM beyond the bleed keeps the marks clear of the 3 mm the press cuts into.
+        """
+        extra = css_length_pt(MARKS_ROOM) if self.marks else 0.0
+        return f"{self.bleed_pt + extra:.3f}pt"
+
+
+# Room beyond the bleed for crop and registration marks (the marks start 6 mm from the trim).
+MARKS_ROOM = "9mm"
+
+_PT_PER_UNIT = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0, "px": 0.75,
+                "q": 72 / 25.4 / 4}
+
+
+def css_length_pt(text: str) -> float:
+    """An absolute CSS length ("3mm", "0.5in", "0") in PDF points; ValueError otherwise."""
+    raw = text.strip().lower()
+    if raw == "0":
+        return 0.0
+    for unit, factor in _PT_PER_UNIT.items():
+        if raw.endswith(unit):
+            number = float(raw[: -len(unit)])
+            if number < 0:
+                raise ValueError(f"negative length {text!r}")
+            return number * factor
+    raise ValueError(f"not an absolute CSS length: {text!r}")
+
+
+def _check_print(path: Path, text: str, options: PrintOptions) -> None:
+    """Trim and bleed must be lengths the PDF writer can place boxes with."""
+    trim = options.trim.split()
+    try:
+        if len(trim) != 2:
+            raise ValueError(options.trim)
+        for part in trim:
+            css_length_pt(part)
+    except ValueError:
+        raise ConfigError(f"'print.trim' must be a width and a height, not {options.trim!r}",
+                          SourceLocation(path, _key_line(text, "trim")),
+                          'write trim = "140mm 203mm" (大32开)') from None
+    try:
+        bleed = css_length_pt(options.bleed)
+    except ValueError:
+        bleed = -1.0
+    if not 0 <= bleed <= css_length_pt(MARKS_ROOM):
+        raise ConfigError(f"'print.bleed' must be a length from 0 to {MARKS_ROOM}, not {options.bleed!r}",
+                          SourceLocation(path, _key_line(text, "bleed")),
+                          'write bleed = "3mm", what printers ask for')
 
 
 @dataclass(frozen=True)
@@ -197,4 +262,6 @@ def load_config(root: Path) -> Config:
     if "book" not in sections:
         raise ConfigError("the [book] table is missing", SourceLocation(path, 1),
                           "add [book] with title, slug and identifier")
+    if "print" in sections:
+        _check_print(path, text, sections["print"])
     return Config(root=root, path=path, **sections)

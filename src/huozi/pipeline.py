@@ -106,16 +106,15 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
-              clock: _Stopwatch) -> _EditionRun:
-    """Template -> HTML -> WeasyPrint -> PDF."""
+def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
+              figures: Figures, clock: _Stopwatch) -> _EditionRun:
+    """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
     from .figures.placement import float_figures
     from .layout.render import render_edition
-    from .pdf.writer import PdfOptions, render_document, write_pdf
+    from .pdf.variants import pdf_options
+    from .pdf.writer import render_document, write_pdf
 
-    options = PdfOptions(base_dir=config.styles_dir, project_root=config.root,
-                         identifier=f"{config.book.identifier}/{edition.name}",
-                         allow_hosts=config.security.allow_hosts)
+    options = pdf_options(config, edition.name, epoch)
     if edition.name == "print" and figures:                    # figures to the top or bottom of a page
         with clock.stage("placement"):
             manuscript = float_figures(manuscript, lambda m: render_document(
@@ -155,7 +154,7 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
             clock = _Stopwatch(name)
             first = len(staged)
             if edition.kind == "pdf":
-                run = build_pdf(config, manuscript, edition, out_dir, figures, clock)
+                run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock)
             else:
                 run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock)
             run.timings, run.staged = clock.timings, staged[first:]

@@ -1,7 +1,7 @@
 """Render an edition's HTML with WeasyPrint into a PDF file."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import OutputError, SourceLocation
@@ -18,6 +18,13 @@ class PdfOptions:
     variant: str | None = None
     identifier: str | None = None
     allow_hosts: tuple[str, ...] = ()
+    date: str | None = None                  # ISO 8601; without it PDF/X-4 reads the clock
+    output_profile: Path | None = None       # CMYK ICC profile: the PDF/X output intent
+    bleed_pt: float | None = None            # exact BleedBox distance from the TrimBox
+
+    def for_press(self, output_profile: Path, bleed_pt: float) -> "PdfOptions":
+        """These options for a PDF/X file: output intent and exact bleed."""
+        return replace(self, output_profile=output_profile, bleed_pt=bleed_pt)
 
 
 @dataclass(frozen=True)
@@ -57,11 +64,18 @@ def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
 
 def write_pdf(html: str, target: Path, options: PdfOptions) -> PdfResult:
     """Lay out and write one PDF edition atomically."""
+    from .finish import make_finisher, set_dates, set_output_intent
+
     document = render_document(html, options)
     kwargs = {}
     if options.variant:
         kwargs["pdf_variant"] = options.variant
     if options.identifier:
         kwargs["pdf_identifier"] = options.identifier.encode()
-    write_atomic(target, lambda tmp: document.write_pdf(tmp, **kwargs))
+    if options.date:
+        set_dates(document, options.date)
+    if options.output_profile:
+        set_output_intent(document, options.output_profile)
+    finisher = make_finisher(options)
+    write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
     return PdfResult(target, len(document.pages))

@@ -1,0 +1,52 @@
+"""Both PDF editions: structurally valid, fonts embedded and subset, byte-identical rebuilds."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from huozi import build
+
+PDF_EDITIONS = ("print", "handout")
+
+
+@pytest.mark.parametrize("edition", PDF_EDITIONS)
+def test_qpdf_check_is_clean(built, edition):
+    result = subprocess.run(["qpdf", "--check", str(built[edition])], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors found" in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("edition", PDF_EDITIONS)
+def test_every_font_is_embedded_and_subset(built, edition):
+    out = subprocess.run(["pdffonts", str(built[edition])], capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows, "pdffonts listed no fonts"
+    for row in rows:
+        name = row.split()[0]
+        emb, sub = row.split()[-5:-3]
+        assert (emb, sub) == ("yes", "yes"), row
+        # A subset font's name carries a six-capital-letter tag (ISO 32000-1 9.6.4).
+        assert re.fullmatch(r"[A-Z]{6}\+.+", name), row
+
+
+def test_rebuild_gives_identical_bytes_and_no_weasyprint_warnings(built, project_root, tmp_path):
+    # Same sources and SOURCE_DATE_EPOCH as the session build: PDF/X-4's random IDs must be gone.
+    result = build(project_root, tmp_path, editions=PDF_EDITIONS, environ={"SOURCE_DATE_EPOCH": "1590710400"})
+    # WeasyPrint logs PDF/UA failures (missing alt text, missing lang) and stylesheet rules it
+    # drops; the build collects them as warnings. Any one means a page silently lost something.
+    assert [w.message for w in result.warnings] == []
+    again = {o.edition: o.path for o in result.outputs}
+    for edition in PDF_EDITIONS:
+        assert again[edition].read_bytes() == built[edition].read_bytes(), f"{edition} differs between builds"
+
+
+def test_dates_come_from_the_build_epoch_not_the_clock(built):
+    import pypdf
+
+    for edition in PDF_EDITIONS:
+        reader = pypdf.PdfReader(built[edition])
+        assert reader.metadata["/CreationDate"].startswith("D:20200529"), edition
+        assert reader.metadata["/ModDate"].startswith("D:20200529"), edition
