@@ -195,3 +195,23 @@ def test_two_real_builds_at_once_into_one_folder(project_copy, built, tmp_path):
                 assert epub.namelist() == zipfile.ZipFile(reference).namelist()
         else:
             assert len(PdfReader(path).pages) == len(PdfReader(reference).pages)
+
+
+def test_a_second_build_says_it_waits_for_the_first(project_copy, tmp_path):
+    """While another build holds the folder, a build says so, writes nothing, then runs."""
+    import queue
+
+    out = tmp_path / "dist"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(SRC), "CI": "true"}  # plain log lines on stderr
+    lines: queue.Queue[str] = queue.Queue()
+    with build_lock(out):
+        command = [sys.executable, "-m", "huozi", "build", str(project_copy), "--out", str(out), "--edition", "epub"]
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True)
+        reader.start()
+        assert lines.get(timeout=60).startswith("huozi: waiting for another build into the same folder")
+        assert process.poll() is None
+        assert [p.name for p in out.iterdir()] == [LOCK_NAME]  # ours: the waiting build wrote nothing
+    assert process.wait(timeout=120) == 0
+    assert (out / "shanhai.epub").is_file() and not (out / LOCK_NAME).exists()

@@ -60,7 +60,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _command(commands, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser = commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name] + EXIT_STATUS,
+    parser = commands.add_parser(name, help=help_text, description=help_text,
+                                 epilog=EXAMPLES[name] + EXIT_STATUS,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     # SUPPRESS: without it the subcommand's default (False) would overwrite `huozi --debug build`.
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -115,7 +116,9 @@ class Console:
     def event(self, event: StageEvent) -> None:
         if self.quiet:
             return
-        if event.stage == "build" and event.status == "start":
+        if event.status == "wait":
+            self._say("waiting for another build into the same folder to finish…")
+        elif event.stage == "build" and event.status == "start":
             self._say(f"building {event.edition}…")
         elif event.stage == "build" and event.status == "skip":
             self._say(f"{event.edition}: up to date")

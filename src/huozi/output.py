@@ -80,10 +80,11 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(folder: Path) -> Iterator[None]:
+def build_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive lock on `folder` (a `.huozi.lock` file, removed afterwards).
 
-    A second build into the same folder waits here until the first has finished. Under the lock
+    A second build into the same folder waits here until the first has finished, calling
+    `on_wait` first so its caller can say why nothing happens. Under the lock
     every temporary output file in the folder belongs to this build, so leftovers of a killed
     build are removed on entry, and this build's own on a failure.
     """
@@ -97,7 +98,13 @@ def build_lock(folder: Path) -> Iterator[None]:
         except OSError as exc:
             raise OutputError(f"cannot create the lock file: {exc.strerror}", SourceLocation(path),
                               "choose another folder with --out, or fix its permissions") from None
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+                on_wait = None  # say it once
+            fcntl.flock(fd, fcntl.LOCK_EX)
         # The holder before us unlinks the file before releasing it: if the name now points
         # to another file (or none), our lock guards nothing, so take the lock again.
         try:

@@ -193,7 +193,7 @@ def build(
     epoch = build_epoch(config, environ)
     fonts = tuple(f.path for f in require_cjk_fonts(styles_dir=config.styles_dir))  # never tofu
     keys = {e.name: inputs_key(config, e.name, tuple(EDITIONS), epoch, fonts) for e in chosen}
-    with build_lock(out_dir):                                     # one build at a time per folder
+    with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
         return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, jobs)
 
 

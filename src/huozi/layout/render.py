@@ -66,7 +66,7 @@ def _template_error(styles_dir: Path, exc: Exception) -> TemplateError:
         # The frame of the {% include %} / {% import %} that named it, when there is one.
         where = _template_frame(styles_dir, exc)
         return TemplateError(f"template or stylesheet '{exc.name}' does not exist", where,
-                             f"create {styles_dir.name}/{exc.name} in the project, or fix the name on that line")
+                             f"create {styles_dir.name}/{exc.name}, or fix the name on that line")
     if isinstance(exc, jinja2.UndefinedError):
         where = _template_frame(styles_dir, exc)
         return TemplateError(f"undefined variable in template: {exc.message}", where,

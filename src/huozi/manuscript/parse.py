@@ -306,7 +306,8 @@ def parse_manuscript(folder: Path) -> Manuscript:
     for path in files:
         if not path.resolve().is_relative_to(project):  # a symlink that leads out of the project
             raise ManuscriptError(f"refused to read '{path.resolve()}': it is outside the project folder",
-                                  SourceLocation(path), "copy the file into manuscript/ instead of linking to it")
+                                  SourceLocation(path),
+                                  "copy the file into manuscript/ instead of linking to it")
     articles = [parse_article(path, number) for number, path in enumerate(files, 1)]
     slugs = [a.slug for a in articles]
     for article in articles:
