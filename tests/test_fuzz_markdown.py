@@ -9,6 +9,7 @@ may refuse, but only with a ManuscriptError (a HuoziError) that points at the fi
 """
 from __future__ import annotations
 
+import os
 import string
 import tempfile
 from pathlib import Path
@@ -34,7 +35,9 @@ BIDI = st.sampled_from(["\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202
 ANY = st.characters(blacklist_categories=["Cs"])  # lone surrogates: see test_lone_surrogates_...
 CHAR = st.one_of(HAN, HAN, CJK_PUNCT, COMBINING, EMOJI, BIDI, ANY,
                  st.sampled_from(string.ascii_letters + string.digits + string.punctuation + " \t"))
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# In CI the same examples every run (no flaky builds); elsewhere new ones each run, to find bugs.
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                    derandomize=os.environ.get("CI", "").lower() in ("true", "1"))
 
 
 def _escape(line: str) -> str:
@@ -71,6 +74,15 @@ def test_escaped_text_comes_out_as_it_went_in(paragraph_lines):
     for line in paragraph_lines[1:]:
         expected += join_soft_break(expected, line) + line
     assert [p.text for p in article.paragraphs] == [expected]
+
+
+@SETTINGS
+@given(st.lists(lines, min_size=1, max_size=5))
+def test_windows_line_endings_read_like_unix_ones(paragraphs):
+    body = "\n\n".join("\n".join(_escape(line) for line in p) for p in paragraphs) + "\n"
+    unix = _parse(body)
+    windows = _parse(body.replace("\n", "\r\n"))
+    assert [(p.text, p.line) for p in windows.paragraphs] == [(p.text, p.line) for p in unix.paragraphs]
 
 
 @SETTINGS
