@@ -5,7 +5,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from .state import EditionState, file_sha256, inputs_key, is_current, load_state
 if TYPE_CHECKING:
     from .figures import Figures
     from .manuscript import Manuscript
+    from .pdf.writer import PdfOptions
 
 # Editions that must be built in order within one worker (the EPUB maps to the print pages).
 GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
@@ -106,23 +107,43 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
+def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
+             clock: _Stopwatch | None = None) -> str:
+    """The HTML the PDF writer lays out: clreq-typeset text, print figures floated to a page edge.
+
+    Call it inside `pdf.weasy_patch.cjk_layout()`, so that the trial layouts that place the
+    figures break lines as the final layout does. `checks.lint` lays out the same HTML.
+    """
+    from .figures.placement import float_figures
+    from .layout.render import render_edition
+    from .pdf.writer import render_document
+    from .text.typeset import typesetter_for
+
+    typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
+    if edition.name == "print" and figures:                    # figures to the top or bottom of a page
+        with _stage(clock, "placement"):
+            manuscript = float_figures(manuscript, lambda m: render_document(
+                render_edition(config, m, edition, figures=figures, typeset=typeset), options))
+    with _stage(clock, "layout"):
+        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset)
+
+
+def _stage(clock: _Stopwatch | None, name: str):
+    return clock.stage(name) if clock is not None else nullcontext()
+
+
 def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
               figures: Figures, clock: _Stopwatch) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
-    from .figures.placement import float_figures
-    from .layout.render import render_edition
     from .pdf.variants import pdf_options
-    from .pdf.writer import render_document, write_pdf
+    from .pdf.weasy_patch import cjk_layout
+    from .pdf.writer import write_pdf
 
     options = pdf_options(config, edition.name, epoch)
-    if edition.name == "print" and figures:                    # figures to the top or bottom of a page
-        with clock.stage("placement"):
-            manuscript = float_figures(manuscript, lambda m: render_document(
-                render_edition(config, m, edition, figures=figures), options))
-    with clock.stage("layout"):
-        html = render_edition(config, manuscript, edition, figures=figures)
-    with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
-        result = write_pdf(html, output_path(config, edition, out), options)
+    with cjk_layout(config.typography.justify):                # clreq justification in WeasyPrint
+        html = pdf_html(config, manuscript, edition, figures, options, clock)
+        with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
+            result = write_pdf(html, output_path(config, edition, out), options)
     return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings))
 
 

@@ -33,9 +33,10 @@ def _epub_checks() -> list[Check]:
 
 
 def _pdf_checks() -> list[Check]:
+    from .lint import check_typography
     from .pdf_structure import check_fonts, check_qpdf
 
-    return [check_qpdf, check_fonts]
+    return [check_qpdf, check_fonts, check_typography]
 
 
 def check_outputs(config: Config, outputs: dict[str, Path]) -> list[Finding]:

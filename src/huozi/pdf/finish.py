@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, SourceLocation
+from ..text.typeset import strip_controls  # the typesetter's zero-width break controls
 from .writer import PdfOptions
 
 # pydyf writes an RGB colour as one content-stream item "r g b rg" (fill) or "… RG" (stroke).
@@ -103,7 +104,7 @@ def link_texts(document: Any) -> dict[str, str]:
             element = getattr(box, "element", None)
             href = element.get("href", "") if element is not None and box.element_tag == "a" else ""
             if href.startswith("#") and href[1:] not in texts:
-                texts[href[1:]] = "".join(element.itertext()).strip()
+                texts[href[1:]] = strip_controls("".join(element.itertext())).strip()
     return texts
 
 

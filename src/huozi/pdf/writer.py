@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
+from ..text.typeset import strip_controls
 from .fetcher import locate_reference, make_url_fetcher
 
 
@@ -44,7 +45,7 @@ def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
     fetcher = make_url_fetcher(options.project_root, options.allow_hosts, options.base_dir)
     source = weasyprint.HTML(string=html, base_url=str(options.base_dir) + "/", url_fetcher=fetcher)
     try:
-        return source.render()
+        return without_break_controls(source.render())
     except FatalURLFetchingError as exc:
         if fetcher.refused:
             raise fetcher.refused[0] from None
@@ -60,6 +61,13 @@ def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
     shown = url.removeprefix("file://")
     return OutputError(f"cannot read '{shown}': {reason}", where,
                        "check the file name, or add the missing file to the project")
+
+
+def without_break_controls(document):  # weasyprint.Document -> the same, cleaned
+    """Drop the typesetter's zero-width break controls from the PDF outline's heading labels."""
+    for page in document.pages:
+        page.bookmarks = [(level, strip_controls(label), *rest) for level, label, *rest in page.bookmarks]
+    return document
 
 
 def write_pdf(html: str, target: Path, options: PdfOptions) -> PdfResult:

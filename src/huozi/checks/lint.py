@@ -1,0 +1,374 @@
+"""Typographic lint of the laid-out pages: clreq rules measured on WeasyPrint's line boxes.
+
+`lint_document` walks a rendered ``weasyprint.Document`` (pages -> boxes -> line boxes)
+and reports, for one edition: how many non-final body lines are flush with the column's
+right edge, lines that start or end with a prohibited mark (clreq §3.1.7), —— or ……
+split across lines, last lines holding one character (孤字), headings stranded at a page
+foot or separated from the first two lines of what follows, paragraphs leaving a single
+line on a page (orphans and widows), figures split from their captions, and the width of
+every Han–Western gap (clreq §3.2.1). Each finding carries its page, its line on that page and
+the manuscript's file:line, taken from the ``data-src`` (article) and ``data-line``
+(paragraph, heading) attributes that ``styles/blocks.html.j2`` writes.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import SourceLocation
+from ..text.chars import NO_END, is_cjk_punct, is_han
+from ..text.typeset import ZERO_WIDTH, TypesetRules
+
+PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px
+FLUSH_TOLERANCE_PT = 0.5
+GAP_RANGE_EM = (0.15, 0.35)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One place where the pages break a rule."""
+
+    # flush, line-start, line-end, split-pair, lone-char, stranded-heading, widow-orphan, split-figure,
+    # han-western-gap
+    rule: str
+    page: int
+    line: int
+    where: SourceLocation | None
+    text: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        source = f" ({self.where})" if self.where else ""
+        return f"page {self.page} line {self.line}{source}: {self.rule}: {self.detail} «{self.text}»"
+
+
+@dataclass(frozen=True)
+class Line:
+    """A laid-out line: its visible text, its place and its column."""
+
+    page: int
+    number: int  # 1-based, counting every line box on the page from the top
+    text: str
+    left: float  # CSS px
+    right: float
+    column_left: float
+    column_right: float
+    block: str  # p, h1, h2, ... or the enclosing block's tag
+    paragraph: int | None  # id() of the body paragraph's element, None outside body paragraphs
+    where: SourceLocation | None
+    gaps_em: tuple[float, ...] = ()  # Han–Western gaps on this line
+    element: int = 0  # id() of the block's element: its lines are one paragraph of text
+    first: bool = False  # the block's first line (its start is the text's start, not a break)
+    final: bool = False  # the block's last line
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """What the lint measured on one edition."""
+
+    edition: str
+    lines: tuple[Line, ...]
+    findings: tuple[LintFinding, ...]
+    nonfinal_lines: int = 0
+    flush_lines: int = 0
+    gaps_em: tuple[float, ...] = field(default=())
+
+    @property
+    def flush_share(self) -> float:
+        return self.flush_lines / self.nonfinal_lines if self.nonfinal_lines else 1.0
+
+    def count(self, rule: str) -> int:
+        return sum(1 for f in self.findings if f.rule == rule)
+
+    def summary(self) -> str:
+        rules = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan",
+                 "split-figure", "han-western-gap")
+        counts = ", ".join(f"{r} {self.count(r)}" for r in rules)
+        return (f"{self.edition}: {self.flush_lines}/{self.nonfinal_lines} non-final body lines flush "
+                f"({self.flush_share:.1%}); {len(self.gaps_em)} Han–Western gaps; {counts}")
+
+
+# --- walking the boxes -------------------------------------------------------------------------
+
+@dataclass
+class _Context:
+    page: int
+    source_dir: Path | None
+    number: int = 0
+    file: str | None = None
+
+
+def _visible(text: str) -> str:
+    return "".join(ch for ch in text if ch not in ZERO_WIDTH)
+
+
+def _leaves(box, ancestors: tuple = ()) -> Iterator[tuple[object, tuple]]:
+    """Leaf boxes of a line in order, each with its inline ancestors."""
+    from weasyprint.formatting_structure import boxes
+
+    for child in box.children:
+        if not child.is_in_normal_flow():
+            continue
+        if isinstance(child, boxes.InlineBox):
+            yield from _leaves(child, (*ancestors, child))
+        else:
+            yield child, ancestors
+
+
+def _where(context: _Context, element) -> SourceLocation | None:
+    line = element.get("data-line") if element is not None else None
+    if context.file is None or line is None:
+        return None
+    folder = context.source_dir if context.source_dir is not None else Path()
+    return SourceLocation(folder / context.file, int(line))
+
+
+def _line(context: _Context, linebox, block) -> Line:
+    from weasyprint.formatting_structure import boxes
+
+    pieces: list[tuple[str, object, tuple]] = []
+    for leaf, ancestors in _leaves(linebox):
+        text = _visible(leaf.text) if isinstance(leaf, boxes.TextBox) else "\ufffc"
+        if text:
+            pieces.append((text, leaf, ancestors))
+    text = "".join(t for t, _, _ in pieces)
+    left = min((leaf.position_x for _, leaf, _ in pieces), default=linebox.position_x)
+    right = max((leaf.position_x + leaf.margin_width() for _, leaf, _ in pieces), default=left)
+    element = block.element
+    body = block.element_tag == "p" and element is not None and element.get("data-line") is not None
+    return Line(
+        page=context.page, number=context.number, text=text, left=left, right=right,
+        column_left=block.content_box_x(), column_right=block.content_box_x() + block.width,
+        block=block.element_tag or "", paragraph=id(element) if body else None,
+        where=_where(context, element), gaps_em=_gaps(pieces), element=id(element),
+    )
+
+
+def _gaps(pieces: list[tuple[str, object, tuple]]) -> tuple[float, ...]:
+    """Han–Western gaps in em: between boxes from their positions, inside one box 0.
+
+    A boundary set apart by a designed margin (a figure number before its caption) is a
+    separator, not an adjacency in running text, and is not measured.
+    """
+    gaps = []
+    for text, _, _ in pieces:
+        for a, b in zip(text, text[1:]):
+            if _han_western(a, b):
+                gaps.append(0.0)
+    for (text_a, a, above_a), (text_b, b, above_b) in zip(pieces, pieces[1:]):
+        if _han_western(text_a[-1], text_b[0]) and not _separated(above_a, above_b):
+            gap = b.position_x - (a.position_x + a.margin_width())
+            gaps.append(gap / a.style["font_size"])
+    return tuple(gaps)
+
+
+def _separated(above_a: tuple, above_b: tuple) -> bool:
+    """True when an element that one side is in and the other is not has horizontal spacing."""
+    ids_a, ids_b = {id(box) for box in above_a}, {id(box) for box in above_b}
+    differing = [box for box in above_a if id(box) not in ids_b] + [box for box in above_b if id(box) not in ids_a]
+    return any(not _is_autospace(box) and (box.margin_left or box.margin_right or box.padding_left
+                                            or box.padding_right) for box in differing)
+
+
+def _is_autospace(box) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and "hw" in (element.get("class") or "").split()
+
+
+def _han_western(a: str, b: str) -> bool:
+    def western(ch: str) -> bool:
+        return ch.isascii() and ch.isalnum()
+    return (is_han(a) and western(b)) or (western(a) and is_han(b))
+
+
+def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
+    """Collect ("line", Line) and ("heading", (page, tag, where, line number)) events in page order."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox):
+        return
+    tag = getattr(box, "element_tag", None)
+    element = getattr(box, "element", None)
+    saved_file = context.file
+    if tag == "article" and element is not None and element.get("data-src"):
+        context.file = element.get("data-src")
+    if isinstance(box, boxes.BlockBox) and tag in HEADINGS:
+        out.append(("heading", (context.page, tag, _where(context, element), context.number + 1)))
+    if isinstance(box, boxes.BlockBox) and tag == "figure":
+        out.append(("figure", (context.page, id(element), _where(context, element), context.number + 1)))
+    if isinstance(box, boxes.LineBox):
+        context.number += 1
+        out.append(("line", _line(context, box, block)))
+    else:
+        inner = box if isinstance(box, boxes.BlockContainerBox) else block
+        for child in getattr(box, "children", ()) or ():
+            _walk(child, context, inner, out)
+    context.file = saved_file
+
+
+def _events(document, source_dir: Path | None) -> list[tuple[str, object]]:
+    events: list[tuple[str, object]] = []
+    for number, page in enumerate(document.pages, 1):
+        _walk(page._page_box, _Context(number, source_dir), page._page_box, events)
+    return events
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+def _mark_ends(lines: list[Line]) -> list[Line]:
+    """Flag each block's first and last line (a block may continue on the next page)."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        first.setdefault(line.element, i)
+        last[line.element] = i
+    firsts, finals = set(first.values()), set(last.values())
+    return [Line(**{**vars(line), "first": i in firsts, "final": i in finals}) for i, line in enumerate(lines)]
+
+
+def _units(text: str) -> int:
+    """Characters that count for 孤字: each Han character and each Western run, not marks."""
+    count, in_run = 0, False
+    for ch in text:
+        if is_han(ch):
+            count, in_run = count + 1, False
+        elif ch.isalnum():
+            count, in_run = count + (0 if in_run else 1), True
+        else:
+            in_run = False
+    return count
+
+
+def _finding(rule: str, line: Line, detail: str) -> LintFinding:
+    return LintFinding(rule, line.page, line.number, line.where, line.text, detail)
+
+
+def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[LintFinding]:
+    no_start = rules.no_start()
+    for line, after in zip(lines, [*lines[1:], None]):
+        if not line.text:
+            continue
+        if line.text[0] in no_start and not line.first:
+            yield _finding("line-start", line, f"starts with {line.text[0]}")
+        if line.text[-1] in NO_END and not line.final:
+            yield _finding("line-end", line, f"ends with {line.text[-1]}")
+        if (after is not None and after.text and after.element == line.element
+                and line.text[-1] in "—…" and after.text[0] == line.text[-1]):
+            yield _finding("split-pair", line, f"{line.text[-1] * 2} split across lines")
+        if line.final and line.paragraph is not None and _units(line.text) < 2:
+            yield _finding("lone-char", line, "a paragraph's last line holds one character")
+        low, high = GAP_RANGE_EM
+        for gap in line.gaps_em:
+            if not low <= gap <= high:
+                yield _finding("han-western-gap", line, f"gap {gap:.2f} em, wanted {low}–{high} em")
+
+
+def _fragment_findings(lines: list[Line], minimum: int = 2) -> Iterator[LintFinding]:
+    """Orphans and widows: a paragraph split across pages leaves at least two lines on each."""
+    fragments: dict[tuple[int, int], list[Line]] = {}
+    pages: dict[int, set[int]] = {}
+    for line in lines:
+        if line.paragraph is not None:
+            fragments.setdefault((line.paragraph, line.page), []).append(line)
+            pages.setdefault(line.paragraph, set()).add(line.page)
+    for (paragraph, _), fragment in fragments.items():
+        if len(pages[paragraph]) > 1 and len(fragment) < minimum:
+            yield _finding("widow-orphan", fragment[0], f"{len(fragment)} line(s) of a paragraph alone on a page")
+
+
+def _figure_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
+    """A figure (image and caption) is never split across pages."""
+    pages: dict[int, list[tuple[int, SourceLocation | None, int]]] = {}
+    for kind, value in events:
+        if kind == "figure":
+            page, element, where, number = value
+            pages.setdefault(element, []).append((page, where, number))
+    for fragments in pages.values():
+        if len({page for page, _, _ in fragments}) > 1:
+            page, where, number = fragments[0]
+            yield LintFinding("split-figure", page, number, where, "figure", "figure and caption on different pages")
+
+
+def _flush(line: Line, tolerance_pt: float) -> bool:
+    return abs(line.column_right - line.right) * PT_PER_PX <= tolerance_pt
+
+
+def _heading_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
+    """A heading shares its page with what follows up to two lines of body text (or all of it)."""
+    for i, (kind, value) in enumerate(events):
+        if kind != "heading" or value[2] is None:
+            continue  # front matter (title page, contents) has no manuscript line and no text to keep
+        page, tag, where, number = value
+        body_lines = 0
+        for later_kind, later in events[i + 1:]:
+            later_page = later.page if later_kind == "line" else later[0]
+            if later_page != page:
+                yield LintFinding("stranded-heading", page, number, where, tag,
+                              "heading not followed on its page by two lines of text")
+                break
+            if later_kind == "line" and later.paragraph is not None:
+                body_lines += 1
+                if body_lines == 2 or later.final:
+                    break
+
+
+def lint_document(document, edition: str, source_dir: Path | None = None,
+                  rules: TypesetRules = TypesetRules(), tolerance_pt: float = FLUSH_TOLERANCE_PT) -> LintReport:
+    """Measure the clreq rules on a rendered WeasyPrint Document (see module docstring)."""
+    events = _events(document, source_dir)
+    marked = iter(_mark_ends([value for kind, value in events if kind == "line"]))
+    events = [(kind, next(marked) if kind == "line" else value) for kind, value in events]
+    lines = [value for kind, value in events if kind == "line"]
+    findings = list(_line_findings(lines, rules))
+    findings += _heading_findings(events)
+    findings += _fragment_findings(lines)
+    findings += _figure_findings(events)
+    nonfinal = [line for line in lines if line.paragraph is not None and not line.final]
+    ragged = [line for line in nonfinal if not _flush(line, tolerance_pt)]
+    findings += [_finding("flush", line, f"{(line.column_right - line.right) * PT_PER_PX:.2f} pt short")
+                 for line in ragged]
+    findings.sort(key=lambda f: (f.page, f.line))
+    return LintReport(edition, tuple(lines), tuple(findings), len(nonfinal), len(nonfinal) - len(ragged),
+                      tuple(g for line in lines for g in line.gaps_em))
+
+
+def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> dict[str, LintReport]:
+    """Lay out the book's PDF editions as `huozi build` does (`pipeline.pdf_html`) and lint each one."""
+    from ..editions import EDITIONS
+    from ..figures import render_figures
+    from ..pdf.weasy_patch import cjk_layout
+    from ..pdf.writer import PdfOptions, render_document
+    from ..pipeline import pdf_html
+    from ..text.typeset import rules_for
+
+    rules = rules_for(config)
+    figures = render_figures(config.root, config.figures_dir, manuscript)
+    reports = {}
+    for name in editions:
+        edition = EDITIONS[name]
+        options = PdfOptions(base_dir=config.styles_dir, project_root=config.root)
+        with cjk_layout(config.typography.justify):
+            document = render_document(pdf_html(config, manuscript, edition, figures, options), options)
+        reports[name] = lint_document(document, name, config.manuscript_dir.relative_to(config.root), rules)
+    return reports
+
+
+def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding]
+    """The lint as a `huozi check` check of one PDF output: violations are errors, ragged lines
+    warnings (the book passes with at least 99% flush)."""
+    from ..editions import EDITIONS
+    from ..manuscript import parse_manuscript
+    from .base import Finding
+
+    names = [e.name for e in EDITIONS.values() if e.kind == "pdf" and path.name == f"{config.book.slug}{e.suffix}"]
+    if not names:
+        return []
+    report = lint(config, parse_manuscript(config.manuscript_dir), names)[names[0]]
+    findings = []
+    for found in report.findings:
+        level = "warning" if found.rule == "flush" else "error"
+        message = f"{report.edition} page {found.page} line {found.line}: {found.rule}: {found.detail} «{found.text}»"
+        findings.append(Finding("typography", level, message, found.where or SourceLocation(path)))
+    return findings

@@ -1,0 +1,188 @@
+"""clreq typesetting of a run of text into HTML for the PDF editions.
+
+Nothing is added to what a reader extracts: the gaps are spans with CSS margins and the
+break controls are zero-width characters (U+2060 WORD JOINER, U+200B ZERO WIDTH SPACE)
+that WeasyPrint draws as empty glyphs, so a PDF's text stays the manuscript's text.
+
+- Han–Western spacing (clreq §3.2.1): a Western run (digits, Latin) touching a Han
+  character becomes ``<span class="hw hw-l|hw-r">`` whose ¼ em margin the stylesheet
+  sets; the layout patch (`huozi.pdf.weasy_patch`) drops a margin at a line's edge.
+- Punctuation width (clreq §3.1.6): the first of two adjacent compressible marks
+  (。” ，“ ”，) is set half width with the font's ``halt`` feature (``<span class="halt">``).
+  Debian's Noto CJK has no ``chws``; ``halt`` on every mark would halve them all.
+- Line start and end (clreq §3.1.7): a word joiner before each mark that may not start
+  a line and after each that may not end one; a zero-width space where clreq allows a
+  break that Pango 1.50 forbids (around the curly quotes “ ” ‘ ’).
+- No lone character on a run's last line (孤字): its last two characters are joined.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from ..config import Config
+from ..errors import ConfigError, SourceLocation
+from .chars import NO_END, NO_START, is_han, is_wide
+
+WORD_JOINER = "\u2060"
+BREAK_HERE = "\u200b"
+ZERO_WIDTH = frozenset(WORD_JOINER + BREAK_HERE + "\u200c\u200d\ufeff")
+
+# clreq §3.1.7: "basic" is chars.NO_START (which already keeps —— and …… off a line's start);
+# "strict" also keeps the solidus, the wave dash and the hyphen there.
+STRICT_NO_START = frozenset("／〜～-")
+LEVELS = ("basic", "strict")
+
+# Marks that carry half an em of blank and may lose it next to another mark (clreq §3.1.6).
+# ？ and ！ are not compressed in Simplified Chinese; —— and …… never are.
+OPENING = frozenset("（〔［｛〈《「『【“‘")
+CLOSING = frozenset("）〕］｝〉》」』】”’")
+STOPS = frozenset("、，。．；：")
+COMPRESSIBLE = OPENING | CLOSING | STOPS
+OPENING_QUOTES = frozenset("“‘")
+CLOSING_QUOTES = frozenset("”’")
+
+
+@dataclass(frozen=True)
+class TypesetRules:
+    """Which clreq rules the PDF typesetter applies (from `[typography]` in book.toml)."""
+
+    line_break: str = "basic"
+    autospace: bool = True
+    compress_punctuation: bool = True
+    keep_last_two: bool = True
+
+    def no_start(self) -> frozenset[str]:
+        return frozenset(NO_START) | (STRICT_NO_START if self.line_break == "strict" else frozenset())
+
+
+def rules_for(config: Config) -> TypesetRules:
+    """The book's `[typography]` options as rules; an unknown strictness is a ConfigError."""
+    options = config.typography
+    if options.line_break not in LEVELS:
+        lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
+        line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("line_break")), None)
+        raise ConfigError(f"typography.line_break must be one of {', '.join(LEVELS)}, not {options.line_break!r}",
+                          SourceLocation(config.path, line), 'write line_break = "basic" (clreq\'s recommended level)')
+    return TypesetRules(line_break=options.line_break, autospace=options.autospace)
+
+
+def make_typesetter(rules: TypesetRules) -> Callable[[str], Markup]:
+    """The `typeset(text) -> Markup` hook for the Jinja filters of the PDF editions."""
+    return lambda text: typeset(text, rules)
+
+
+def typesetter_for(config: Config) -> Callable[[str], Markup]:
+    """The PDF editions' hook for the book's `[typography]` options."""
+    return make_typesetter(rules_for(config))
+
+
+def strip_controls(text: str) -> str:
+    """`text` without the zero-width break controls the typesetter adds (for outlines, labels)."""
+    return "".join(ch for ch in text if ch not in ZERO_WIDTH)
+
+
+def is_western_char(ch: str) -> bool:
+    """A character of a Western run: anything narrow that is not a zero-width control."""
+    return not is_wide(ch) and ch not in ZERO_WIDTH and not ch.isspace()
+
+
+def _letter_or_digit(ch: str) -> bool:
+    # clreq §3.2.1 spaces Han from Western letters and digits, not from symbols such as ■ or %.
+    return unicodedata.category(ch)[0] in "LN"
+
+
+def western_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each maximal run of Western characters."""
+    runs, start = [], None
+    for i, ch in enumerate(text + "\n"):
+        if i < len(text) and is_western_char(ch):
+            start = i if start is None else start
+        elif start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def break_controls(text: str, rules: TypesetRules) -> dict[int, str]:
+    """Zero-width characters to insert before index i (i in 1..len-1)."""
+    no_start = rules.no_start()
+    controls: dict[int, str] = {}
+    for i in range(1, len(text)):
+        before, after = text[i - 1], text[i]
+        if before == after and before in "—…":
+            continue  # UAX #14 keeps —— and …… whole; a joiner would break the font's —— ligature
+        if after in no_start or before in NO_END:
+            controls[i] = WORD_JOINER
+        elif _quote_break(before, after):
+            controls[i] = BREAK_HERE
+    if rules.keep_last_two:
+        last_two = _last_two_join(text)
+        if last_two is not None:
+            controls[last_two] = WORD_JOINER
+    return controls
+
+
+def _quote_break(before: str, after: str) -> bool:
+    # clreq allows a break before an opening quote and after a closing one; Pango 1.50
+    # (UAX #14 class QU) does not, and drags the preceding character to the next line.
+    if after in OPENING_QUOTES:
+        return is_han(before) or before in CLOSING or before in STOPS or before in "？！"
+    if before in CLOSING_QUOTES:
+        return is_han(after) or after in OPENING
+    return False
+
+
+def _last_two_join(text: str) -> int | None:
+    """Start of the text's last character (Han or Western run) when another one precedes it.
+
+    A word joiner there keeps the last two together, with any marks between or after them.
+    """
+    units: list[int] = []
+    i = len(text) - 1
+    while i >= 0 and len(units) < 2:
+        ch = text[i]
+        if ch.isspace():
+            return None  # Western words: a space is a break anyway
+        if is_han(ch):
+            units.append(i)
+        elif is_western_char(ch) and ch.isalnum():
+            while i > 0 and is_western_char(text[i - 1]):
+                i -= 1
+            units.append(i)
+        i -= 1
+    return units[0] if len(units) == 2 else None
+
+
+def halt_marks(text: str) -> set[int]:
+    """Indices of marks set half width: the first of two adjacent compressible marks."""
+    return {i for i in range(len(text) - 1) if text[i] in COMPRESSIBLE and text[i + 1] in COMPRESSIBLE}
+
+
+def typeset(text: str, rules: TypesetRules = TypesetRules()) -> Markup:
+    """Escaped HTML for `text` with spacing spans and break controls (see module docstring)."""
+    controls = break_controls(text, rules)
+    halts = halt_marks(text) if rules.compress_punctuation else set()
+    opens: dict[int, str] = {}
+    closes: set[int] = set()
+    if rules.autospace:
+        for start, end in western_runs(text):
+            sides = [name for name, touches in (
+                ("hw-l", start > 0 and is_han(text[start - 1]) and _letter_or_digit(text[start])),
+                ("hw-r", end < len(text) and is_han(text[end]) and _letter_or_digit(text[end - 1])),
+            ) if touches]
+            if sides:
+                opens[start] = " ".join(["hw", *sides])
+                closes.add(end - 1)
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        out.append(controls.get(i, ""))
+        if i in opens:
+            out.append(f'<span class="{opens[i]}">')
+        out.append(f'<span class="halt">{escape(ch)}</span>' if i in halts else str(escape(ch)))
+        if i in closes:
+            out.append("</span>")
+    return Markup("".join(out))
