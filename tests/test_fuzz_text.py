@@ -1,4 +1,5 @@
-"""Property-based tests of the CJK text stage and the inline markup: any Unicode in, same text out.
+"""Property-based tests of the CJK text stage, the typesetter and the inline markup: any Unicode in,
+the same text out.
 
 For the markup, "the text that comes out" is what a reader of the HTML gets: the character data
 of the fragment (tags dropped, entities decoded). It must equal the concatenated runs, whatever
@@ -17,6 +18,7 @@ from huozi.manuscript.model import Inline
 from huozi.manuscript.parse import join_soft_break
 from huozi.text import chars
 from huozi.text.markup import inlines_to_html
+from huozi.text.typeset import LEVELS, ZERO_WIDTH, TypesetRules, strip_controls, typeset
 
 # In CI the same examples every run (no flaky builds); elsewhere new ones each run, to find bugs.
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=os.environ.get("CI", "").lower() in ("true", "1"))
@@ -93,3 +95,22 @@ def test_escaped_text_has_no_markup_characters(text):
     out = str(inlines_to_html([Inline("text", text)]))
     assert "<" not in out and ">" not in out and html.unescape(out) == text
 
+
+
+RULES = st.builds(TypesetRules, st.sampled_from(LEVELS), st.booleans(), st.booleans(), st.booleans())
+
+
+@SETTINGS
+@given(TEXT, RULES)
+def test_typesetter_keeps_the_text_and_adds_only_spans_and_break_controls(text, rules):
+    """The clreq pass (text.typeset): what a reader extracts is the text, apart from the
+    zero-width break controls it adds; its markup is class-only <span>s."""
+    reader = _Reader()
+    reader.feed(str(typeset(text, rules)))
+    reader.close()
+    out = "".join(reader.text)
+    assert strip_controls(out) == strip_controls(text)
+    added = set(out) - set(text)
+    assert added <= ZERO_WIDTH, added
+    for tag, attrs in reader.tags:
+        assert tag == "span" and [name for name, _ in attrs] == ["class"], (tag, attrs)
