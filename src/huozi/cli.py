@@ -2,18 +2,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import __version__
 from .errors import HuoziError
 from .events import StageEvent
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+# 1: the input or the environment is wrong (a HuoziError); 2: the command line is wrong;
+# 3: a bug in huozi; 130/143: interrupted by SIGINT/SIGTERM (128 + signal number, as shells do).
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+EXIT_STATUS = """
+exit status:
+  0 done; 1 the book or the environment has a problem (the message says file:line and a hint);
+  2 wrong command line; 3 a bug in huozi (run again with --debug); 130/143 interrupted.
+  A build that fails leaves the previous outputs exactly as they were.
+"""
 
 EXAMPLES = {
     "build": """examples:
@@ -47,9 +60,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _command(commands, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser = commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+    parser = commands.add_parser(name, help=help_text, description=help_text,
+                                 epilog=EXAMPLES[name] + EXIT_STATUS,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    # SUPPRESS: without it the subcommand's default (False) would overwrite `huozi --debug build`.
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show a traceback on errors")
     return parser
 
 
@@ -100,7 +116,9 @@ class Console:
     def event(self, event: StageEvent) -> None:
         if self.quiet:
             return
-        if event.stage == "build" and event.status == "start":
+        if event.status == "wait":
+            self._say("waiting for another build into the same folder to finish…")
+        elif event.stage == "build" and event.status == "start":
             self._say(f"building {event.edition}…")
         elif event.stage == "build" and event.status == "skip":
             self._say(f"{event.edition}: up to date")
@@ -174,9 +192,7 @@ def _report_errors(action: Callable[[], object], args: argparse.Namespace) -> No
     try:
         action()
     except HuoziError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"huozi: error: {exc}", file=sys.stderr)
+        _report(f"error: {exc.display(Path.cwd())}", args.debug)
 
 
 def _run_new(args: argparse.Namespace) -> int:
@@ -198,22 +214,61 @@ def _run_clean(args: argparse.Namespace) -> int:
 COMMANDS = {"build": _run_build, "check": _run_check, "watch": _run_watch, "new": _run_new, "clean": _run_clean}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so temporary files are removed."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _report(message: str, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    print(f"huozi: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    # The error boundary: expected failures print one message (file:line: what, then a hint);
+    # a traceback only with --debug.
     try:
-        return COMMANDS[args.command](args)
+        with _sigterm_unwinds():
+            return COMMANDS[args.command](args)
     except HuoziError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"huozi: error: {exc}", file=sys.stderr)
+        _report(f"error: {exc.display(Path.cwd())}", args.debug)
         return exc.exit_code
+    except Terminated:
+        _report("terminated; earlier outputs were left as they were", args.debug)
+        return EXIT_SIGTERM
     except KeyboardInterrupt:
-        print("huozi: interrupted; earlier outputs were left as they were", file=sys.stderr)
-        return 130
+        _report("interrupted; earlier outputs were left as they were", args.debug)
+        return EXIT_SIGINT
+    except OSError as exc:  # the environment (a disk, a permission), not the book
+        where = f"{exc.filename}: " if exc.filename else ""
+        _report(f"error: {where}{exc.strerror or exc}", args.debug)
+        return EXIT_INPUT
+    except Exception as exc:  # a bug in huozi: say so, and how to see where
+        _report(f"internal error: {type(exc).__name__}: {exc}\n"
+                "  hint: this is a bug in huozi; run again with --debug and report the traceback",
+                args.debug)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

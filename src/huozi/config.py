@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,14 @@ class TypographyOptions:
 
 
 @dataclass(frozen=True)
+class SecurityOptions:
+    """What the build may reach beyond the project folder (nothing, by default)."""
+
+    # Hosts whose http(s) URLs the PDF renderer may fetch, e.g. ["example.org"].
+    allow_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole book configuration and where it came from."""
 
@@ -126,6 +135,7 @@ class Config:
     print: PrintOptions = PrintOptions()
     epub: EpubOptions = EpubOptions()
     typography: TypographyOptions = TypographyOptions()
+    security: SecurityOptions = SecurityOptions()
 
     @property
     def manuscript_dir(self) -> Path:
@@ -145,22 +155,35 @@ _SECTIONS: dict[str, type] = {
     "print": PrintOptions,
     "epub": EpubOptions,
     "typography": TypographyOptions,
+    "security": SecurityOptions,
 }
 
 
-def _key_line(text: str, key: str) -> int | None:
-    """Line of the first `key =` or `[key]` in the TOML text, for messages."""
+def _key_line(text: str, key: str, section: str | None = None) -> int | None:
+    """Line of the first `key =` or `[key]` in the TOML text (under `[section]` if given)."""
+    inside = section is None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
+        if section is not None and line.startswith("["):
+            inside = line == f"[{section}]"
+            if line == f"[{key}]" and not inside:
+                continue
+        if not inside:
+            continue
         if line.startswith(f"{key} ") or line.startswith(f"{key}=") or line == f"[{key}]":
             return number
     return None
 
 
+def _section_of(key_path: str) -> str | None:
+    return key_path.rpartition(".")[0] or None
+
+
 def _unknown(path: Path, text: str, key_path: str, key: str, known: list[str]) -> ConfigError:
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(known))}"
-    return ConfigError(f"unknown key '{key_path}'", SourceLocation(path, _key_line(text, key)), hint)
+    line = _key_line(text, key, _section_of(key_path))
+    return ConfigError(f"unknown key '{key_path}'", SourceLocation(path, line), hint)
 
 
 def _coerce(path: Path, text: str, key_path: str, key: str, value: Any, expected: Any) -> Any:
@@ -179,7 +202,7 @@ def _coerce(path: Path, text: str, key_path: str, key: str, value: Any, expected
         wanted = "a string"
     raise ConfigError(
         f"'{key_path}' must be {wanted}, not {type(value).__name__} {value!r}",
-        SourceLocation(path, _key_line(text, key)),
+        SourceLocation(path, _key_line(text, key, _section_of(key_path))),
         f"write {key} = " + ('"…"' if wanted == "a string" else "…"),
     )
 
@@ -187,7 +210,8 @@ def _coerce(path: Path, text: str, key_path: str, key: str, value: Any, expected
 def _section(path: Path, text: str, name: str, raw: Any) -> Any:
     cls = _SECTIONS[name]
     if not isinstance(raw, dict):
-        raise ConfigError(f"'{name}' must be a table", SourceLocation(path, _key_line(text, name)))
+        raise ConfigError(f"'{name}' must be a table", SourceLocation(path, _key_line(text, name)),
+                          f"write [{name}] on its own line, then its keys one per line")
     known = {f.name: f for f in fields(cls)}
     values = {}
     for key, value in raw.items():
@@ -197,7 +221,8 @@ def _section(path: Path, text: str, name: str, raw: Any) -> Any:
     try:
         return cls(**values)
     except TypeError:
-        missing = [f for f in known if f not in values]
+        missing = [k for k, f in known.items() if k not in values
+                   and f.default is MISSING and f.default_factory is MISSING]
         raise ConfigError(
             f"[{name}] lacks required keys: {', '.join(missing)}",
             SourceLocation(path, _key_line(text, name)),
@@ -214,12 +239,21 @@ def load_config(root: Path) -> Config:
             f"no {CONFIG_NAME} in {root}", SourceLocation(path),
             "run huozi in a book project folder, or create one with 'huozi new DIR'",
         )
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("file is not UTF-8 text", SourceLocation(path, raw[: exc.start].count(b"\n") + 1),
+                          "save book.toml as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(f"not valid TOML: {exc}", SourceLocation(path, line)) from None
+        # Python 3.11's TOMLDecodeError has no lineno attribute; the position is in the message.
+        found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, column = (int(found[1]), int(found[2])) if found else (None, None)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", str(exc))
+        raise ConfigError(f"not valid TOML: {message}", SourceLocation(path, line, column),
+                          'TOML is "key = value" lines under [table] headers; strings in "quotes"') from None
     sections = {}
     for name, raw in data.items():
         if name not in _SECTIONS:

@@ -14,7 +14,13 @@ class SourceLocation:
     column: int | None = None
 
     def __str__(self) -> str:
+        return self.display()
+
+    def display(self, cwd: Path | None = None) -> str:
+        """`file:line:column`, with the file relative to `cwd` when it lies inside it."""
         text = str(self.path)
+        if cwd is not None and self.path.is_absolute() and self.path.is_relative_to(cwd):
+            text = str(self.path.relative_to(cwd)) or "."
         if self.line is not None:
             text += f":{self.line}"
             if self.column is not None:
@@ -34,7 +40,11 @@ class HuoziError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.message}" if self.where else self.message
+        return self.display()
+
+    def display(self, cwd: Path | None = None) -> str:
+        """The message as the command line prints it: `where: what` and an indented hint."""
+        text = f"{self.where.display(cwd)}: {self.message}" if self.where else self.message
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

@@ -15,7 +15,7 @@ class StageEvent:
 
     stage: str
     edition: str
-    status: str  # "start", "done" or "skip"
+    status: str  # "start", "done", "skip" or "wait" (for another build into the same folder)
     seconds: float = 0.0
 
 

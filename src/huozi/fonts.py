@@ -4,10 +4,11 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import FontError
+from .errors import FontError, SourceLocation
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
@@ -52,6 +53,31 @@ def find_font(family: str, style: str = "Regular") -> FontFile:
     )
 
 
-def require_cjk_fonts() -> tuple[FontFile, ...]:
-    """Both faces the book is set in; raises before any PDF is written if one is missing."""
-    return (find_font(SERIF), find_font(SERIF, "Bold"), find_font(SANS), find_font(SANS, "Bold"))
+def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path | None = None,
+                      ) -> tuple[FontFile, ...]:
+    """Regular and Bold of each family the book is set in; raises before any PDF is written.
+
+    `families` is injectable so a caller (or a test) can require fonts other than Noto CJK;
+    fontconfig itself is asked, so FONTCONFIG_FILE also changes what is found. With
+    `styles_dir`, the error points at the stylesheet line that names the missing family.
+    """
+    try:
+        return tuple(find_font(family, style) for family in families for style in ("Regular", "Bold"))
+    except FontError as exc:
+        if styles_dir is None or exc.where is not None:
+            raise
+        family = exc.message.split("'")[1]
+        raise FontError(exc.message, _named_in(styles_dir, family), exc.hint) from None
+
+
+def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
+    """The first stylesheet line that names `family`, as file:line:column."""
+    for path in sorted(styles_dir.rglob("*.css")):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, 1):
+            if (column := line.find(family)) >= 0:
+                return SourceLocation(path, number, column + 1)
+    return None

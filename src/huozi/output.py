@@ -1,12 +1,32 @@
-"""Writing outputs: whole files appear atomically, or not at all."""
+"""Writing outputs: whole files appear atomically, a build's files appear together, or not at all.
+
+Every output is written to a temporary file beside its target and moved into place with
+`os.replace` (atomic on POSIX). Inside `output_transaction` the moves wait until every edition
+has been written, so a failed or interrupted build leaves the previous outputs exactly as they
+were; `build_lock` makes two builds into one folder take turns.
+"""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import OutputError, SourceLocation
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: atomic replacement still holds, without the lock
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_NAME = ".huozi.lock"
+TMP_PREFIX = ".huozi-tmp."  # one prefix, so leftovers of a killed build are known to be ours
+
+# The (temporary file, target) pairs of the open transaction; None outside one.
+_staged: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar(
+    "huozi_staged_outputs", default=None)
 
 
 def ensure_writable(folder: Path) -> None:
@@ -21,18 +41,34 @@ def ensure_writable(folder: Path) -> None:
                           "choose another folder with --out, or fix its permissions")
 
 
+def _cannot_write(target: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {target.name}: {exc.strerror or exc}", SourceLocation(target),
+                       "check the free space and permissions of the output folder, or use --out")
+
+
 def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` on a temporary file beside `target`, then move it into place.
 
     A failure (or an interrupt) leaves the previous `target` untouched and no temp file behind.
+    Inside `output_transaction` the move happens when the transaction ends.
     """
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     os.close(fd)
     tmp = Path(name)
     try:
         write(tmp)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        staged = _staged.get()
+        if staged is None:
+            os.replace(tmp, target)
+        else:
+            staged.append((tmp, target))
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _cannot_write(target, exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -41,3 +77,105 @@ def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
 def write_bytes_atomic(target: Path, data: bytes) -> None:
     """Atomically replace `target` with `data`."""
     write_atomic(target, lambda tmp: tmp.write_bytes(data))
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (a `.huozi.lock` file, removed afterwards).
+
+    A second build into the same folder waits here until the first has finished, calling
+    `on_wait` first so its caller can say why nothing happens. Under the lock
+    every temporary output file in the folder belongs to this build, so leftovers of a killed
+    build are removed on entry, and this build's own on a failure.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path = folder / LOCK_NAME
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot create the lock file: {exc.strerror}", SourceLocation(path),
+                              "choose another folder with --out, or fix its permissions") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+                on_wait = None  # say it once
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        # The holder before us unlinks the file before releasing it: if the name now points
+        # to another file (or none), our lock guards nothing, so take the lock again.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        _remove_leftovers(folder)
+        yield
+    except BaseException:
+        # Including a file whose mkstemp() a signal interrupted before write_atomic noted its
+        # name, and those of worker processes that finished before another one failed.
+        _remove_leftovers(folder)
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    # Only a killed build (SIGKILL, power loss) leaves these; under the lock none is in use.
+    for stale in folder.glob(f"{TMP_PREFIX}*"):
+        stale.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def staging() -> Iterator[list[tuple[Path, Path]]]:
+    """Inside, `write_atomic` writes temporary files but does not move them into place.
+
+    Yields the (temporary file, target) pairs written; a failure removes them. A worker process
+    stages its editions and hands the pairs to the parent, which commits them all at once.
+    """
+    staged: list[tuple[Path, Path]] = []
+    token = _staged.set(staged)
+    try:
+        yield staged
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _staged.reset(token)
+
+
+@contextlib.contextmanager
+def output_transaction(folder: Path) -> Iterator[list[tuple[Path, Path]]]:
+    """Outputs written (or added to the yielded list) inside appear together at the end, or none do.
+
+    Use it under `build_lock(folder)`.
+    """
+    with staging() as staged:
+        yield staged
+    target = folder
+    try:
+        for tmp, target in staged:
+            os.replace(tmp, target)  # each move is atomic; they run after every output is complete
+    except OSError as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise _cannot_write(target, exc) from None
+
+
+def staged_path(target: Path) -> Path:
+    """Where `target`'s new content is now: its temporary file while staged, else `target` itself.
+
+    For a stage that reads an output of the same build (e.g. the print PDF) before the commit.
+    """
+    for tmp, staged_target in _staged.get() or ():
+        if staged_target == target:
+            return tmp
+    return target

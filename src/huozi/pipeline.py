@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -17,7 +16,7 @@ from .errors import ConfigError, HuoziError
 from .events import BuildWarning, Progress, StageEvent, collect_warnings
 from .fonts import require_cjk_fonts
 from .editions import EDITIONS, Edition
-from .output import ensure_writable
+from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
 
@@ -66,6 +65,7 @@ class _EditionRun:
     pages: int | None
     timings: list[StageEvent] = field(default_factory=list)
     warnings: list[BuildWarning] = field(default_factory=list)
+    staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary file, target) to move
     page_texts: tuple[PageText, ...] = ()  # where each laid-out page begins (PDF editions)
 
 
@@ -156,11 +156,18 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
 def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: Figures) -> tuple[PageText, ...]:
     """The print edition's pages when this build does not write it (it is current, or not chosen).
 
-    Laid out afresh into a scratch folder: a print PDF left in the output folder may be stale.
+    Laid out as build_pdf lays it out, and not written; a print PDF left in the output folder
+    may be stale, so it is never read.
     """
-    with tempfile.TemporaryDirectory() as scratch:
-        run = build_pdf(config, manuscript, EDITIONS["print"], Path(scratch), epoch, figures, _Stopwatch("print"))
-    return run.page_texts
+    from .pdf.pages import read_page_texts
+    from .pdf.variants import pdf_options
+    from .pdf.weasy_patch import cjk_layout
+    from .pdf.writer import render_document
+
+    edition = EDITIONS["print"]
+    options = pdf_options(config, edition.name, epoch)
+    with cjk_layout(config.typography.justify):
+        return read_page_texts(render_document(pdf_html(config, manuscript, edition, figures, options), options))
 
 
 def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
@@ -185,19 +192,21 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     config = load_config(root)
     manuscript = parse_manuscript(config.manuscript_dir)
     runs: list[_EditionRun] = []
-    for name in names:
-        edition = EDITIONS[name]
-        clock = _Stopwatch(name)
-        if edition.kind == "pdf":
-            run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock)
-        else:
-            pages = next((r.page_texts for r in runs if r.edition == "print"), None)
-            if pages is None:                                     # print not rebuilt: lay it out
-                with clock.stage("print pages"):
-                    pages = lay_out_print(config, manuscript, epoch, figures)
-            run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages)
-        run.timings = clock.timings
-        runs.append(run)
+    with staging() as staged:                                     # written, moved into place by build()
+        for name in names:
+            edition = EDITIONS[name]
+            clock = _Stopwatch(name)
+            first = len(staged)
+            if edition.kind == "pdf":
+                run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock)
+            else:
+                pages = next((r.page_texts for r in runs if r.edition == "print"), None)
+                if pages is None:                                 # print not rebuilt: lay it out
+                    with clock.stage("print pages"):
+                        pages = lay_out_print(config, manuscript, epoch, figures)
+                run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages)
+            run.timings, run.staged = clock.timings, staged[first:]
+            runs.append(run)
     return runs
 
 
@@ -239,8 +248,15 @@ def build(
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
-    fonts = tuple(f.path for f in require_cjk_fonts())            # fail before writing, never tofu
+    fonts = tuple(f.path for f in require_cjk_fonts(styles_dir=config.styles_dir))  # never tofu
     keys = {e.name: edition_key(config, e.name, epoch, fonts) for e in chosen}
+    with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
+        return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, jobs)
+
+
+def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: int, keys: dict[str, str],
+                  emit: Progress, force: bool, jobs: int | None) -> BuildResult:
+    """The part of a build that reads and writes `out_dir`: run only under its lock."""
     previous = load_state(out_dir)
     stale = [e.name for e in chosen if force or not is_current(out_dir, previous.get(e.name), keys[e.name])]
     for name in (e.name for e in chosen if e.name not in stale):
@@ -258,7 +274,9 @@ def build(
         groups = [g for g in groups if g]
         for name in stale:
             emit(StageEvent("build", name, "start"))
-        runs = _run_groups(config.root, groups, out_dir, epoch, figures, jobs or os.cpu_count() or 1)
+        with output_transaction(out_dir) as staged:               # every output appears, or none
+            runs = _run_groups(config.root, groups, out_dir, epoch, figures, jobs or os.cpu_count() or 1)
+            staged.extend(pair for run in runs for pair in run.staged)
         emit(figure_time)
     states = dict(previous)
     for run in runs:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,6 @@ from pathlib import Path
 from lxml import etree
 
 from ..fonts import SANS, SERIF, FontFile, find_font
-from ..output import write_bytes_atomic
 from .writer import EpubAsset
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -172,11 +173,24 @@ def cached_subset(font: FontFile, text: str, cache_dir: Path | None) -> bytes:
     if data is None:
         data = subset_face(font, text)
         try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(entry, data)
+            _store(entry, data)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
     return data
+
+
+def _store(entry: Path, data: bytes) -> None:
+    """Write a cache entry atomically and at once: it is no output of the build's transaction
+    (output.staging), so a build that fails later still leaves it for the next one."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".tmp.", suffix=".otf", dir=entry.parent)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+        os.replace(name, entry)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:

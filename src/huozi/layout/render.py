@@ -1,6 +1,8 @@
 """Jinja environment and the per-edition template context."""
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -9,16 +11,37 @@ from markupsafe import Markup
 
 from ..config import Config
 from ..editions import EDITIONS, Edition  # noqa: F401  (re-exported)
-from ..errors import SourceLocation, TemplateError
+from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
 from ..manuscript.model import Manuscript
 from ..text.markup import inlines_to_html
 
 
+class ProjectLoader(jinja2.FileSystemLoader):
+    """Templates from the styles folder that resolve (symlinks followed) inside the project.
+
+    Jinja already refuses `..` in template names; this also refuses a symlink that leads out,
+    which would otherwise put e.g. /etc/passwd into the book through {% include %}.
+    """
+
+    def __init__(self, styles_dir: Path):
+        super().__init__(str(styles_dir))
+        self.project_root = styles_dir.resolve().parent
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not real.is_relative_to(self.project_root):
+            raise TemplateError(f"refused to read '{real}': '{template}' leads outside the project folder",
+                                SourceLocation(Path(filename)),
+                                "copy the file into the project instead of linking to it")
+        return source, filename, uptodate
+
+
 def template_env(styles_dir: Path) -> jinja2.Environment:
     """Templates from the project's styles folder; undefined names are errors, output is escaped."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(styles_dir)),
+        loader=ProjectLoader(styles_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
@@ -40,8 +63,10 @@ def _template_error(styles_dir: Path, exc: Exception) -> TemplateError:
         return TemplateError(f"template syntax error: {exc.message}", where,
                              "check the {% %} and {{ }} tags on that line")
     if isinstance(exc, jinja2.TemplateNotFound):
-        return TemplateError(f"template or stylesheet '{exc.name}' does not exist", SourceLocation(styles_dir),
-                             f"create {styles_dir / str(exc.name)} or fix the name that includes it")
+        # The frame of the {% include %} / {% import %} that named it, when there is one.
+        where = _template_frame(styles_dir, exc)
+        return TemplateError(f"template or stylesheet '{exc.name}' does not exist", where,
+                             f"create {styles_dir.name}/{exc.name}, or fix the name on that line")
     if isinstance(exc, jinja2.UndefinedError):
         where = _template_frame(styles_dir, exc)
         return TemplateError(f"undefined variable in template: {exc.message}", where,
@@ -65,10 +90,22 @@ def render_template(env: jinja2.Environment, styles_dir: Path, name: str, **cont
     """Render one template, turning Jinja's exceptions into TemplateError with file:line."""
     try:
         return env.get_template(name).render(**context)
-    except (jinja2.TemplateError, TypeError) as exc:
-        if isinstance(exc, TypeError) and not isinstance(exc, jinja2.TemplateError):
-            raise
+    except jinja2.TemplateError as exc:
         raise _template_error(styles_dir, exc) from None
+    except HuoziError:
+        raise
+    except Exception as exc:
+        # e.g. {{ articles + 1 }}: a TypeError raised by template code itself. Raised further in
+        # (a filter, the typesetter) it is a bug in huozi and must surface as one.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is None or not tb.tb_frame.f_code.co_filename.startswith(str(styles_dir)):
+            raise
+        where = _template_frame(styles_dir, exc)
+        raise TemplateError(f"error in template: {type(exc).__name__}: {exc}", where,
+                            "fix the expression on that line; if it looks right, run with --debug "
+                            "(it may be a bug in huozi)") from exc
 
 
 def render_edition(
@@ -82,6 +119,7 @@ def render_edition(
     extra: dict[str, Any] | None = None,
 ) -> str:
     """Fill an edition's template with the book (or one article, for EPUB chapters)."""
+    check_figure_refs(manuscript, figures or {})
     env = template_env(config.styles_dir)
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, typeset)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
@@ -95,3 +133,20 @@ def render_edition(
         **(extra or {}),
     }
     return render_template(env, config.styles_dir, edition.template, **context)
+
+
+def check_figure_refs(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
+    """Every `::: figure ID` in the manuscript names a known figure, or a FigureError at its line."""
+    for article in manuscript.articles:
+        for block in article.blocks:
+            if isinstance(block, FigureRef) and block.figure_id not in figures:
+                known = sorted(figures)
+                close = difflib.get_close_matches(block.figure_id, known, n=1)
+                if close:
+                    hint = f"did you mean '{close[0]}'?"
+                elif known:
+                    hint = f"known figure ids: {', '.join(known)}"
+                else:
+                    hint = "the book has no figures yet: define this one in figures/, or remove the reference"
+                raise FigureError(f"unknown figure id '{block.figure_id}'",
+                                  SourceLocation(article.path, block.line), hint)

@@ -38,16 +38,29 @@ def join_soft_break(before: str, after: str) -> str:
     return " "
 
 
+# Characters XML 1.0 forbids (C0 controls but tab and newlines; U+FFFE, U+FFFF): they would make
+# the EPUB's XHTML ill-formed, and no editor means to type them (a form feed pasted from a PDF).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _read(path: Path) -> str:
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ManuscriptError(
             "file is not UTF-8 text", SourceLocation(path, line),
             "save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)",
         ) from None
+    if found := _FORBIDDEN.search(text):
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        raise ManuscriptError(
+            f"control character U+{ord(found[0]):04X} in the text", SourceLocation(path, line, column),
+            "delete it (it is invisible in most editors; it often comes from text pasted out of a PDF)",
+        )
+    return text
 
 
 def _front_matter(path: Path, token: Token | None) -> dict:
@@ -60,9 +73,10 @@ def _front_matter(path: Path, token: Token | None) -> dict:
         data = yaml.safe_load(token.content) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        # +2: YAML counts from 0 and the front matter starts after the opening --- line.
+        line, column = (mark.line + 2, mark.column + 1) if mark is not None else (1, None)
         raise ManuscriptError(
-            f"malformed front matter: {getattr(exc, 'problem', exc)}", SourceLocation(path, line),
+            f"malformed front matter: {getattr(exc, 'problem', exc)}", SourceLocation(path, line, column),
             "front matter is YAML: one 'key: value' per line",
         ) from None
     if not isinstance(data, dict):
@@ -134,6 +148,23 @@ def _inlines(token: Token) -> tuple[Inline, ...]:
     return tuple(merged)
 
 
+_LEAF_OPENERS = ("paragraph_open", "heading_open")
+
+
+def _check_nesting(path: Path, tokens: list[Token]) -> None:
+    """markdown-it silently drops what is nested deeper than maxNesting: refuse instead of losing text."""
+    limit = _MD.options["maxNesting"]
+    for token in tokens:
+        # The blocks inside a container (quote, list, :::) opened at level limit-1 would be parsed
+        # at the limit, i.e. dropped; a paragraph or heading there keeps its inline text.
+        if token.nesting == 1 and token.level >= limit - 1 and token.type not in _LEAF_OPENERS:
+            raise ManuscriptError(
+                "quotes, lists or ::: blocks nested too deeply",
+                SourceLocation(path, _line(token)),
+                "flatten the nesting: text this deep would be lost",
+            )
+
+
 def _line(token: Token) -> int:
     return token.map[0] + 1 if token.map else 1
 
@@ -179,6 +210,7 @@ def parse_article(path: Path, default_order: int = 0) -> Article:
     """Parse one manuscript file into an Article."""
     source = _read(path)
     tokens = _MD.parse(source)
+    _check_nesting(path, tokens)
     front = _front_matter(path, next((t for t in tokens if t.type == "front_matter"), None))
     slug = _slug(path)
     builder = _Builder(path, slug)
@@ -211,6 +243,10 @@ def parse_article(path: Path, default_order: int = 0) -> Article:
                                       "write '::: figure ID' then ':::' on the next line")
             builder.blocks.append(FigureRef(figure_id, _line(token)))
             while tokens[index].type != "container_figure_close":
+                if tokens[index].type == "inline" and tokens[index].content.strip():
+                    raise ManuscriptError(  # it would be dropped: the figure's caption comes from its data
+                        "text inside '::: figure' would be lost", SourceLocation(path, _line(tokens[index])),
+                        "move the text before or after the figure; its caption is set in figures/")
                 index += 1
         elif token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "fence",
                             "code_block", "table_open", "hr"):
@@ -266,6 +302,12 @@ def parse_manuscript(folder: Path) -> Manuscript:
     if not files:
         raise ManuscriptError(f"no Markdown files in {folder}", SourceLocation(folder),
                               "put one .md file per article in manuscript/")
+    project = folder.resolve().parent
+    for path in files:
+        if not path.resolve().is_relative_to(project):  # a symlink that leads out of the project
+            raise ManuscriptError(f"refused to read '{path.resolve()}': it is outside the project folder",
+                                  SourceLocation(path),
+                                  "copy the file into manuscript/ instead of linking to it")
     articles = [parse_article(path, number) for number, path in enumerate(files, 1)]
     slugs = [a.slug for a in articles]
     for article in articles:

@@ -58,6 +58,7 @@ def pdf_options(config: Config, edition_name: str, epoch: int) -> PdfOptions:
         # Deterministic: PDF/X-4 would otherwise write a random /ID and XMP DocumentID.
         identifier=f"{config.book.identifier}/{edition_name}",
         date=iso_date(epoch),
+        allow_hosts=config.security.allow_hosts,  # [security]: the network is off unless listed
     )
     if variant is None or not variant.press:
         return options

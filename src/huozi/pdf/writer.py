@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
 from ..text.typeset import strip_controls
-from .fetcher import make_url_fetcher
+from .fetcher import locate_reference, make_url_fetcher
 from .pages import PageText, read_page_texts
 
 
@@ -19,6 +19,7 @@ class PdfOptions:
     project_root: Path
     variant: str | None = None
     identifier: str | None = None
+    allow_hosts: tuple[str, ...] = ()
     date: str | None = None                  # ISO 8601; without it PDF/X-4 reads the clock
     output_profile: Path | None = None       # CMYK ICC profile: the PDF/X output intent
     bleed_pt: float | None = None            # exact BleedBox distance from the TrimBox
@@ -43,16 +44,25 @@ def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
 
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = make_url_fetcher(options.project_root)
+    fetcher = make_url_fetcher(options.project_root, options.allow_hosts, options.base_dir)
     source = weasyprint.HTML(string=html, base_url=str(options.base_dir) + "/", url_fetcher=fetcher)
     try:
         return without_break_controls(source.render())
     except FatalURLFetchingError as exc:
         if fetcher.refused:
             raise fetcher.refused[0] from None
-        cause = exc.__cause__ or exc
-        raise OutputError(f"{exc}: {cause}", SourceLocation(options.base_dir),
-                          "check the file name in the manuscript, template or stylesheet") from None
+        raise _fetch_failed(exc, options) from None
+
+
+def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
+    """A file named by a template or stylesheet cannot be read: say which, and where it is named."""
+    url = str(exc).partition('"')[2].rpartition('"')[0] or str(exc)
+    cause = exc.__cause__
+    reason = getattr(getattr(cause, "reason", None), "strerror", None) or str(cause or exc)
+    where = locate_reference(options.project_root, url, options.base_dir) or SourceLocation(options.base_dir)
+    shown = url.removeprefix("file://")
+    return OutputError(f"cannot read '{shown}': {reason}", where,
+                       "check the file name, or add the missing file to the project")
 
 
 def without_break_controls(document):  # weasyprint.Document -> the same, cleaned
