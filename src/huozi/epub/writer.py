@@ -143,7 +143,7 @@ def ncx_with_page_list(ncx: bytes, pages: Sequence[tuple[str, str]]) -> bytes:
     etree.SubElement(etree.SubElement(page_list, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = "印刷版页码"
     for label, href in pages:
         target = etree.SubElement(page_list, f"{{{NCX}}}pageTarget",
-                                  {"id": f"pagetarget-{label}", "type": "normal", "value": label})
+                                  {"id": f"target-{href.rpartition('#')[2]}", "type": "normal", "value": label})
         etree.SubElement(etree.SubElement(target, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = label
         etree.SubElement(target, f"{{{NCX}}}content", {"src": href})
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
