@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import os
 import shutil
 import statistics
@@ -65,15 +66,16 @@ def copy_project(target: Path, scale: int = 1) -> Path:
             shutil.copytree(source, target / name)
         elif source.exists():
             shutil.copy2(source, target / name)
-    manuscript = target / "manuscript"
-    manuscript.mkdir()
+    shutil.copytree(ROOT / "manuscript", target / "manuscript")
     sources = sorted((ROOT / "manuscript").glob("*.md"))
-    for copy in range(scale):
+    # Copies after the first drop their figure directives: a figure is placed once in a book.
+    for copy in range(1, scale):
         for number, path in enumerate(sources):
             order = copy * len(sources) + number + 1
-            text = path.read_text(encoding="utf-8")
-            text = text.replace(f"order: {number + 1}\n", f"order: {order}\n", 1)
-            (manuscript / f"{order:03d}-{path.stem.split('-', 1)[-1]}{copy}.md").write_text(text, encoding="utf-8")
+            text = re.sub(r"^::: figure \S+\n:::\n", "", path.read_text(encoding="utf-8"), flags=re.M)
+            text = re.sub(r"^order: \d+$", f"order: {order}", text, count=1, flags=re.M)
+            (target / "manuscript" / f"{order:03d}-{path.stem.split('-', 1)[-1]}-{copy}.md").write_text(
+                text, encoding="utf-8")
     return target
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, load_config
 from .errors import ConfigError, HuoziError
@@ -112,9 +112,10 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
-def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-             clock: _Stopwatch | None = None) -> str:
-    """The HTML the PDF writer lays out: clreq-typeset text, print figures floated to a page edge.
+def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures,
+               options: PdfOptions, clock: _Stopwatch | None = None) -> tuple[str, Any]:
+    """The HTML the PDF writer lays out (clreq-typeset text, print figures floated to a page edge),
+    and its laid-out Document when placing the figures already made it (else None).
 
     Call it inside `pdf.weasy_patch.cjk_layout()`, so that the trial layouts that place the
     figures break lines as the final layout does. `checks.lint` lays out the same HTML.
@@ -125,12 +126,19 @@ def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: 
     from .text.typeset import typesetter_for
 
     typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
+    document = None
     if edition.name == "print" and figures:                    # figures to the top or bottom of a page
         with _stage(clock, "placement"):
-            manuscript = float_figures(manuscript, lambda m: render_document(
+            manuscript, document = float_figures(manuscript, lambda m: render_document(
                 render_edition(config, m, edition, figures=figures, typeset=typeset), options))
     with _stage(clock, "layout"):
-        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset)
+        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset), document
+
+
+def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
+             clock: _Stopwatch | None = None) -> str:
+    """The HTML of `pdf_layout` alone."""
+    return pdf_layout(config, manuscript, edition, figures, options, clock)[0]
 
 
 def _stage(clock: _Stopwatch | None, name: str):
@@ -146,9 +154,9 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
 
     options = pdf_options(config, edition.name, epoch)
     with cjk_layout(config.typography.justify):                # clreq justification in WeasyPrint
-        html = pdf_html(config, manuscript, edition, figures, options, clock)
+        html, document = pdf_layout(config, manuscript, edition, figures, options, clock)
         with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
-            result = write_pdf(html, output_path(config, edition, out), options)
+            result = write_pdf(html, output_path(config, edition, out), options, document)
     return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings),
                        page_texts=result.page_texts)
 
@@ -167,7 +175,8 @@ def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: F
     edition = EDITIONS["print"]
     options = pdf_options(config, edition.name, epoch)
     with cjk_layout(config.typography.justify):
-        return read_page_texts(render_document(pdf_html(config, manuscript, edition, figures, options), options))
+        html, document = pdf_layout(config, manuscript, edition, figures, options)
+        return read_page_texts(document or render_document(html, options))
 
 
 def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,

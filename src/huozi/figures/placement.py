@@ -91,11 +91,13 @@ def _html_root(document: Any) -> Any:
                  if getattr(b.element, "tag", None) == "html"), None)
 
 
-def float_figures(manuscript: Manuscript, layout: Callable[[Manuscript], Any]) -> Manuscript:
+def float_figures(manuscript: Manuscript, layout: Callable[[Manuscript], Any]) -> tuple[Manuscript, Any]:
     """The manuscript with every mid-page figure moved to the top (or bottom) of its page.
 
     `layout` turns a manuscript into a WeasyPrint Document. A move can shift the pages after it, so
-    the check runs again on the new layout, MAX_PASSES layouts at most; the caller lays out the result.
+    the check runs again on the new layout, MAX_PASSES layouts at most. Also returns the layout of
+    the returned manuscript when one was made (a pass that moved nothing), else None: the caller
+    writes that Document instead of laying the book out once more.
     """
     for _ in range(MAX_PASSES):
         document = layout(manuscript)
@@ -103,8 +105,8 @@ def float_figures(manuscript: Manuscript, layout: Callable[[Manuscript], Any]) -
         slots = _block_elements(root, manuscript) if root is not None else None
         moves = list(_moves(document, slots, manuscript)) if slots else []
         if not moves:
-            break
+            return manuscript, document
         # Later slots first, so moving one block does not shift the indexes of the next move.
         for source, target in sorted(moves, reverse=True):
             manuscript = _move(manuscript, source, target)
-    return manuscript
+    return manuscript, None

@@ -72,11 +72,12 @@ def without_break_controls(document):  # weasyprint.Document -> the same, cleane
     return document
 
 
-def write_pdf(html: str, target: Path, options: PdfOptions) -> PdfResult:
-    """Lay out and write one PDF edition atomically."""
+def write_pdf(html: str, target: Path, options: PdfOptions, document=None) -> PdfResult:
+    """Lay out and write one PDF edition atomically; `document`, when given, is `html` laid out."""
     from .finish import make_finisher, set_dates, set_output_intent
 
-    document = render_document(html, options)
+    if document is None:
+        document = render_document(html, options)
     kwargs = {}
     if options.variant:
         kwargs["pdf_variant"] = options.variant
