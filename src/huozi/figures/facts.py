@@ -118,6 +118,15 @@ def _fact(path: Path, line: int, item: dict) -> Fact:
                 line=line, value=value, qualifier=qualifier, unit=item.get("unit", ""), short=item.get("short", ""))
 
 
+def read_toml(path: Path, source: str) -> dict:
+    """Parse a figures/ TOML file; a syntax error is a FigureError at its line."""
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else None
+        raise FigureError(f"malformed TOML: {exc}", SourceLocation(path, line)) from None
+
+
 def load_facts(figures_dir: Path) -> FactBook:
     """Read figures/facts.toml; malformed or duplicate entries are FigureErrors with file:line."""
     path = figures_dir / FACTS_NAME
@@ -125,11 +134,7 @@ def load_facts(figures_dir: Path) -> FactBook:
         raise FigureError("the key-number data file does not exist", SourceLocation(path),
                           "create figures/facts.toml with one [[fact]] per number")
     source = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else None
-        raise FigureError(f"malformed TOML: {exc}", SourceLocation(path, line)) from None
+    data = read_toml(path, source)
     facts: dict[str, Fact] = {}
     for line, item in zip(_item_lines(source, "fact"), data.get("fact", [])):
         fact = _fact(path, line, item)

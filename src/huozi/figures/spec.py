@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FigureError, SourceLocation
-from .facts import FACTS_NAME, Fact, FactBook
+from .facts import FACTS_NAME, Fact, FactBook, read_toml
 
 KINDS = ("bars", "pairings", "panel", "timeline")
 SPEC_KEYS = {"id", "number", "kind", "caption", "source", "alt", "facts", "note", "group"}
@@ -104,11 +103,7 @@ def _check_keys(item: dict, allowed: set[str], where: SourceLocation) -> None:
 def load_spec(path: Path, book: FactBook) -> FigureSpec:
     """Read one spec; every fact it names must exist, every required field must be there."""
     source = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else None
-        raise FigureError(f"malformed TOML: {exc}", SourceLocation(path, line)) from None
+    data = read_toml(path, source)
     where = SourceLocation(path, 1)
     _check_keys(data, SPEC_KEYS, where)
     for key in ("id", "number", "kind", "caption", "source", "alt"):
