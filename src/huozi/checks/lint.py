@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SourceLocation
-from ..text.chars import NO_END, is_cjk_punct, is_han
+from ..text.chars import NO_END, is_han
 from ..text.typeset import ZERO_WIDTH, TypesetRules
 
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px

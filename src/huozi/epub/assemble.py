@@ -10,7 +10,8 @@ from lxml import etree
 from ..config import Config
 from ..figures import Figures
 from ..errors import TemplateError, SourceLocation
-from ..layout.render import EDITIONS, render_edition, render_template, template_env
+from ..editions import EDITIONS
+from ..layout.render import render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
 from ..pdf.pages import PageText
 from .accessibility import accessibility_meta

@@ -165,7 +165,7 @@ def draw_timeline(spec: FigureSpec, book: FactBook) -> Any:
     line_h, gap = 4.4, 3.0
     heights = [len(events) * line_h + gap for events in years.values()]
     fig, ax = _canvas(sum(heights) + 2)
-    y, previous, centres = 1.0, None, []
+    y, centres = 1.0, []
     for (year, events), height in zip(years.items(), heights):
         base = y + 3.2
         centres.append((year, base - 1.2))

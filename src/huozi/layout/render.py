@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..config import Config
-from ..editions import EDITIONS, Edition  # noqa: F401  (re-exported)
+from ..editions import Edition
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
 from ..manuscript.model import Manuscript
