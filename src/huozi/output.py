@@ -168,14 +168,3 @@ def output_transaction(folder: Path) -> Iterator[list[tuple[Path, Path]]]:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise _cannot_write(target, exc) from None
-
-
-def staged_path(target: Path) -> Path:
-    """Where `target`'s new content is now: its temporary file while staged, else `target` itself.
-
-    For a stage that reads an output of the same build (e.g. the print PDF) before the commit.
-    """
-    for tmp, staged_target in _staged.get() or ():
-        if staged_target == target:
-            return tmp
-    return target
