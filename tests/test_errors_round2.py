@@ -115,3 +115,17 @@ def test_a_failing_move_puts_back_the_files_already_moved(tmp_path, monkeypatch)
             for name in ("a", "b", "c"):
                 write_atomic(tmp_path / name, lambda tmp, n=name: tmp.write_bytes(b"new " + n.encode()))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {"a": b"old a", "b": b"old b"}
+
+
+# --- item 11: a number with more than six digits is the number the data says ------------------
+
+def test_a_fact_value_is_printed_as_written_not_rounded(project_copy):
+    from huozi.figures.facts import check_facts, load_facts
+    from huozi.manuscript import parse_manuscript
+
+    for path in (project_copy / FACTS, project_copy / ARTICLE):
+        path.write_text(path.read_text(encoding="utf-8").replace("1.5亿元", "1.523456亿元")
+                        .replace("value = 1.5\n", "value = 1.523456\n"), encoding="utf-8")
+    book = load_facts(project_copy / "figures")
+    assert book.facts["longnan-sales-total-2019"].text == "1.523456亿元"
+    check_facts(book, parse_manuscript(project_copy / "manuscript").files)  # no FigureError

@@ -1,7 +1,9 @@
 """The key numbers (figures/facts.toml) and the check that the manuscript still says them."""
 from __future__ import annotations
 
+import decimal
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -16,6 +18,18 @@ FACT_KEYS = {"id", "value", "qualifier", "unit", "label", "short", "year", "file
 PAIRING_KEYS = {"east", "west", "since", "file", "quote"}
 # A number as Chinese newspapers print it: digits, an optional decimal part, never part of a longer number.
 NUMBER = r"(?<![\d.])\d+(?:\.\d+)?"
+
+
+def format_number(value: int | float) -> str:
+    """A number as written in the data, never rounded or in exponent form: 1.523456, 1.5, 7400.
+
+    (`:g` keeps six significant digits, so 1.523456 became 1.52346 and matched no prose.)
+    """
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer():
+        return str(int(value))
+    return format(decimal.Decimal(repr(value)), "f")
 
 
 @dataclass(frozen=True)
@@ -38,8 +52,7 @@ class Fact:
         """The number as the prose prints it: 7400余万元, 1.5亿元, 71%."""
         if self.value is None:
             return ""
-        number = str(self.value) if isinstance(self.value, int) else f"{self.value:g}"
-        return f"{number}{self.qualifier}{self.unit}"
+        return f"{format_number(self.value)}{self.qualifier}{self.unit}"
 
     @property
     def name(self) -> str:
@@ -106,7 +119,8 @@ def _check_keys(path: Path, line: int, item: dict, allowed: set[str], required: 
 def _fact(path: Path, line: int, item: dict) -> Fact:
     _check_keys(path, line, item, FACT_KEYS, ("id", "label", "year", "file", "quote"))
     value = item.get("value")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not math.isfinite(value)):
         raise FigureError(f"fact '{item['id']}': value must be a number", SourceLocation(path, line),
                           "write the number without its unit: value = 7400, unit = \"万元\"")
     qualifier = item.get("qualifier", "")
