@@ -65,6 +65,192 @@ CASES: list[Case] = [
 ]
 
 
+# --- item 9: input errors are input errors (exit 1 with the file), never "internal error" --------
+
+def _to_gbk(path: Path) -> int:
+    """Save `path` as GB 18030; return the first line the UTF-8 reader cannot read."""
+    data = path.read_text(encoding="utf-8").encode("gb18030")
+    path.write_bytes(data)
+    try:  # some GB 18030 pairs happen to be valid UTF-8: the line is where decoding fails
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data[: exc.start].count(b"\n") + 1
+    raise AssertionError(f"{path} still reads as UTF-8")
+
+
+def gbk_facts(root: Path) -> tuple[str, str]:
+    return f"{FACTS}:{_to_gbk(root / FACTS)}:", "not UTF-8"
+
+
+def gbk_figure_spec(root: Path) -> tuple[str, str]:
+    return f"figures/purchases-2019.toml:{_to_gbk(root / 'figures' / 'purchases-2019.toml')}:", "not UTF-8"
+
+
+def gbk_template(root: Path) -> tuple[str, str]:
+    return f"styles/blocks.html.j2:{_to_gbk(root / 'styles' / 'blocks.html.j2')}:", "not UTF-8"
+
+
+def gbk_css(root: Path) -> tuple[str, str]:
+    return f"styles/handout.css:{_to_gbk(root / 'styles' / 'handout.css')}:", "not UTF-8"
+
+
+def year_in_han_numerals(root: Path) -> tuple[str, str]:
+    path = root / FACTS
+    _replace(path, "year = 2019", 'year = "二〇一九"')
+    return f"{FACTS}:{_line_of(path, '二〇一九')}:", "'year' must be a year written in digits"
+
+
+def caption_is_a_number(root: Path) -> tuple[str, str]:
+    path = root / "figures" / "purchases-2019.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("caption = ")
+    path.write_text(text[:start] + "caption = 2019" + text[text.index("\n", start):], encoding="utf-8")
+    return f"figures/purchases-2019.toml:{_line_of(path, 'caption = 2019')}:", "'caption' must be text"
+
+
+def template_includes_itself(root: Path) -> tuple[str, str]:
+    path = root / "styles" / "handout.html.j2"
+    _replace(path, '{% include "handout.css" %}', '{% include "handout.css" %}{% include "handout.html.j2" %}')
+    line = _line_of(path, '{% include "handout.html.j2" %}')
+    return f"styles/handout.html.j2:{line}:", "includes itself"
+
+
+def templates_include_each_other(root: Path) -> tuple[str, str]:
+    _append(root / "styles" / "handout.css", '\n{% include "base.css" %}\n')
+    _append(root / "styles" / "base.css", '\n{% include "handout.css" %}\n')
+    return "styles/", "includes itself"
+
+
+def source_date_epoch_too_large(root: Path) -> tuple[str, str]:
+    return "SOURCE_DATE_EPOCH must be", "1970 to 9999"
+
+
+def cr_only_line_endings(root: Path) -> tuple[str, str]:
+    path = root / ARTICLE
+    _append(path, "\n::: figure no-such-figure\n:::\n")
+    line = _line_of(path, "no-such-figure")
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    return f"{ARTICLE}:{line}", "unknown figure"
+
+
+def crlf_facts_with_an_error(root: Path) -> tuple[str, str]:
+    path = root / FACTS
+    _replace(path, "year = 2019", "year = 20.19")
+    line = _line_of(path, "year = 20.19")
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    return f"{FACTS}:{line}:", "'year' must be a year"
+
+
+# --- item 7: metadata the formats require ----------------------------------------------------
+
+def _book_key(root: Path, key: str, value: str) -> tuple[str, int]:
+    path = root / "book.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"\n{key} = ") + 1
+    path.write_text(text[:start] + f"{key} = {value}" + text[text.index("\n", start):], encoding="utf-8")
+    return "book.toml", _line_of(path, f"{key} = {value}")
+
+
+def empty_title(root: Path) -> tuple[str, str]:
+    name, line = _book_key(root, "title", '""')
+    return f"{name}:{line}:", "'book.title' is empty"
+
+
+def empty_identifier(root: Path) -> tuple[str, str]:
+    name, line = _book_key(root, "identifier", '"  "')
+    return f"{name}:{line}:", "'book.identifier' is empty"
+
+
+def language_not_bcp47(root: Path) -> tuple[str, str]:
+    name, line = _book_key(root, "language", '"klingon!!"')
+    return f"{name}:{line}:", "BCP 47"
+
+
+def impossible_date(root: Path) -> tuple[str, str]:
+    name, line = _book_key(root, "date", '"2020-13-45"')
+    return f"{name}:{line}:", "real date written YYYY-MM-DD"
+
+
+def empty_creator(root: Path) -> tuple[str, str]:
+    name, line = _book_key(root, "creators", '["朱宏博", ""]')
+    return f"{name}:{line}:", "empty name"
+
+
+def figure_id_with_a_space(root: Path) -> tuple[str, str]:
+    path = root / "figures" / "purchases-2019.toml"
+    _replace(path, 'id = "purchases-2019"', 'id = "purchases 2019"')
+    return f"figures/purchases-2019.toml:{_line_of(path, 'id = ')}:", "may hold only letters"
+
+
+def figure_id_with_quotes(root: Path) -> tuple[str, str]:
+    path = root / "figures" / "purchases-2019.toml"
+    _replace(path, 'id = "purchases-2019"', "id = 'pur\"chases'")
+    return f"figures/purchases-2019.toml:{_line_of(path, 'id = ')}:", "may hold only letters"
+
+
+# --- item 8: nothing changes silently --------------------------------------------------------
+
+def placeholder_typo(root: Path) -> tuple[str, str]:
+    path = root / "figures" / "purchases-2019.toml"
+    _replace(path, "{east-purchases-2019.year}", "{east-purchases-2019.yaer}")
+    return f"figures/purchases-2019.toml:{_line_of(path, 'alt = ')}:", "did you mean '{east-purchases-2019.year}'"
+
+
+def placeholder_in_capitals(root: Path) -> tuple[str, str]:
+    path = root / "figures" / "purchases-2019.toml"
+    _replace(path, "{central-purchases-2019}", "{Central-Purchases-2019}")
+    return f"figures/purchases-2019.toml:{_line_of(path, 'alt = ')}:", "is not a placeholder"
+
+
+def unplaced_figure(root: Path) -> tuple[str, str]:
+    article = root / ARTICLE
+    _replace(article, "::: figure longnan-2019\n:::\n", "")
+    spec = root / "figures" / "longnan-2019.toml"
+    return f"figures/longnan-2019.toml:{_line_of(spec, 'number =')}:", "never placed"
+
+
+def numbering_gap(root: Path) -> tuple[str, str]:
+    spec = root / "figures" / "timeline.toml"
+    text = spec.read_text(encoding="utf-8")
+    number = int(text.split("number = ")[1].split("\n")[0])
+    _replace(spec, f"number = {number}", f"number = {number + 1}")
+    return f"figures/timeline.toml:{_line_of(spec, 'number =')}:", f"should be 图{number}"
+
+
+def css_import(root: Path) -> tuple[str, str]:
+    path = root / "styles" / "handout.css"
+    _append(path, '\n/* @import in a comment is fine */\n@import url("extra.css");\n')
+    (root / "styles" / "extra.css").write_text("p { color: red }\n", encoding="utf-8")
+    line = _line_of(path, '@import url("extra.css")')
+    return f"styles/handout.css:{line}:1:", "@import is not supported"
+
+
+def trim_not_a_number(root: Path) -> tuple[str, str]:
+    path = root / "book.toml"
+    _replace(path, 'trim = "140mm 203mm"', 'trim = "nanmm nanmm"')
+    return f"book.toml:{_line_of(path, 'trim =')}:", "'print.trim' must be a width and a height"
+
+
+def trim_zero(root: Path) -> tuple[str, str]:
+    path = root / "book.toml"
+    _replace(path, 'trim = "140mm 203mm"', 'trim = "0 0"')
+    return f"book.toml:{_line_of(path, 'trim =')}:", "'print.trim' must be from 105mm"
+
+
+CASES += [
+    Case(gbk_facts), Case(gbk_figure_spec), Case(gbk_template), Case(gbk_css),
+    Case(year_in_han_numerals), Case(caption_is_a_number), Case(template_includes_itself),
+    Case(templates_include_each_other),
+    Case(source_date_epoch_too_large, env={"SOURCE_DATE_EPOCH": "99999999999999"}),
+    Case(cr_only_line_endings), Case(crlf_facts_with_an_error),
+    Case(empty_title), Case(empty_identifier), Case(language_not_bcp47),
+    Case(impossible_date, env={"SOURCE_DATE_EPOCH": "1590710400"}), Case(empty_creator),
+    Case(figure_id_with_a_space), Case(figure_id_with_quotes),
+    Case(placeholder_typo), Case(placeholder_in_capitals), Case(unplaced_figure), Case(numbering_gap),
+    Case(css_import), Case(trim_not_a_number), Case(trim_zero),
+]
+
+
 @pytest.fixture
 def previous(built, project_copy) -> Path:
     """The project's dist/ holding a complete earlier build (the session's real outputs)."""

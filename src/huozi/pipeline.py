@@ -81,14 +81,23 @@ class _Stopwatch:
         self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
 
 
+# 9999-12-31T23:59:59Z: later dates do not fit PDF, EPUB and zip timestamps.
+MAX_EPOCH = 253402300799
+
+
 def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
     """The build's date: SOURCE_DATE_EPOCH if set, else the book's own date (never the clock)."""
     raw = environ.get("SOURCE_DATE_EPOCH")
     if raw:
         try:
-            return int(raw)
+            epoch = int(raw)
         except ValueError:
-            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}") from None
+            epoch = -1
+        if not 0 <= epoch <= MAX_EPOCH:
+            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {MAX_EPOCH} "
+                             f"(1970 to 9999), not {raw!r}", None,
+                             "set it to a commit's time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+        return epoch
     if config.book.date:
         try:
             day = dt.date.fromisoformat(config.book.date)
@@ -273,8 +282,10 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     runs: list[_EditionRun] = []
     if stale:
         from .figures import render_figures
+        from .layout.stylecheck import check_styles
         from .manuscript import parse_manuscript
 
+        check_styles(config.styles_dir)                           # encodings, include loops, @import
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
