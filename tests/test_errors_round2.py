@@ -251,6 +251,54 @@ CASES += [
 ]
 
 
+def _image_in_handout(root: Path, name: str, data: bytes) -> str:
+    (root / "styles" / "images").mkdir(exist_ok=True)
+    (root / "styles" / "images" / name).write_bytes(data)
+    path = root / "styles" / "handout.html.j2"
+    _replace(path, '<nav class="toc"', f'<img src="images/{name}" alt="">\n  <nav class="toc"')
+    line = _line_of(path, name)
+    column = path.read_text(encoding="utf-8").split("\n")[line - 1].index(f"images/{name}") + 1
+    return f"styles/handout.html.j2:{line}:{column}:"
+
+
+def _png(size: tuple[int, int], mode: str = "L") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def corrupt_png(root: Path) -> tuple[str, str]:
+    data = bytearray(_png((64, 64)))
+    data[40:60] = b"\x00" * 20  # inside the image data: its checksum no longer matches
+    return _image_in_handout(root, "broken.png", bytes(data)), "the file is damaged"
+
+
+def truncated_png(root: Path) -> tuple[str, str]:
+    return _image_in_handout(root, "half.png", _png((64, 64))[:60]), "cannot use the image"
+
+
+def decompression_bomb(root: Path) -> tuple[str, str]:
+    return _image_in_handout(root, "bomb.png", _png((10_000, 10_000), "1")), "megapixels"
+
+
+def svg_with_doctype(root: Path) -> tuple[str, str]:
+    svg = (b'<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n'
+           b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&b;</text></svg>\n')
+    return _image_in_handout(root, "laughs.svg", svg), "DOCTYPE"
+
+
+def text_file_named_png(root: Path) -> tuple[str, str]:
+    return _image_in_handout(root, "notes.png", "这不是图片".encode()), "not an image file"
+
+
+CASES += [Case(corrupt_png), Case(truncated_png), Case(decompression_bomb), Case(svg_with_doctype),
+          Case(text_file_named_png)]
+
+
 @pytest.fixture
 def previous(built, project_copy) -> Path:
     """The project's dist/ holding a complete earlier build (the session's real outputs)."""
@@ -315,3 +363,59 @@ def test_a_fact_value_is_printed_as_written_not_rounded(project_copy):
     book = load_facts(project_copy / "figures")
     assert book.facts["longnan-sales-total-2019"].text == "1.523456亿元"
     check_facts(book, parse_manuscript(project_copy / "manuscript").files)  # no FigureError
+
+
+# --- handled, not refused ------------------------------------------------------------------------
+
+def test_dollar_signs_in_a_label_are_text_not_math(project_copy):
+    """`US$5与US$6` is two prices; `$\\frac{$` is not a broken formula but text as typed."""
+    from huozi.figures.facts import load_facts
+    from huozi.figures.plot import draw
+    from huozi.figures.spec import load_specs
+
+    label = "US$5与US$6 $\\frac{$"
+    path = project_copy / FACTS
+    blocks = path.read_text(encoding="utf-8").split("[[fact]]")
+    for index, block in enumerate(blocks):
+        if 'id = "east-purchases-2019"' in block:
+            kept = [line for line in block.split("\n") if not line.startswith(("label =", "short ="))]
+            blocks[index] = "\n".join(kept[:2] + [f"label = '{label}'"] + kept[2:])
+    path.write_text("[[fact]]".join(blocks), encoding="utf-8")
+    book = load_facts(project_copy / "figures")
+    assert book.facts["east-purchases-2019"].name == label
+    svg = draw(load_specs(project_copy / "figures", book)["purchases-2019"], book)
+    assert "US$5与US$6 $\\frac{$" in svg  # one text run, as typed
+
+
+def test_a_state_file_that_is_not_an_object_means_rebuild(project_copy, previous, capsys, monkeypatch):
+    (previous / ".huozi-state.json").write_text("[]", encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1590710400")
+    code = main(["build", "--quiet", str(project_copy), "--out", str(previous), "--edition", "epub"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Traceback" not in err
+
+
+def test_a_byte_order_mark_is_accepted_everywhere(project_copy):
+    from huozi.config import load_config
+    from huozi.figures.facts import load_facts
+    from huozi.manuscript import parse_manuscript
+
+    for name in ("book.toml", ARTICLE, FACTS, "figures/purchases-2019.toml"):
+        path = project_copy / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_config(project_copy).book.title == "山海携手"
+    manuscript = parse_manuscript(project_copy / "manuscript")
+    assert not any("\ufeff" in a.title for a in manuscript.articles)
+    assert load_facts(project_copy / "figures").facts
+
+
+def test_a_byte_order_mark_in_a_stylesheet_is_named(project_copy):
+    from huozi.errors import TemplateError
+    from huozi.layout.stylecheck import check_styles
+
+    css = project_copy / "styles" / "handout.css"
+    css.write_bytes(b"\xef\xbb\xbf" + css.read_bytes())
+    with pytest.raises(TemplateError, match="byte-order mark") as caught:
+        check_styles(project_copy / "styles")
+    assert caught.value.where.path == css and caught.value.where.line == 1
