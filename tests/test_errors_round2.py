@@ -419,3 +419,50 @@ def test_a_byte_order_mark_in_a_stylesheet_is_named(project_copy):
     with pytest.raises(TemplateError, match="byte-order mark") as caught:
         check_styles(project_copy / "styles")
     assert caught.value.where.path == css and caught.value.where.line == 1
+
+
+# --- item 10: no traceback when CI or `timeout` stops the whole process group ---------------------
+
+def test_sigterm_to_the_process_group_while_a_worker_is_idle(project_copy, previous):
+    """The handout's worker has finished (its PDF is staged) and waits; print is still being made."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    before = _hashes(previous)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "CI": "true"}
+    command = [sys.executable, "-m", "huozi", "build", str(project_copy), "--out", str(previous),
+               "--force", "--jobs", "2"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    def cpu_ticks(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def workers() -> list[int]:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    deadline = time.monotonic() + 150
+    idle = False
+    while not idle:  # the handout is staged and its worker uses no CPU while print is laid out
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no worker became idle"
+        staged = any(p.name.startswith(f"{TMP_PREFIX}shanhai-handout.pdf") for p in previous.iterdir())
+        if not staged:
+            time.sleep(0.02)
+            continue
+        pids = workers()
+        first = {pid: cpu_ticks(pid) for pid in pids}
+        time.sleep(0.4)
+        second = {pid: cpu_ticks(pid) for pid in pids}
+        idle = len(pids) == 2 and any(second[p] == first[p] for p in pids) \
+            and any(second[p] > first[p] for p in pids)
+    os.killpg(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "Traceback" not in err and "ForkProcess" not in err, err
+    assert "terminated; earlier outputs were left as they were" in err
+    assert _hashes(previous) == before
+    assert not [p.name for p in previous.iterdir() if p.name.startswith((TMP_PREFIX, LOCK_NAME))]

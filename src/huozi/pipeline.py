@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import signal
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -228,14 +229,32 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     return runs
 
 
+def _worker_signals() -> None:
+    """In a worker, SIGTERM and SIGINT (sent to the whole process group by `timeout`, CI runners
+    and Ctrl-C) end it with SystemExit: a busy worker unwinds (its temporary files removed) and
+    hands the exit to the parent, an idle one exits quietly. The parent's handler, inherited by
+    fork, would raise an exception that multiprocessing prints with a traceback.
+    """
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
                 figures: Figures, jobs: int) -> list[_EditionRun]:
     if jobs > 1 and len(groups) > 1:
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
-            futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
-            return [run for f in futures for run in f.result()]
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=_worker_signals) as pool:
+                futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
+                return [run for f in futures for run in f.result()]
+        except BrokenProcessPool:
+            raise HuoziError("a worker process of the build was killed",
+                             hint="was the machine out of memory? try again, or with --jobs 1") from None
     return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
 
 
