@@ -49,6 +49,7 @@ class Case:
     breaker: Callable[[Path], tuple[str, str]]
     editions: tuple[str, ...] = ("handout",)
     env: dict[str, str] = field(default_factory=dict)
+    out: str | None = None  # --out relative to the project, instead of the folder of the earlier build
 
 
 # --- item 4: the commit is all-or-nothing ----------------------------------------------------
@@ -299,6 +300,19 @@ CASES += [Case(corrupt_png), Case(truncated_png), Case(decompression_bomb), Case
           Case(text_file_named_png)]
 
 
+# --- item 12: the output folder is never inside the sources -----------------------------------
+
+def out_inside_manuscript(root: Path) -> tuple[str, str]:
+    return "manuscript/out:", "is inside the book's sources (manuscript/)"
+
+
+def out_inside_styles(root: Path) -> tuple[str, str]:
+    return "styles:", "is inside the book's sources (styles/)"
+
+
+CASES += [Case(out_inside_manuscript, out="manuscript/out"), Case(out_inside_styles, out="styles")]
+
+
 @pytest.fixture
 def previous(built, project_copy) -> Path:
     """The project's dist/ holding a complete earlier build (the session's real outputs)."""
@@ -317,7 +331,8 @@ def test_bad_input_is_located_and_changes_nothing(case, project_copy, previous, 
     for name, value in {"SOURCE_DATE_EPOCH": "1590710400", **case.env}.items():
         monkeypatch.setenv(name, value)
     editions = [arg for name in case.editions for arg in ("--edition", name)]
-    code = main(["build", "--quiet", ".", "--out", str(previous), *editions])
+    out = case.out or str(previous)
+    code = main(["build", "--quiet", ".", "--out", out, *editions])
     err = capsys.readouterr().err
     assert code == EXIT_INPUT, err
     assert err.startswith(f"huozi: error: {where}"), err
@@ -466,3 +481,39 @@ def test_sigterm_to_the_process_group_while_a_worker_is_idle(project_copy, previ
     assert "terminated; earlier outputs were left as they were" in err
     assert _hashes(previous) == before
     assert not [p.name for p in previous.iterdir() if p.name.startswith((TMP_PREFIX, LOCK_NAME))]
+
+
+
+def test_watch_refuses_an_output_folder_inside_the_sources(project_copy, capsys, monkeypatch):
+    monkeypatch.chdir(project_copy)
+    code = main(["watch", "--quiet", ".", "--out", "manuscript/out"])
+    err = capsys.readouterr().err
+    assert code == EXIT_INPUT, err
+    assert err.startswith("huozi: error: manuscript/out: the output folder"), err
+    assert not (project_copy / "manuscript" / "out").exists()
+
+
+def test_watch_sees_a_save_made_during_the_first_build(project_copy):
+    import threading
+    import time
+
+    from huozi.watch import watch_and_build
+
+    article = project_copy / ARTICLE
+    calls: list[float] = []
+    stop = threading.Event()
+
+    def rebuild() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:  # the author saves while the first build runs
+            _append(article, "\n新的一段。\n")
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=watch_and_build, args=(project_copy, rebuild, stop), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while len(calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(5)
+    assert len(calls) >= 2, "the save made during the first build was missed"

@@ -20,6 +20,7 @@ from .editions import EDITIONS, Edition
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+from .watch import check_out_dir
 
 if TYPE_CHECKING:
     from .figures import Figures
@@ -283,6 +284,7 @@ def build(
     config = load_config(Path(project))                          # book.toml -> Config
     chosen = select_editions(editions)                            # which outputs
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
+    check_out_dir(config, out_dir)                                # never inside manuscript/, styles/, figures/
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
     fonts = tuple(f.path for f in require_cjk_fonts(styles_dir=config.styles_dir))  # never tofu
