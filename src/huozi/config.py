@@ -172,6 +172,9 @@ class SecurityOptions:
 
     # Hosts whose http(s) URLs the PDF renderer may fetch, e.g. ["example.org"].
     allow_hosts: tuple[str, ...] = ()
+    # CPU seconds one template render may take (the typesetting of the text included) before
+    # the build stops: a template that loops without end must not hang a CI runner.
+    template_seconds: int = 120
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,10 @@ def _coerce(path: Path, text: str, key_path: str, key: str, value: Any, expected
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
         wanted = "a list of strings"
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        wanted = "a whole number above 0"
     elif "bool" in kind:
         if isinstance(value, bool):
             return value
@@ -279,6 +286,22 @@ def _section(path: Path, text: str, name: str, raw: Any) -> Any:
         ) from None
 
 
+# A slug names the output files (SLUG-print.pdf, SLUG.epub): one plain file name, no folders,
+# not hidden, in any script (书名 is fine), short enough for every file system with its suffix.
+_SLUG = re.compile(r"[^\W_][\w.-]{0,79}")
+
+
+def _check_slug(path: Path, text: str, slug: str) -> None:
+    if _SLUG.fullmatch(slug) and ".." not in slug:
+        return
+    reason = ("is empty" if not slug else
+              "has a folder separator" if "/" in slug or "\\" in slug else
+              "is longer than 80 characters" if len(slug) > 80 else
+              "must start with a letter or digit and hold only letters, digits, '-', '_' and '.'")
+    raise ConfigError(f"'book.slug' {reason}: {slug!r}", SourceLocation(path, _key_line(text, "slug", "book")),
+                      'the slug names the output files (SLUG-print.pdf, SLUG.epub): write e.g. slug = "annual-report-2025"')
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `book.toml` in the project folder `root`."""
     root = root.resolve()
@@ -306,6 +329,7 @@ def load_config(root: Path) -> Config:
     if "book" not in sections:
         raise ConfigError("the [book] table is missing", SourceLocation(path, 1),
                           "add [book] with title, slug and identifier")
+    _check_slug(path, text, sections["book"].slug)
     _check_book_meta(path, text, sections["book"])
     if "print" in sections:
         _check_print(path, text, sections["print"])

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config, load_config
-from .errors import ConfigError, HuoziError
+from .errors import ConfigError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, collect_warnings
 from .fonts import require_cjk_fonts
 from .editions import EDITIONS, Edition
@@ -120,7 +120,12 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
 
 
 def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
-    return out_dir / f"{config.book.slug}{edition.suffix}"
+    """Where an edition is written: a plain file directly inside `out_dir`, whatever the slug says."""
+    path = out_dir / f"{config.book.slug}{edition.suffix}"
+    if path.parent != out_dir or path.name.startswith(".") or path.name != f"{config.book.slug}{edition.suffix}":
+        raise OutputError(f"the output name {path.name!r} would leave the output folder",
+                          SourceLocation(config.path), "set book.slug to a plain file name")
+    return path
 
 
 def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures,

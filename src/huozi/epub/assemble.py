@@ -11,7 +11,7 @@ from ..config import Config
 from ..figures import Figures
 from ..errors import TemplateError, SourceLocation
 from ..editions import EDITIONS
-from ..layout.render import render_edition, render_template, template_env
+from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
 from ..pdf.pages import PageText
 from .accessibility import accessibility_meta
@@ -42,7 +42,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     env = template_env(config.styles_dir)
     book = config.book
     css_href = "../" + CSS_NAME
-    common = {"book": book, "config": config, "css_href": css_href, "edition": edition}
+    common = {"book": book, "config": config_view(config), "css_href": css_href, "edition": edition,
+              "cpu_seconds": config.security.template_seconds}
     cover, cover_image = _cover(config, env, common)
     title = EpubDocument("text/title.xhtml", book.title,
                          render_template(env, config.styles_dir, "epub/title.xhtml.j2", **common),

@@ -82,6 +82,11 @@ class Article:
     title_line: int = 1
 
     @property
+    def source(self) -> str:
+        """The manuscript file's name, as templates see it (they get no paths)."""
+        return self.path.name
+
+    @property
     def paragraphs(self) -> tuple[Paragraph, ...]:
         """Every paragraph of the body in reading order (captions excluded)."""
         return tuple(b for s in self.sections for b in s.blocks if isinstance(b, Paragraph))
