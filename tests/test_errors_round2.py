@@ -313,6 +313,21 @@ def out_inside_styles(root: Path) -> tuple[str, str]:
 CASES += [Case(out_inside_manuscript, out="manuscript/out"), Case(out_inside_styles, out="styles")]
 
 
+# --- item 6: which files of manuscript/ are articles ------------------------------------------
+
+def fifo_named_like_an_article(root: Path) -> tuple[str, str]:
+    os.mkfifo(root / "manuscript" / "05-pipe.md")
+    return "manuscript/05-pipe.md:", "not a regular file"
+
+
+def dangling_link_named_like_an_article(root: Path) -> tuple[str, str]:
+    (root / "manuscript" / "05-gone.md").symlink_to("no-such-file.md")
+    return "manuscript/05-gone.md:", "a link to a file that does not exist"
+
+
+CASES += [Case(fifo_named_like_an_article), Case(dangling_link_named_like_an_article)]
+
+
 @pytest.fixture
 def previous(built, project_copy) -> Path:
     """The project's dist/ holding a complete earlier build (the session's real outputs)."""
@@ -517,3 +532,54 @@ def test_watch_sees_a_save_made_during_the_first_build(project_copy):
     stop.set()
     thread.join(5)
     assert len(calls) >= 2, "the save made during the first build was missed"
+
+
+
+def _article(title: str, body: str = "这是一段正文。") -> str:
+    return f"---\ntitle: {title}\n---\n\n{body}\n"
+
+
+def test_articles_are_md_and_markdown_files_in_any_case_never_hidden_or_editor_files(project_copy):
+    from huozi.manuscript import parse_manuscript
+
+    folder = project_copy / "manuscript"
+    (folder / "03-extra.MD").write_text(_article("大写扩展名"), encoding="utf-8")
+    (folder / "04-more.markdown").write_text(_article("长扩展名"), encoding="utf-8")
+    (folder / ".notes.md").write_text("not front matter at all", encoding="utf-8")
+    (folder / ".#01-shanhai.md").symlink_to("root@host.1234:1700000000")  # an Emacs lock
+    (folder / "01-shanhai.md~").write_text("a backup", encoding="utf-8")
+    (folder / "#02-fangan.md#").write_text("an autosave", encoding="utf-8")
+    manuscript = parse_manuscript(folder)
+    assert [p.name for p in manuscript.files] == ["01-shanhai.md", "02-fangan.md", "03-extra.MD", "04-more.markdown"]
+    assert len({a.slug for a in manuscript.articles}) == 4
+
+
+from test_figures_outputs import EPUBCHECK  # noqa: E402
+
+
+def test_article_names_never_collide_in_the_epub(project_copy, tmp_path, capsys, monkeypatch):
+    """Han-named files and files named like the EPUB's own pages: every one a chapter, EPUBCheck clean."""
+    import subprocess
+    import zipfile
+
+    folder = project_copy / "manuscript"
+    for name, title in [("03-第三篇.md", "第三篇"), ("04-第四篇.md", "第四篇"), ("05-title.md", "题名"),
+                        ("06-cover.md", "封面文章"), ("07-nav.md", "导航")]:
+        (folder / name).write_text(_article(title, f"{title}的正文。"), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1590710400")
+    out = tmp_path / "out"
+    code = main(["build", "--quiet", str(project_copy), "--out", str(out), "--edition", "epub"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Duplicate name" not in err and "warning" not in err, err
+    with zipfile.ZipFile(out / "shanhai.epub") as epub:
+        names = epub.namelist()
+        assert len(names) == len(set(names))
+        title_page = epub.read("EPUB/text/title.xhtml").decode()
+        assert "山海携手" in title_page and "题名的正文" not in title_page
+        chapters = [n for n in names if n.startswith("EPUB/text/chapter-")]
+        assert len(chapters) == 7
+    if EPUBCHECK.is_file():
+        done = subprocess.run(["java", "-jar", str(EPUBCHECK), str(out / "shanhai.epub")],
+                              capture_output=True, text=True)
+        assert "0 fatals / 0 errors / 0 warnings" in done.stdout + done.stderr, done.stdout + done.stderr

@@ -19,6 +19,16 @@ from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage
 
 CSS_NAME = "style/book.css"
+def chapter_file(slug: str) -> str:
+    """An article's document in the package: "chapter-" keeps it clear of the book's own pages
+    (title, cover, nav) whatever the article is called (03-title.md, 04-cover.md)."""
+    return f"text/chapter-{slug}.xhtml"
+
+
+def chapter_uid(slug: str) -> str:
+    return f"chapter-{slug}"
+
+
 NAV_NAME = "nav.xhtml"  # where epub/writer.py puts the navigation document
 COVER_IMAGE = "images/cover.png"
 CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
@@ -51,13 +61,14 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     documents = [title]
     toc = []
     for article in manuscript.articles:
-        name = f"text/{article.slug}.xhtml"
+        name = chapter_file(article.slug)
         content = render_edition(config, manuscript, edition, article=article, figures=figures,
                                  extra={"css_href": css_href})
         children = tuple((f"{name}#{s.anchor}", s.heading.text) for s in article.sections if s.heading)
         # EPUB 3.3 section 5.6.2.2: a document with inline SVG says so in the manifest.
         svg = ("svg",) if "<svg" in content else ()
-        documents.append(EpubDocument(name, article.title, content, article.slug, svg, toc_children=children))
+        documents.append(EpubDocument(name, article.title, content, chapter_uid(article.slug), svg,
+                                      toc_children=children))
         toc.append({"href": name, "title": article.title,
                     "children": [{"href": h, "title": t} for h, t in children]})
     for template, doc in [("cover.xhtml.j2", cover), ("title.xhtml.j2", title),

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+import stat
 from pathlib import Path
 
 import yaml
@@ -195,17 +197,19 @@ class _Builder:
 
 def _slug(path: Path) -> str:
     stem = re.sub(r"^\d+[-_. ]*", "", path.stem) or path.stem
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-").lower() or "article"
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-").lower()
+    if not slug:  # a name in Han characters (03-第三篇.md): a stable name made from it
+        slug = "article-" + hashlib.sha256(path.name.encode()).hexdigest()[:8]
     return slug if slug[0].isalpha() else f"a-{slug}"
 
 
-def parse_article(path: Path, default_order: int = 0) -> Article:
-    """Parse one manuscript file into an Article."""
+def parse_article(path: Path, default_order: int = 0, slug: str | None = None) -> Article:
+    """Parse one manuscript file into an Article (named `slug`, else after its file)."""
     source = _read(path)
     tokens = _MD.parse(source)
     _check_nesting(path, tokens)
     front = _front_matter(path, next((t for t in tokens if t.type == "front_matter"), None))
-    slug = _slug(path)
+    slug = slug or _slug(path)
     builder = _Builder(path, slug)
     index = 0
     while index < len(tokens):
@@ -289,23 +293,63 @@ def _flatten_other(tokens: list[Token], index: int, blocks: list[Block]) -> int:
             return index
 
 
-def parse_manuscript(folder: Path) -> Manuscript:
-    """Parse every `*.md` in `folder` and order the articles by front matter `order`, then name."""
-    files = sorted(folder.glob("*.md"))
-    if not files:
-        raise ManuscriptError(f"no Markdown files in {folder}", SourceLocation(folder),
-                              "put one .md file per article in manuscript/")
+# Which files of manuscript/ are articles (README, "Manuscript files"): names ending in .md or
+# .markdown, in any case; never hidden files (.notes.md, an editor's lock link .#01-x.md) or
+# editors' backups (#01-x.md#, 01-x.md~), which the change detection and watch ignore as well.
+ARTICLE_SUFFIXES = (".md", ".markdown")
+
+
+def is_article_name(name: str) -> bool:
+    return (name.lower().endswith(ARTICLE_SUFFIXES) and not name.startswith((".", "#", "~"))
+            and not name.endswith(("~", "#")))
+
+
+def article_files(folder: Path) -> list[Path]:
+    """The articles in `folder`, by name; anything else named like one is an error."""
+    if not folder.is_dir():
+        return []
+    files = sorted((p for p in folder.iterdir() if is_article_name(p.name)), key=lambda p: p.name)
     project = folder.resolve().parent
     for path in files:
+        try:
+            mode = path.stat().st_mode  # follows a symlink
+        except OSError:
+            raise ManuscriptError("this is a link to a file that does not exist", SourceLocation(path),
+                                  "delete the link, or restore the file it points to") from None
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device)"
+            raise ManuscriptError(f"'{path.name}' is {kind}, so it cannot be an article", SourceLocation(path),
+                                  "articles are text files; rename or move it out of manuscript/")
         if not path.resolve().is_relative_to(project):  # a symlink that leads out of the project
             raise ManuscriptError(f"refused to read '{path.resolve()}': it is outside the project folder",
                                   SourceLocation(path),
                                   "copy the file into manuscript/ instead of linking to it")
-    articles = [parse_article(path, number) for number, path in enumerate(files, 1)]
-    slugs = [a.slug for a in articles]
-    for article in articles:
-        if slugs.count(article.slug) > 1:
-            raise ManuscriptError(f"two articles share the name '{article.slug}'",
-                                  SourceLocation(article.path, 1), "rename one of the files")
+    return files
+
+
+def article_slugs(files: list[Path]) -> list[str]:
+    """A distinct name per article for anchors and EPUB documents: 01-a.md and 02-a.md are a, a-2."""
+    seen: dict[str, int] = {}
+    slugs = []
+    for path in files:
+        base = _slug(path)
+        seen[base] = seen.get(base, 0) + 1
+        slug = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        while slug in seen and slug != base:
+            seen[base] += 1
+            slug = f"{base}-{seen[base]}"
+        seen.setdefault(slug, 1)
+        slugs.append(slug)
+    return slugs
+
+
+def parse_manuscript(folder: Path) -> Manuscript:
+    """Parse every article of `folder` (see `article_files`), ordered by front matter `order`, then name."""
+    files = article_files(folder)
+    if not files:
+        raise ManuscriptError(f"no Markdown files in {folder}", SourceLocation(folder),
+                              "put one .md file per article in manuscript/")
+    articles = [parse_article(path, number, slug)
+                for number, (path, slug) in enumerate(zip(files, article_slugs(files)), 1)]
     articles.sort(key=lambda a: (a.order, a.path.name))
     return Manuscript(tuple(articles), tuple(files))
