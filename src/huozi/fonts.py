@@ -81,3 +81,71 @@ def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
             if (column := line.find(family)) >= 0:
                 return SourceLocation(path, number, column + 1)
     return None
+
+
+# --- every character has a glyph -------------------------------------------------------------------
+# Behind Noto CJK the stylesheets name 花園明朝 A/B (fonts-hanazono: CJK extensions B–F, 𠀀 𪚥)
+# and Noto Color Emoji (fonts-noto-color-emoji: emoji, flags); Pango falls back to any other
+# installed font after them. A character that no installed font has would be drawn as an empty
+# box (.notdef) and extracted as text that nobody sees: the build stops at it instead.
+FALLBACK_PACKAGES = "fonts-hanazono fonts-noto-color-emoji"
+
+
+@functools.lru_cache(maxsize=None)
+def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The code points some installed font has, as sorted, merged (starts, ends) ranges."""
+    if shutil.which("fc-list") is None:
+        raise FontError("fontconfig (fc-list) is not installed", hint="apt-get install fontconfig")
+    out = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True,
+                         check=False).stdout
+    ranges = []
+    for item in out.split():
+        low, _, high = item.partition("-")
+        ranges.append((int(low, 16), int(high or low, 16)))
+    merged: list[list[int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return tuple(m[0] for m in merged), tuple(m[1] for m in merged)
+
+
+def is_covered(code: int) -> bool:
+    import bisect
+
+    starts, ends = installed_coverage()
+    index = bisect.bisect_right(starts, code) - 1
+    return index >= 0 and code <= ends[index]
+
+
+def _needs_glyph(char: str) -> bool:
+    """Characters that are drawn; controls, format characters (ZWJ, emoji tags), spaces and
+    variation selectors are not (they change how their neighbours are drawn)."""
+    import unicodedata
+
+    code = ord(char)
+    if char.isspace() or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
+        return False
+    return unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def check_coverage(paths: Sequence[Path]) -> None:
+    """A FontError at the first character of these files that no installed font can draw."""
+    import unicodedata
+
+    from .sources import read_text
+
+    for path in paths:
+        text = read_text(path, FontError)
+        for char in sorted(set(text) - set(map(chr, range(0x20, 0x7F)))):
+            if not _needs_glyph(char) or is_covered(ord(char)):
+                continue
+            offset = text.index(char)
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            name = unicodedata.name(char, "unnamed")
+            raise FontError(f"no installed font has the character “{char}” (U+{ord(char):04X} {name}): "
+                            "it would print as an empty box", SourceLocation(path, line, column),
+                            f"replace it, or install a font that has it (fc-list ':charset={ord(char):x}' "
+                            "lists the fonts that do)")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Config, load_config
 from .errors import ConfigError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, collect_warnings
-from .fonts import require_cjk_fonts
+from .fonts import check_coverage, require_cjk_fonts
 from .editions import EDITIONS, Edition
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
@@ -313,6 +313,8 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
 
         check_styles(config.styles_dir)                           # encodings, include loops, @import
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
+        check_coverage([config.path, *manuscript.files,           # no character drawn as a box
+                        *sorted(config.figures_dir.glob("*.toml"))])
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
         figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)

@@ -22,6 +22,7 @@ from ..text.typeset import ZERO_WIDTH, TypesetRules
 
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px
 FLUSH_TOLERANCE_PT = 0.5
+OVERFLOW_TOLERANCE_PT = 0.5  # text beyond the column or the page's text block: never reaches the reader
 GAP_RANGE_EM = (0.15, 0.35)
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -31,7 +32,7 @@ class LintFinding:
     """One place where the pages break a rule."""
 
     # flush, line-start, line-end, split-pair, lone-char, stranded-heading, widow-orphan, split-figure,
-    # han-western-gap
+    # han-western-gap, overflow
     rule: str
     page: int
     line: int
@@ -60,6 +61,8 @@ class Line:
     where: SourceLocation | None
     gaps_em: tuple[float, ...] = ()  # Han–Western gaps on this line
     element: int = 0  # id() of the block's element: its lines are one paragraph of text
+    text_left: float = float("-inf")  # the page's text block
+    text_right: float = float("inf")
     first: bool = False  # the block's first line (its start is the text's start, not a break)
     final: bool = False  # the block's last line
 
@@ -84,7 +87,7 @@ class LintReport:
 
     def summary(self) -> str:
         rules = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan",
-                 "split-figure", "han-western-gap")
+                 "split-figure", "han-western-gap", "overflow")
         counts = ", ".join(f"{r} {self.count(r)}" for r in rules)
         return (f"{self.edition}: {self.flush_lines}/{self.nonfinal_lines} non-final body lines flush "
                 f"({self.flush_share:.1%}); {len(self.gaps_em)} Han–Western gaps; {counts}")
@@ -98,6 +101,8 @@ class _Context:
     source_dir: Path | None
     number: int = 0
     file: str | None = None
+    text_left: float = float("-inf")  # the page's content box (the text block), CSS px
+    text_right: float = float("inf")
 
 
 def _visible(text: str) -> str:
@@ -143,6 +148,7 @@ def _line(context: _Context, linebox, block) -> Line:
         column_left=block.content_box_x(), column_right=block.content_box_x() + block.width,
         block=block.element_tag or "", paragraph=id(element) if body else None,
         where=_where(context, element), gaps_em=_gaps(pieces), element=id(element),
+        text_left=context.text_left, text_right=context.text_right,
     )
 
 
@@ -211,7 +217,10 @@ def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
 def _events(document, source_dir: Path | None) -> list[tuple[str, object]]:
     events: list[tuple[str, object]] = []
     for number, page in enumerate(document.pages, 1):
-        _walk(page._page_box, _Context(number, source_dir), page._page_box, events)
+        box = page._page_box
+        context = _Context(number, source_dir, text_left=box.content_box_x(),
+                           text_right=box.content_box_x() + box.width)
+        _walk(box, context, box, events)
     return events
 
 
@@ -245,11 +254,20 @@ def _finding(rule: str, line: Line, detail: str) -> LintFinding:
     return LintFinding(rule, line.page, line.number, line.where, line.text, detail)
 
 
+def _overflow(line: Line) -> float:
+    """How far (pt) the line reaches beyond its column or the page's text block; 0 when inside."""
+    left = max(line.column_left, line.text_left)
+    right = min(line.column_right, line.text_right)
+    return max(0.0, left - line.left, line.right - right) * PT_PER_PX
+
+
 def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[LintFinding]:
     no_start = rules.no_start()
     for line, after in zip(lines, [*lines[1:], None]):
         if not line.text:
             continue
+        if (beyond := _overflow(line)) > OVERFLOW_TOLERANCE_PT:
+            yield _finding("overflow", line, f"runs {beyond:.1f} pt beyond the text block")
         if line.text[0] in no_start and not line.first:
             yield _finding("line-start", line, f"starts with {line.text[0]}")
         if line.text[-1] in NO_END and not line.final:
