@@ -129,6 +129,31 @@ class SecurityOptions:
 
 
 @dataclass(frozen=True)
+class FontsOptions:
+    """The font families the book is set in, by role; each must be installed (fontconfig)."""
+
+    body: str = "Noto Serif CJK SC"      # 宋体: running text
+    heading: str = "Noto Sans CJK SC"    # 黑体: headings, captions, running heads, folios of the handout
+    mono: str = "Noto Sans Mono CJK SC"  # code, with CJK glyphs a Latin monospace lacks
+    quote: str = "Noto Serif CJK SC"     # quotations (楷体 is traditional, where a Kai face is installed)
+
+    def families(self) -> tuple[tuple[str, str], ...]:
+        """(role, family) pairs, each family once, in role order."""
+        seen: dict[str, str] = {}
+        for role in ("body", "heading", "mono", "quote"):
+            seen.setdefault(getattr(self, role), role)
+        return tuple((role, family) for family, role in seen.items())
+
+
+@dataclass(frozen=True)
+class LabelsOptions:
+    """Words the layout prints on its own, in the book's language."""
+
+    # The box printed where `::: photo CREDIT` names a photograph that is not supplied.
+    photo_placeholder: str = "照片：本书未收录"
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole book configuration and where it came from."""
 
@@ -139,6 +164,8 @@ class Config:
     epub: EpubOptions = EpubOptions()
     typography: TypographyOptions = TypographyOptions()
     security: SecurityOptions = SecurityOptions()
+    labels: LabelsOptions = LabelsOptions()
+    fonts: FontsOptions = FontsOptions()
 
     @property
     def manuscript_dir(self) -> Path:
@@ -159,6 +186,8 @@ _SECTIONS: dict[str, type] = {
     "epub": EpubOptions,
     "typography": TypographyOptions,
     "security": SecurityOptions,
+    "labels": LabelsOptions,
+    "fonts": FontsOptions,
 }
 
 
@@ -176,6 +205,14 @@ def _key_line(text: str, key: str, section: str | None = None) -> int | None:
         if line.startswith(f"{key} ") or line.startswith(f"{key}=") or line == f"[{key}]":
             return number
     return None
+
+
+def config_key_line(path: Path, key: str, section: str | None = None) -> int | None:
+    """The line of `key` (under `[section]`) in the config file, None when it is not written there."""
+    try:
+        return _key_line(path.read_text(encoding="utf-8"), key, section)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _section_of(key_path: str) -> str | None:
@@ -253,6 +290,16 @@ def _check_slug(path: Path, text: str, slug: str) -> None:
                       'the slug names the output files (SLUG-print.pdf, SLUG.epub): write e.g. slug = "annual-report-2025"')
 
 
+def _check_fonts(path: Path, text: str, fonts: FontsOptions) -> None:
+    """A family name goes into CSS as a quoted string: plain text only."""
+    for f in fields(FontsOptions):
+        family = getattr(fonts, f.name)
+        if not family.strip() or re.search(r"[\"'\\;{}<>\n]", family):
+            raise ConfigError(f"'fonts.{f.name}' must be a font family name, not {family!r}",
+                              SourceLocation(path, _key_line(text, f.name, "fonts")),
+                              "write the family as fc-list shows it, e.g. \"Noto Serif CJK SC\"")
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `book.toml` in the project folder `root`."""
     root = root.resolve()
@@ -286,6 +333,8 @@ def load_config(root: Path) -> Config:
         raise ConfigError("the [book] table is missing", SourceLocation(path, 1),
                           "add [book] with title, slug and identifier")
     _check_slug(path, text, sections["book"].slug)
+    if "fonts" in sections:
+        _check_fonts(path, text, sections["fonts"])
     if "print" in sections:
         _check_print(path, text, sections["print"])
     return Config(root=root, path=path, **sections)

@@ -54,20 +54,35 @@ def find_font(family: str, style: str = "Regular") -> FontFile:
 
 
 def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path | None = None,
-                      ) -> tuple[FontFile, ...]:
-    """Regular and Bold of each family the book is set in; raises before any PDF is written.
+                      others: Sequence[str] = ()) -> tuple[FontFile, ...]:
+    """Regular and Bold of each family the book is set in, and one face of each of `others`
+    (code and quotations: a Kai face may have only "Book"); raises before any PDF is written.
 
     `families` is injectable so a caller (or a test) can require fonts other than Noto CJK;
     fontconfig itself is asked, so FONTCONFIG_FILE also changes what is found. With
     `styles_dir`, the error points at the stylesheet line that names the missing family.
     """
     try:
-        return tuple(find_font(family, style) for family in families for style in ("Regular", "Bold"))
+        found = [find_font(family, style) for family in families for style in ("Regular", "Bold")]
+        return tuple(found) + tuple(find_any(family) for family in others if family not in families)
     except FontError as exc:
         if styles_dir is None or exc.where is not None:
             raise
         family = exc.message.split("'")[1]
         raise FontError(exc.message, _named_in(styles_dir, family), exc.hint) from None
+
+
+@functools.lru_cache(maxsize=None)
+def find_any(family: str) -> FontFile:
+    """The Regular face of `family`, else its first installed face, or a FontError."""
+    faces = _fc_list(family)
+    for face in faces:
+        if face.style == "Regular":
+            return face
+    if faces:
+        return faces[0]
+    raise FontError(f"the font '{family}' is not installed",
+                    hint=f"install it (fc-list shows what is), or name another family in [fonts] of book.toml")
 
 
 def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config, load_config
-from .errors import ConfigError, HuoziError, OutputError, SourceLocation
+from .config import Config, config_key_line, load_config
+from .errors import ConfigError, FontError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, collect_warnings
-from .fonts import require_cjk_fonts
+from .fonts import FontFile, require_cjk_fonts
 from .editions import EDITIONS, Edition
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
@@ -244,6 +244,22 @@ def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...]) 
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+def _book_fonts(config: Config) -> tuple[FontFile, ...]:
+    """The installed faces of every `[fonts]` family; a missing one is named at its book.toml line."""
+    fonts = config.fonts
+    try:
+        return require_cjk_fonts((fonts.body, fonts.heading), styles_dir=config.styles_dir,
+                                 others=(fonts.mono, fonts.quote))
+    except FontError as exc:
+        family = exc.message.split("'")[1]
+        role = next((role for role, name in fonts.families() if name == family), None)
+        line = config_key_line(config.path, role, "fonts") if role else None
+        if line is None:
+            raise
+        raise FontError(f"{exc.message} ([fonts] {role})", SourceLocation(config.path, line),
+                        "install it, or name an installed family there (fc-list : family lists them)") from None
+
+
 def build(
     project: Path | str = ".",
     out: Path | str | None = None,
@@ -262,7 +278,7 @@ def build(
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
-    fonts = tuple(f.path for f in require_cjk_fonts(styles_dir=config.styles_dir))  # never tofu
+    fonts = tuple(f.path for f in _book_fonts(config))            # never tofu
     keys = {e.name: edition_key(config, e.name, epoch, fonts) for e in chosen}
     with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
         return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, jobs)

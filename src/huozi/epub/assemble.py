@@ -24,12 +24,13 @@ COVER_IMAGE = "images/cover.png"
 CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
 
-def _css(config: Config) -> bytes:
+def _css(config: Config, env, common: dict) -> bytes:
+    """The EPUB stylesheet, filled in like the PDF editions' (the `[fonts]` families)."""
     path = config.styles_dir / "epub" / "epub.css"
     if not path.is_file():
         raise TemplateError("the EPUB stylesheet does not exist", SourceLocation(path),
                             "create styles/epub/epub.css (huozi new makes a default one)")
-    return path.read_bytes()
+    return render_template(env, config.styles_dir, "epub/epub.css", **common).encode("utf-8")
 
 
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
@@ -74,7 +75,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
 
     documents, nav, page_list = _mark_print_pages(documents, render_nav, print_pages)
     fonts, font_css = _fonts(config, [cover.content, *(d.content for d in documents), nav])
-    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image, *fonts)
+    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config, env, common), "css"), cover_image, *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
@@ -104,7 +105,7 @@ def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
     alt = "封面：" + "，".join(t for t in (book.title, book.subtitle, "、".join(book.creators), book.publisher) if t)
     content = render_template(env, config.styles_dir, "epub/cover.xhtml.j2", image_href="../" + COVER_IMAGE,
                               alt=alt, **common)
-    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book), "cover-image", ("cover-image",))
+    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book, config.fonts.body, config.fonts.heading), "cover-image", ("cover-image",))
     return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
 
 
@@ -137,4 +138,7 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
         return (), ""
     from .fonts import embed_fonts
 
-    return embed_fonts(contents, config.root / CACHE_DIR / "fonts")
+    from ..fonts import SANS, SERIF
+
+    families = {SERIF: config.fonts.body, SANS: config.fonts.heading}
+    return embed_fonts(contents, config.root / CACHE_DIR / "fonts", families)

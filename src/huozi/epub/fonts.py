@@ -9,8 +9,9 @@ import functools
 import hashlib
 import io
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ XHTML = "http://www.w3.org/1999/xhtml"
 # Which text each face draws, as in styles/epub/epub.css (keep the two in step). Serif is the
 # fallback of every rule there, so it gets every character: a missed sans glyph is never tofu.
 SANS_TAGS = frozenset({"h1", "h2", "h3", "figcaption"})
-SANS_CLASSES = frozenset({"subtitle", "byline", "book-subtitle", "book-creators", "book-publisher",
+SANS_CLASSES = frozenset({"subtitle", "byline", "date", "book-subtitle", "book-creators", "book-publisher",
                           "photo-placeholder"})
 BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
 BOLD_CLASSES = frozenset({"fig-number", "book-title"})
@@ -210,15 +211,33 @@ def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:
     return "\n".join(rules) + "\n"
 
 
-def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None) -> tuple[tuple[EpubAsset, ...], str]:
-    """Subset fonts for the documents' text, and the CSS that loads them; subsets cached in `cache_dir`."""
+def _configured(face: Face, families: Mapping[str, str]) -> Face:
+    """`face` with the family `[fonts]` sets for its role (its default family names the role)."""
+    family = families.get(face.family, face.family)
+    if family == face.family:
+        return face
+    stem = re.sub(r"[^A-Za-z0-9]+", "", family) or hashlib.sha256(family.encode()).hexdigest()[:12]
+    return Face(family, face.style, face.weight, f"fonts/{stem}-{face.style}.otf")
+
+
+def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None,
+                families: Mapping[str, str] | None = None) -> tuple[tuple[EpubAsset, ...], str]:
+    """Subset fonts for the documents' text, and the CSS that loads them; subsets cached in `cache_dir`.
+
+    `families` maps the default body and heading families to the book's own (`[fonts]`).
+    """
     chars = characters_by_face(documents)
+    # Two roles set in one family share one file holding both roles' characters.
+    by_face: dict[Face, set[str]] = {}
+    for default in FACES:
+        text = chars.get((default.family, default.style), "")
+        if text:
+            face = _configured(default, families or {})
+            same = next((f for f in by_face if (f.family, f.style) == (face.family, face.style)), face)
+            by_face.setdefault(same, set()).update(text)
     assets, used = [], []
-    for face in FACES:
-        text = chars.get((face.family, face.style), "")
-        if not text:
-            continue
-        data = cached_subset(find_font(face.family, face.style), text, cache_dir)
+    for face, text in by_face.items():
+        data = cached_subset(find_font(face.family, face.style), "".join(sorted(text)), cache_dir)
         uid = "font-" + face.file_name.rsplit("/", 1)[-1].removesuffix(".otf").lower()
         assets.append(EpubAsset(face.file_name, "font/otf", data, uid))
         used.append(face)

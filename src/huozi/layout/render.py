@@ -293,6 +293,8 @@ def config_view(config: Config) -> dict[str, Any]:
         "print": {**dataclasses.asdict(config.print), "sheet_bleed": config.print.sheet_bleed},
         "epub": dataclasses.asdict(config.epub),
         "typography": dataclasses.asdict(config.typography),
+        "labels": dataclasses.asdict(config.labels),
+        "fonts": dataclasses.asdict(config.fonts),
     }
 
 

@@ -78,7 +78,9 @@ class Article:
     order: int
     sections: tuple[Section, ...]
     subtitle: str = ""
-    byline: str = ""
+    byline: str = ""  # as printed: the front matter's byline, or its authors joined with 、
+    authors: tuple[str, ...] = ()
+    date: str = ""  # as written in the front matter (Pandoc's `date`)
     title_line: int = 1
 
     @property
