@@ -183,7 +183,7 @@ def _run_watch(args: argparse.Namespace) -> int:
 
     console = Console(args.quiet, args.verbose)
     console.info("watching for changes (Ctrl-C to stop)")
-    watch_and_build(args.project, lambda: _report_errors(lambda: _do_build(args, console), args))
+    watch_and_build(args.project, lambda: _report_errors(lambda: _do_build(args, console), args), out=args.out)
     return EXIT_OK
 
 

@@ -1,7 +1,9 @@
 """Book configuration: `book.toml` read once into frozen dataclasses; unknown keys are errors."""
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, fields
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SourceLocation
+from .sources import read_text
 
 CONFIG_NAME = "book.toml"
 
@@ -57,6 +60,8 @@ class PrintOptions:
         return f"{self.bleed_pt + extra:.3f}pt"
 
 
+# The smallest and largest trim: A6 each way (the text block and the 100 mm figures must fit), A0.
+TRIM_RANGE = ("105mm", "1189mm")
 # Room beyond the bleed for crop and registration marks (the marks start 6 mm from the trim).
 MARKS_ROOM = "9mm"
 
@@ -72,6 +77,8 @@ def css_length_pt(text: str) -> float:
     for unit, factor in _PT_PER_UNIT.items():
         if raw.endswith(unit):
             number = float(raw[: -len(unit)])
+            if not math.isfinite(number):
+                raise ValueError(f"not a finite length: {text!r}")
             if number < 0:
                 raise ValueError(f"negative length {text!r}")
             return number * factor
@@ -84,12 +91,17 @@ def _check_print(path: Path, text: str, options: PrintOptions) -> None:
     try:
         if len(trim) != 2:
             raise ValueError(options.trim)
-        for part in trim:
-            css_length_pt(part)
+        sizes = [css_length_pt(part) for part in trim]
     except ValueError:
         raise ConfigError(f"'print.trim' must be a width and a height, not {options.trim!r}",
                           SourceLocation(path, _key_line(text, "trim")),
                           'write trim = "140mm 203mm" (大32开)') from None
+    # The print margins and figures need room (a zero page makes the layout loop forever).
+    low, high = (css_length_pt(TRIM_RANGE[0]), css_length_pt(TRIM_RANGE[1]))
+    if not all(low <= size <= high for size in sizes):
+        raise ConfigError(f"'print.trim' must be from {TRIM_RANGE[0]} to {TRIM_RANGE[1]} each way, not "
+                          f"{options.trim!r}", SourceLocation(path, _key_line(text, "trim")),
+                          'write trim = "140mm 203mm" (大32开), or another book size')
     try:
         bleed = css_length_pt(options.bleed)
     except ValueError:
@@ -98,6 +110,43 @@ def _check_print(path: Path, text: str, options: PrintOptions) -> None:
         raise ConfigError(f"'print.bleed' must be a length from 0 to {MARKS_ROOM}, not {options.bleed!r}",
                           SourceLocation(path, _key_line(text, "bleed")),
                           'write bleed = "3mm", what printers ask for')
+
+
+# BCP 47 (RFC 5646) language tags, well-formed: language, extlang, script, region, variants,
+# extensions, private use; or a private-use tag alone. Case-insensitive.
+_BCP47 = re.compile(
+    r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?"
+    r"(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*(?:-[\da-wyz](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?"
+    r"|x(?:-[a-z\d]{1,8})+", re.IGNORECASE)
+
+
+def _check_book_meta(path: Path, text: str, book: BookMeta) -> None:
+    """Metadata every edition prints or packages: present, and in the form the formats require."""
+    def where(key: str) -> SourceLocation:
+        return SourceLocation(path, _key_line(text, key, "book") or _key_line(text, "book"))
+
+    for key in ("title", "identifier"):
+        if not getattr(book, key).strip():
+            raise ConfigError(f"'book.{key}' is empty", where(key),
+                              "write the book's title" if key == "title" else
+                              'write a stable unique id, e.g. identifier = "urn:uuid:…" (the EPUB needs one)')
+    if not _BCP47.fullmatch(book.language):
+        raise ConfigError(f"'book.language' must be a BCP 47 language tag, not {book.language!r}",
+                          where("language"), 'write language = "zh-CN" (or "zh-Hans", "en", …)')
+    if book.date:
+        day = None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", book.date):
+            try:
+                day = _dt.date.fromisoformat(book.date)
+            except ValueError:
+                pass
+        if day is None:
+            raise ConfigError(f"'book.date' must be a real date written YYYY-MM-DD, not {book.date!r}",
+                              where("date"), 'write date = "2020-05-29"')
+    for creator in book.creators:
+        if not creator.strip():
+            raise ConfigError("'book.creators' holds an empty name", where("creators"),
+                              'write each author\'s name, e.g. creators = ["朱宏博"], or leave the list out')
 
 
 @dataclass(frozen=True)
@@ -194,7 +243,7 @@ _SECTIONS: dict[str, type] = {
 def _key_line(text: str, key: str, section: str | None = None) -> int | None:
     """Line of the first `key =` or `[key]` in the TOML text (under `[section]` if given)."""
     inside = section is None
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if section is not None and line.startswith("["):
             inside = line == f"[{section}]"
@@ -309,12 +358,7 @@ def load_config(root: Path) -> Config:
             f"no {CONFIG_NAME} in {root}", SourceLocation(path),
             "run huozi in a book project folder, or create one with 'huozi new DIR'",
         )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError("file is not UTF-8 text", SourceLocation(path, raw[: exc.start].count(b"\n") + 1),
-                          "save book.toml as UTF-8") from None
+    text = read_text(path, ConfigError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -333,6 +377,7 @@ def load_config(root: Path) -> Config:
         raise ConfigError("the [book] table is missing", SourceLocation(path, 1),
                           "add [book] with title, slug and identifier")
     _check_slug(path, text, sections["book"].slug)
+    _check_book_meta(path, text, sections["book"])
     if "fonts" in sections:
         _check_fonts(path, text, sections["fonts"])
     if "print" in sections:

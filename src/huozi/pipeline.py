@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import signal
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -19,6 +20,7 @@ from .editions import EDITIONS, Edition
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+from .watch import check_out_dir
 
 if TYPE_CHECKING:
     from .figures import Figures
@@ -81,14 +83,23 @@ class _Stopwatch:
         self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
 
 
+# 9999-12-31T23:59:59Z: later dates do not fit PDF, EPUB and zip timestamps.
+MAX_EPOCH = 253402300799
+
+
 def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
     """The build's date: SOURCE_DATE_EPOCH if set, else the book's own date (never the clock)."""
     raw = environ.get("SOURCE_DATE_EPOCH")
     if raw:
         try:
-            return int(raw)
+            epoch = int(raw)
         except ValueError:
-            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}") from None
+            epoch = -1
+        if not 0 <= epoch <= MAX_EPOCH:
+            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {MAX_EPOCH} "
+                             f"(1970 to 9999), not {raw!r}", None,
+                             "set it to a commit's time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+        return epoch
     if config.book.date:
         try:
             day = dt.date.fromisoformat(config.book.date)
@@ -224,14 +235,32 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     return runs
 
 
+def _worker_signals() -> None:
+    """In a worker, SIGTERM and SIGINT (sent to the whole process group by `timeout`, CI runners
+    and Ctrl-C) end it with SystemExit: a busy worker unwinds (its temporary files removed) and
+    hands the exit to the parent, an idle one exits quietly. The parent's handler, inherited by
+    fork, would raise an exception that multiprocessing prints with a traceback.
+    """
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
                 figures: Figures, jobs: int) -> list[_EditionRun]:
     if jobs > 1 and len(groups) > 1:
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
-            futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
-            return [run for f in futures for run in f.result()]
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), initializer=_worker_signals) as pool:
+                futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
+                return [run for f in futures for run in f.result()]
+        except BrokenProcessPool:
+            raise HuoziError("a worker process of the build was killed",
+                             hint="was the machine out of memory? try again, or with --jobs 1") from None
     return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
 
 
@@ -276,6 +305,7 @@ def build(
     config = load_config(Path(project))                          # book.toml -> Config
     chosen = select_editions(editions)                            # which outputs
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
+    check_out_dir(config, out_dir)                                # never inside manuscript/, styles/, figures/
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
     fonts = tuple(f.path for f in _book_fonts(config))            # never tofu
@@ -294,8 +324,10 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     runs: list[_EditionRun] = []
     if stale:
         from .figures import render_figures
+        from .layout.stylecheck import check_styles
         from .manuscript import parse_manuscript
 
+        check_styles(config.styles_dir)                           # encodings, include loops, @import
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn

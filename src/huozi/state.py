@@ -84,9 +84,13 @@ def load_state(out_dir: Path) -> dict[str, EditionState]:
     """The previous build's records; a missing or corrupt state file means rebuild everything."""
     try:
         raw = json.loads((out_dir / STATE_NAME).read_text(encoding="utf-8"))
-        return {name: EditionState(**entry) for name, entry in raw.items()}
-    except (OSError, ValueError, TypeError):
+        states = {name: EditionState(**entry) for name, entry in raw.items()}
+    except (OSError, ValueError, TypeError, AttributeError):  # AttributeError: not a JSON object
         return {}
+    if not all(isinstance(s.key, str) and isinstance(s.file, str) and isinstance(s.sha256, str)
+               for s in states.values()):
+        return {}
+    return states
 
 
 def is_current(out_dir: Path, state: EditionState | None, key: str) -> bool:

@@ -13,6 +13,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import ManuscriptError, SourceLocation
+from ..sources import read_text
 from ..text.chars import is_wide
 from .model import Article, Block, FigureRef, Heading, Inline, Manuscript, Paragraph, Photo, Section
 
@@ -47,15 +48,7 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _read(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ManuscriptError(
-            "file is not UTF-8 text", SourceLocation(path, line),
-            "save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)",
-        ) from None
+    text = read_text(path, ManuscriptError)  # UTF-8, BOM dropped, CR and CRLF made LF
     if found := _FORBIDDEN.search(text):
         line = text.count("\n", 0, found.start()) + 1
         column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
