@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .pdf.pages import PageText
     from .pdf.writer import PdfOptions
 
+# fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
+FONT_LOOKUP_CACHE = Path(".huozi-cache") / "fontconfig.json"
 # Editions that must be built in order within one worker (the EPUB maps to the print pages).
 GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
 # An edition made from another's layout is stale when that edition's inputs change.
@@ -230,12 +232,14 @@ def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch:
     return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
 
 
-def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...]) -> str:
+def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...],
+                memo: dict[Path, bytes] | None = None) -> str:
     """The inputs key of an edition, and of the editions whose layout it uses (DEPENDS)."""
-    key = inputs_key(config, name, tuple(EDITIONS), epoch, fonts)
+    memo = {} if memo is None else memo
+    key = inputs_key(config, name, tuple(EDITIONS), epoch, fonts, memo)
     if name not in DEPENDS:
         return key
-    parts = [key] + [inputs_key(config, other, tuple(EDITIONS), epoch, fonts) for other in DEPENDS[name]]
+    parts = [key] + [inputs_key(config, other, tuple(EDITIONS), epoch, fonts, memo) for other in DEPENDS[name]]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -257,8 +261,10 @@ def build(
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
-    fonts = tuple(f.path for f in require_cjk_fonts(styles_dir=config.styles_dir))  # never tofu
-    keys = {e.name: edition_key(config, e.name, epoch, fonts) for e in chosen}
+    fonts = tuple(f.path for f in require_cjk_fonts(                 # never tofu
+        styles_dir=config.styles_dir, cache_file=config.root / FONT_LOOKUP_CACHE))
+    memo: dict[Path, bytes] = {}                                  # each source file hashed once
+    keys = {e.name: edition_key(config, e.name, epoch, fonts, memo) for e in chosen}
     with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
         return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, jobs)
 
