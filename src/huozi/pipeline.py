@@ -114,27 +114,38 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return out_dir / f"{config.book.slug}{edition.suffix}"
 
 
+# Figure placement decisions by the hash of a trial layout's HTML, for the life of the process:
+# a warm worker (huozi watch, a library caller building again) lays out only changed articles.
+_PLACEMENTS: dict[str, list] = {}
+
+
 def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures,
                options: PdfOptions, clock: _Stopwatch | None = None) -> tuple[str, Any]:
     """The HTML the PDF writer lays out (clreq-typeset text, print figures floated to a page edge),
-    and its laid-out Document when placing the figures already made it (else None).
+    and its laid-out Document when this step already made it (else None: the caller lays it out).
 
     Call it inside `pdf.weasy_patch.cjk_layout()`, so that the trial layouts that place the
     figures break lines as the final layout does. `checks.lint` lays out the same HTML.
     """
     from .figures.placement import float_figures
+    from .fonts import _fontconfig_stamp
     from .layout.render import render_edition
     from .pdf.writer import render_document
     from .text.typeset import typesetter_for
 
     typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
-    document = None
     if edition.name == "print" and figures:                    # figures to the top or bottom of a page
+        def trial(html: str) -> tuple[Any, bool]:
+            fetched: list[str] = []
+            document = render_document(html, options, fetched)
+            return document, not [url for url in fetched if not url.startswith("data:")]
+
         with _stage(clock, "placement"):
-            manuscript, document = float_figures(manuscript, lambda m: render_document(
-                render_edition(config, m, edition, figures=figures, typeset=typeset), options))
+            manuscript = float_figures(
+                manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset),
+                trial, _PLACEMENTS, salt=repr(_fontconfig_stamp()))
     with _stage(clock, "layout"):
-        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset), document
+        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset), None
 
 
 def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
