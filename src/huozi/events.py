@@ -14,7 +14,9 @@ class StageEvent:
 
     stage: str
     edition: str
-    status: str  # "start", "done", "skip" or "wait" (for another build into the same folder)
+    # "start", "done", "skip", "wait" (for another build into the same folder) or "progress" (a
+    # long stage still running: `seconds` so far)
+    status: str
     seconds: float = 0.0
 
 

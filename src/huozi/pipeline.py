@@ -71,6 +71,12 @@ class _EditionRun:
     page_texts: tuple[PageText, ...] = ()  # where each laid-out page begins (PDF editions)
 
 
+# A stage longer than this is announced again, with the time it has taken so far.
+HEARTBEAT_SECONDS = 10.0
+# Where a stage's start is announced: build() in this process, or a queue to it from a worker.
+_announce: Progress = lambda event: None  # noqa: E731
+
+
 class _Stopwatch:
     def __init__(self, edition: str) -> None:
         self.edition = edition
@@ -78,9 +84,11 @@ class _Stopwatch:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        _announce(StageEvent(name, self.edition, "start"))
         start = time.perf_counter()
         yield
         self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
+        _announce(self.timings[-1])
 
 
 def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
@@ -232,15 +240,123 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     return runs
 
 
-def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
-                figures: Figures, jobs: int) -> list[_EditionRun]:
-    if jobs > 1 and len(groups) > 1:
+def _worker_start(events) -> None:
+    """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint and fonts warmed.
+
+    The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
+    line in each face the book is set in, so fontconfig's caches and the font files are loaded.
+    """
+    import signal
+
+    global _announce
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent handles Ctrl-C and stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler: no traceback
+    _announce = events.put
+    try:
+        import weasyprint
+
+        from .fonts import SANS, SERIF
+        from .pdf import weasy_patch  # noqa: F401  (imported once, as every build needs it)
+
+        weasyprint.HTML(string=f'<p style="font-family:{SERIF}">字</p><p style="font-family:{SANS};'
+                               f'font-weight:bold">字</p>').render()
+    except Exception:  # noqa: BLE001 - a warm-up only; the build reports real problems itself
+        pass
+
+
+def _ready() -> None:
+    """A task that only makes the pool start its workers."""
+
+
+class Workers:
+    """Worker processes for the editions, to keep between builds.
+
+    build() makes its own for one build, started before the figures are drawn. A caller that
+    builds again and again (`huozi watch`, a library caller) creates one Workers and passes it to
+    every build(): its processes stay alive with WeasyPrint imported, the fonts loaded and the
+    figure placement decisions of unchanged articles kept (they are exact: see placement.py).
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(GROUPS)))
+        self._pool = None
+        self._events = None
+
+    def start(self) -> None:
+        """Start the processes (in the background: this returns at once); idempotent."""
+        if self._pool is not None or self.jobs < 2:
+            return
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
-            futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
-            return [run for f in futures for run in f.result()]
-    return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
+        context = multiprocessing.get_context("fork")
+        self._events = context.SimpleQueue()
+        self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_worker_start,
+                                         initargs=(self._events,))
+        self._pool.submit(_ready)
+
+    def run(self, tasks: list[tuple], emit: Progress) -> list[list[_EditionRun]]:
+        """Run `_build_group(*task)` for each task in parallel, passing on the workers' stage starts."""
+        from concurrent.futures import wait
+
+        self.start()
+        assert self._pool is not None and self._events is not None
+        futures = [self._pool.submit(_build_group, *task) for task in tasks]
+        running: dict[str, tuple[str, float]] = {}               # edition -> (stage, started)
+        told = time.monotonic()
+        try:
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.2)
+                self._drain(emit, running)
+                if time.monotonic() - told >= HEARTBEAT_SECONDS:  # a long stage: say it goes on
+                    told = time.monotonic()
+                    for edition, (stage, started) in sorted(running.items()):
+                        if told - started >= HEARTBEAT_SECONDS:
+                            emit(StageEvent(stage, edition, "progress", told - started))
+            self._drain(emit, running)
+        except BaseException:
+            self.close(kill=True)      # interrupted: stop the workers now, not after their build
+            raise
+        return [f.result() for f in futures]   # a worker's error (a HuoziError) is raised here
+
+    def _drain(self, emit: Progress, running: dict[str, tuple[str, float]]) -> None:
+        while self._events is not None and not self._events.empty():
+            event = self._events.get()
+            if event.status == "done":     # build() reports the timings when the edition is done
+                running.pop(event.edition, None)
+            else:
+                running[event.edition] = (event.stage, time.monotonic())
+                emit(event)
+
+    def close(self, kill: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kill:
+            for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop one
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
+                figures: Figures, workers: Workers | None, emit: Progress) -> list[_EditionRun]:
+    if workers is not None and workers.jobs > 1 and len(groups) > 1:
+        results = workers.run([(root, g, out_dir, epoch, figures) for g in groups], emit)
+        return [run for result in results for run in result]
+    global _announce
+    previous = _announce
+    _announce = lambda event: None if event.status == "done" else emit(event)  # noqa: E731
+    try:
+        return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
+    finally:
+        _announce = previous
 
 
 def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...],
@@ -263,8 +379,13 @@ def build(
     progress: Progress | None = None,
     force: bool = False,
     jobs: int | None = None,
+    workers: Workers | None = None,
 ) -> BuildResult:
-    """Build the book in `project` into `out` (default: PROJECT/dist), skipping unchanged editions."""
+    """Build the book in `project` into `out` (default: PROJECT/dist), skipping unchanged editions.
+
+    `workers` (a Workers, kept by the caller) reuses warm worker processes across builds; without
+    it the build starts its own and stops them at the end (`jobs` of them, default one per core).
+    """
     environ = os.environ if environ is None else environ
     emit = progress or (lambda event: None)
     config = load_config(Path(project))                          # book.toml -> Config
@@ -277,11 +398,14 @@ def build(
     memo: dict[Path, bytes] = {}                                  # each source file hashed once
     keys = {e.name: edition_key(config, e.name, epoch, fonts, memo) for e in chosen}
     with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
-        return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, jobs)
+        if workers is not None:
+            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, workers)
+        with Workers(jobs) as own:
+            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, own)
 
 
 def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: int, keys: dict[str, str],
-                  emit: Progress, force: bool, jobs: int | None) -> BuildResult:
+                  emit: Progress, force: bool, workers: Workers) -> BuildResult:
     """The part of a build that reads and writes `out_dir`: run only under its lock."""
     previous = load_state(out_dir)
     stale = [e.name for e in chosen if force or not is_current(out_dir, previous.get(e.name), keys[e.name])]
@@ -292,6 +416,8 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         from .figures import render_figures
         from .manuscript import parse_manuscript
 
+        if sum(1 for g in GROUPS if set(g) & set(stale)) > 1:
+            workers.start()                                       # warms up while figures are drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
@@ -301,7 +427,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         for name in stale:
             emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
-            runs = _run_groups(config.root, groups, out_dir, epoch, figures, jobs or os.cpu_count() or 1)
+            runs = _run_groups(config.root, groups, out_dir, epoch, figures, workers, emit)
             staged.extend(pair for run in runs for pair in run.staged)
         emit(figure_time)
     states = dict(previous)
