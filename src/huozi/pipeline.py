@@ -71,8 +71,11 @@ class _EditionRun:
     page_texts: tuple[PageText, ...] = ()  # where each laid-out page begins (PDF editions)
 
 
-# A stage longer than this is announced again, with the time it has taken so far.
-HEARTBEAT_SECONDS = 10.0
+# A stage longer than 10 s is announced again, with the time it has taken so far, then every 30 s.
+def _heartbeat(already: int) -> float:
+    return 10.0 + 30.0 * already
+
+
 # Where a stage's start is announced: build() in this process, or a queue to it from a worker.
 _announce: Progress = lambda event: None  # noqa: E731
 
@@ -125,6 +128,7 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
 # Figure placement decisions by the hash of a trial layout's HTML, for the life of the process:
 # a warm worker (huozi watch, a library caller building again) lays out only changed articles.
 _PLACEMENTS: dict[str, list] = {}
+_PLACEMENTS_KEPT = 4096  # entries (each a few slots); a long watch session forgets the oldest
 
 
 def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures,
@@ -152,6 +156,8 @@ def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures
             manuscript = float_figures(
                 manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset),
                 trial, _PLACEMENTS, salt=repr(_fontconfig_stamp()))
+            while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
+                del _PLACEMENTS[next(iter(_PLACEMENTS))]
     with _stage(clock, "layout"):
         return render_edition(config, manuscript, edition, figures=figures, typeset=typeset), None
 
@@ -303,26 +309,27 @@ class Workers:
         assert self._pool is not None and self._events is not None
         futures = [self._pool.submit(_build_group, *task) for task in tasks]
         running: dict[str, tuple[str, float]] = {}               # edition -> (stage, started)
-        told = time.monotonic()
+        said: dict[str, int] = {}                                # edition -> heartbeats of its stage
         try:
             pending = set(futures)
             while pending:
                 _, pending = wait(pending, timeout=0.2)
-                self._drain(emit, running)
-                if time.monotonic() - told >= HEARTBEAT_SECONDS:  # a long stage: say it goes on
-                    told = time.monotonic()
-                    for edition, (stage, started) in sorted(running.items()):
-                        if told - started >= HEARTBEAT_SECONDS:
-                            emit(StageEvent(stage, edition, "progress", told - started))
-            self._drain(emit, running)
+                self._drain(emit, running, said)
+                now = time.monotonic()
+                for edition, (stage, started) in sorted(running.items()):
+                    if now - started >= _heartbeat(said.get(edition, 0)):   # a long stage goes on
+                        said[edition] = said.get(edition, 0) + 1
+                        emit(StageEvent(stage, edition, "progress", now - started))
+            self._drain(emit, running, said)
         except BaseException:
             self.close(kill=True)      # interrupted: stop the workers now, not after their build
             raise
         return [f.result() for f in futures]   # a worker's error (a HuoziError) is raised here
 
-    def _drain(self, emit: Progress, running: dict[str, tuple[str, float]]) -> None:
+    def _drain(self, emit: Progress, running: dict[str, tuple[str, float]], said: dict[str, int]) -> None:
         while self._events is not None and not self._events.empty():
             event = self._events.get()
+            said.pop(event.edition, None)
             if event.status == "done":     # build() reports the timings when the edition is done
                 running.pop(event.edition, None)
             else:
