@@ -2,8 +2,11 @@
 # Installs what huozi needs on a Debian machine (run as root) and builds the book into dist/.
 #   bash scripts/bootstrap.sh            install what is missing, then build dist/
 #   bash scripts/bootstrap.sh --no-build install only (used by scripts/test.sh and CI)
+#   bash scripts/bootstrap.sh --bench    also what bench/bench.py compares with (Pandoc, Typst)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench=false
+[ "${1:-}" = "--bench" ] && bench=true
 
 # Debian packages: Pango for WeasyPrint, the CJK fonts, HarfBuzz's subsetter (fonts subset in
 # well under a second instead of >10 s with fontTools), poppler and qpdf for the PDF checks,
@@ -12,6 +15,10 @@ DEB_PACKAGES=(
   fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
   poppler-utils qpdf default-jre-headless libgs-common
 )
+# The benchmark's reference, Pandoc -> WeasyPrint: only when the benchmark is asked for.
+if $bench; then
+  DEB_PACKAGES+=(pandoc)
+fi
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
@@ -29,17 +36,19 @@ fi
 
 # Python packages in .venv; reinstalled only when pyproject.toml changes.
 stamp=.venv/.huozi-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+extras=test
+$bench && extras=test,bench
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -e ".[$extras]"
   echo "$want" > "$stamp"
 fi
 
-if [ "${1:-}" != "--no-build" ]; then
+if [ "${1:-}" != "--no-build" ] && ! $bench; then
   .venv/bin/huozi build . --out dist
 fi
