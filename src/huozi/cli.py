@@ -179,8 +179,9 @@ def _run_check(args: argparse.Namespace) -> int:
     for finding in findings:
         print(f"huozi: {finding}", file=sys.stderr)
     errors = sum(f.level == "error" for f in findings)
-    warnings = len(findings) - errors
-    console.info(f"check: {errors} error(s), {warnings} warning(s)")
+    warnings = sum(f.level == "warning" for f in findings)
+    notes = len(findings) - errors - warnings
+    console.info(f"check: {errors} error(s), {warnings} warning(s)" + (f", {notes} note(s)" if notes else ""))
     return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
 
 

@@ -154,6 +154,20 @@ class EpubOptions:
     """EPUB packaging switches."""
 
     embed_fonts: bool = True
+    # Who assessed the EPUB against EPUB Accessibility 1.1 / WCAG 2.1 AA (a person or an
+    # organisation, e.g. "活字书坊无障碍审校组"). Only then does the package claim conformance
+    # (dcterms:conformsTo, a11y:certifiedBy); passing huozi's checks is not an assessment.
+    accessibility_assessed_by: str = ""
+
+
+def _check_epub(path: Path, text: str, options: EpubOptions) -> None:
+    """A conformance claim names someone: a blank or one-character assessor is a slip."""
+    who = options.accessibility_assessed_by
+    if who and (len(who.strip()) < 2 or who != who.strip() or "\n" in who):
+        raise ConfigError(f"'epub.accessibility_assessed_by' must name who assessed the book, not {who!r}",
+                          SourceLocation(path, _key_line(text, "accessibility_assessed_by", "epub")),
+                          'write accessibility_assessed_by = "NAME OF THE ASSESSOR", or remove the line '
+                          "to claim no conformance")
 
 
 @dataclass(frozen=True)
@@ -382,4 +396,6 @@ def load_config(root: Path) -> Config:
         _check_fonts(path, text, sections["fonts"])
     if "print" in sections:
         _check_print(path, text, sections["print"])
+    if "epub" in sections:
+        _check_epub(path, text, sections["epub"])
     return Config(root=root, path=path, **sections)

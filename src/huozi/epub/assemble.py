@@ -14,7 +14,7 @@ from ..editions import EDITIONS
 from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
 from ..pdf.pages import PageText
-from .accessibility import accessibility_meta
+from .accessibility import accessibility_meta, book_facts
 from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage
 
@@ -74,13 +74,16 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         return nav
 
     documents, nav, page_list = _mark_print_pages(documents, render_nav, print_pages)
-    fonts, font_css = _fonts(config, [cover.content, *(d.content for d in documents), nav])
-    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config, env, common), "css"), cover_image, *fonts)
+    contents = [cover.content, *(d.content for d in documents), nav]
+    fonts, font_css = _fonts(config, contents)
+    facts = book_facts(book.language, contents, page_list=bool(page_list))
+    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config, env, common), "css"),
+              cover_image, *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
-        extra_meta=accessibility_meta(page_numbers=bool(page_list), evaluator=book.publisher),
+        extra_meta=accessibility_meta(facts, config.epub.accessibility_assessed_by),
         page_list=tuple((b.number, b.href) for b in page_list),
         # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",

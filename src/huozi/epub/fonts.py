@@ -11,6 +11,7 @@ import io
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
 BOLD_CLASSES = frozenset({"fig-number", "book-title"})
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
 VERTICAL = frozenset({"vert", "vrt2", "vkrn", "vpal", "vhal"})
-CACHE_VERSION = "3"  # bump when subset_face's options change
+CACHE_VERSION = "4"  # bump when subset_face's options change
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,20 @@ def characters_by_face(documents: Iterable[str]) -> dict[tuple[str, str], str]:
     for content in documents:
         root = etree.fromstring(content.encode("utf-8"), parser)
         _collect(root, [], out)
-    return {face: "".join(sorted(c for c in chars if not c.isspace())) for face, chars in out.items()}
+    return {face: "".join(sorted(_rendered(chars))) for face, chars in out.items()}
+
+
+# White space a browser collapses to U+0020 (CSS Text 3 section 4.1.1); other spaces, such as
+# U+3000 between the creators on the title page or U+00A0, are drawn as themselves.
+_COLLAPSED = frozenset("\t\n\r\f")
+
+
+def _rendered(chars: set[str]) -> set[str]:
+    """The characters a reader draws for text holding `chars`: collapsible white space becomes
+    U+0020, which every face gets, since a space the subset lacks falls back to a system font."""
+    drawn = {" " if c in _COLLAPSED else c for c in chars}
+    drawn.add(" ")
+    return {c for c in drawn if unicodedata.category(c) != "Cc"}
 
 
 def face_index(font: FontFile) -> int:
