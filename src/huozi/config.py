@@ -178,6 +178,16 @@ class TypographyOptions:
     line_break: str = "basic"
     autospace: bool = True
     justify: bool = True
+    # Widths of the marks (ctex's three schemes): "quanjiao" full width, adjacent marks 1.5 em;
+    # "kaiming" 。！？ full and the others half; "banjiao" every mark half width.
+    punctuation: str = "quanjiao"
+    # A full-width mark ending a line is set half width (GB/T 15834-2011 allows it); an opening
+    # bracket or quote starting a line likewise; `hanging` hangs 。，、 into the right margin instead.
+    compress_line_end: bool = True
+    compress_line_start: bool = False
+    hanging: bool = False
+    # Break each paragraph as a whole (total fit) rather than line by line.
+    total_fit: bool = True
 
 
 @dataclass(frozen=True)

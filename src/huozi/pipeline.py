@@ -192,11 +192,11 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
               figures: Figures, clock: _Stopwatch) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
     from .pdf.variants import pdf_options
-    from .pdf.weasy_patch import cjk_layout
+    from .pdf.weasy_patch import cjk_layout_for
     from .pdf.writer import write_pdf
 
     options = pdf_options(config, edition.name, epoch)
-    with cjk_layout(config.typography.justify):                # clreq justification in WeasyPrint
+    with cjk_layout_for(config.typography):                # clreq justification in WeasyPrint
         html, document = pdf_layout(config, manuscript, edition, figures, options, clock)
         with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
             result = write_pdf(html, output_path(config, edition, out), options, document)
@@ -212,12 +212,12 @@ def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: F
     """
     from .pdf.pages import read_page_texts
     from .pdf.variants import pdf_options
-    from .pdf.weasy_patch import cjk_layout
+    from .pdf.weasy_patch import cjk_layout_for
     from .pdf.writer import render_document
 
     edition = EDITIONS["print"]
     options = pdf_options(config, edition.name, epoch)
-    with cjk_layout(config.typography.justify):
+    with cjk_layout_for(config.typography):
         html, document = pdf_layout(config, manuscript, edition, figures, options)
         return read_page_texts(document or render_document(html, options))
 
