@@ -14,6 +14,14 @@ from .errors import ConfigError, SourceLocation
 from .sources import read_text
 
 CONFIG_NAME = "book.toml"
+# The built-in theme: the templates and stylesheets every book starts from. A project's
+# `styles/` overrides it file by file (as mdBook's `theme/` and Sphinx's `templates_path` do):
+# `styles/print.css` replaces the theme's `print.css` and nothing else, and `styles/custom.css`,
+# when present, is added after the theme's rules in every edition. So a book made with an older
+# huozi gets the templates of new blocks from the huozi it runs with. Not resolved: in a source
+# checkout the theme is the repository's own styles/ (a symlink), and template frames are told
+# apart from the project's by this path.
+THEME_DIR = Path(__file__).parent / "theme"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
+from .config import THEME_DIR, Config
 from .output import write_bytes_atomic
 
 STATE_NAME = ".huozi-state.json"
@@ -122,6 +122,7 @@ def inputs_key(config: Config, edition: str, editions: tuple[str, ...], epoch: i
     digest.update(json.dumps(tool_versions(), sort_keys=True).encode())
     _hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
                 + _styles_for(edition, editions, config.styles_dir) + _tree(config.figures_dir), memo)
+    _hash_files(digest, THEME_DIR, _styles_for(edition, editions, THEME_DIR), memo)  # what styles/ does not override
     digest.update(code_digest())
     for font in fonts:
         stat = font.stat()

@@ -26,10 +26,6 @@ CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
 def _css(config: Config, env, common: dict) -> bytes:
     """The EPUB stylesheet, filled in like the PDF editions' (the `[fonts]` families)."""
-    path = config.styles_dir / "epub" / "epub.css"
-    if not path.is_file():
-        raise TemplateError("the EPUB stylesheet does not exist", SourceLocation(path),
-                            "create styles/epub/epub.css (huozi new makes a default one)")
     return render_template(env, config.styles_dir, "epub/epub.css", **common).encode("utf-8")
 
 

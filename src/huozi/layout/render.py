@@ -21,7 +21,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from ..config import Config
+from ..config import THEME_DIR, Config
 from ..editions import Edition
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
@@ -105,6 +105,11 @@ class BookSandbox(ImmutableSandboxedEnvironment):
         return super().wrap_str_format(value)
 
 
+def _is_template(filename: str, styles_dir: Path) -> bool:
+    """Whether a traceback frame's file is a template: the project's, or the theme's."""
+    return filename.startswith((str(styles_dir), str(THEME_DIR)))
+
+
 class ProjectLoader(jinja2.FileSystemLoader):
     """Templates from the styles folder that resolve (symlinks followed) inside the project.
 
@@ -129,7 +134,8 @@ class ProjectLoader(jinja2.FileSystemLoader):
 def template_env(styles_dir: Path) -> jinja2.Environment:
     """Templates from the project's styles folder, sandboxed; undefined names are errors, output is escaped."""
     env = BookSandbox(
-        loader=ProjectLoader(styles_dir),
+        # A project's file replaces the theme's file of the same name, file by file.
+        loader=jinja2.ChoiceLoader([ProjectLoader(styles_dir), jinja2.FileSystemLoader(str(THEME_DIR))]),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
@@ -204,7 +210,7 @@ def _template_frame(styles_dir: Path, exc: BaseException) -> SourceLocation:
     where = SourceLocation(styles_dir)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(str(styles_dir)):
+        if _is_template(filename, styles_dir):
             where = SourceLocation(Path(filename), tb.tb_lineno)
         tb = tb.tb_next
     return where
@@ -216,7 +222,7 @@ def _recursion_frame(styles_dir: Path, exc: BaseException) -> SourceLocation:
     tb = exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(str(styles_dir)):
+        if _is_template(filename, styles_dir):
             key = (filename, tb.tb_lineno)
             seen[key] = seen.get(key, 0) + 1
         tb = tb.tb_next
@@ -251,7 +257,7 @@ def render_template(env: jinja2.Environment, styles_dir: Path, name: str, *,
         tb = exc.__traceback__
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
-        if tb is None or not tb.tb_frame.f_code.co_filename.startswith(str(styles_dir)):
+        if tb is None or not _is_template(tb.tb_frame.f_code.co_filename, styles_dir):
             raise
         where = _template_frame(styles_dir, exc)
         raise TemplateError(f"error in template: {type(exc).__name__}: {exc}", where,
