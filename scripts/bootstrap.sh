@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 # Debian packages: Pango for WeasyPrint, the CJK fonts, HarfBuzz's subsetter (fonts subset in
 # well under a second instead of >10 s with fontTools), poppler and qpdf for the PDF checks,
 # a JRE for EPUBCheck, Ghostscript's ICC profiles for the print PDF's PDF/X output intent.
+# AR PL UKai (a real Kai face) for quotations, DejaVu Serif for italic Latin emphasis.
 DEB_PACKAGES=(
   fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
   poppler-utils qpdf default-jre-headless libgs-common
+  fonts-arphic-ukai fonts-dejavu-core
 )
 
 missing=()

@@ -118,6 +118,22 @@ class TypographyOptions:
 
 
 @dataclass(frozen=True)
+class TocOptions:
+    """How deep the contents, the PDF bookmarks and the EPUB nav go."""
+
+    # 1: articles only; 2: and their ## sections; 3: and ### headings; up to 6.
+    depth: int = 2
+
+
+@dataclass(frozen=True)
+class HeadingOptions:
+    """Heading numbers the layout prints, so authors need not type them."""
+
+    # "none", or "gb9704": 一、 （一） 1. （1） for ## to ##### (GB/T 9704-2012 §7.3.3).
+    numbering: str = "none"
+
+
+@dataclass(frozen=True)
 class SecurityOptions:
     """What the build may reach beyond the project folder (nothing, by default)."""
 
@@ -136,6 +152,8 @@ class Config:
     epub: EpubOptions = EpubOptions()
     typography: TypographyOptions = TypographyOptions()
     security: SecurityOptions = SecurityOptions()
+    toc: TocOptions = TocOptions()
+    headings: HeadingOptions = HeadingOptions()
 
     @property
     def manuscript_dir(self) -> Path:
@@ -156,6 +174,8 @@ _SECTIONS: dict[str, type] = {
     "epub": EpubOptions,
     "typography": TypographyOptions,
     "security": SecurityOptions,
+    "toc": TocOptions,
+    "headings": HeadingOptions,
 }
 
 
@@ -196,6 +216,10 @@ def _coerce(path: Path, text: str, key_path: str, key: str, value: Any, expected
         if isinstance(value, bool):
             return value
         wanted = "true or false"
+    elif "int" in kind:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        wanted = "a whole number"
     else:
         if isinstance(value, str):
             return value
@@ -264,4 +288,12 @@ def load_config(root: Path) -> Config:
                           "add [book] with title, slug and identifier")
     if "print" in sections:
         _check_print(path, text, sections["print"])
+    if "toc" in sections and not 1 <= sections["toc"].depth <= 6:
+        raise ConfigError(f"toc.depth must be 1 to 6, not {sections['toc'].depth}",
+                          SourceLocation(path, _key_line(text, "depth", "toc")),
+                          "write depth = 2 (articles and their ## sections)")
+    if "headings" in sections and sections["headings"].numbering not in ("none", "gb9704"):
+        raise ConfigError(f"headings.numbering must be \"none\" or \"gb9704\", not {sections['headings'].numbering!r}",
+                          SourceLocation(path, _key_line(text, "numbering", "headings")),
+                          'write numbering = "gb9704" for 一、（一）1.（1）, or "none"')
     return Config(root=root, path=path, **sections)

@@ -23,9 +23,14 @@ from .writer import EpubAsset
 XHTML = "http://www.w3.org/1999/xhtml"
 # Which text each face draws, as in styles/epub/epub.css (keep the two in step). Serif is the
 # fallback of every rule there, so it gets every character: a missed sans glyph is never tofu.
-SANS_TAGS = frozenset({"h1", "h2", "h3", "figcaption"})
+SANS_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "dt"})
 SANS_CLASSES = frozenset({"subtitle", "byline", "book-subtitle", "book-creators", "book-publisher",
-                          "photo-placeholder"})
+                          "photo-placeholder", "subheading", "admonition-title"})
+MONO = "Noto Sans Mono CJK SC"
+MONO_TAGS = frozenset({"code", "pre"})
+KAI = "AR PL UKai CN"  # fonts-arphic-ukai: a real Kai face for quotations
+KAI_CLASSES = frozenset({"quote"})
+SERIF_BOLD_TAGS = frozenset({"strong", "b"})
 BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
 BOLD_CLASSES = frozenset({"fig-number", "book-title"})
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
@@ -45,8 +50,11 @@ class Face:
 
 FACES = (
     Face(SERIF, "Regular", "normal", "fonts/NotoSerifCJKsc-Regular.otf"),
+    Face(SERIF, "Bold", "bold", "fonts/NotoSerifCJKsc-Bold.otf"),
     Face(SANS, "Regular", "normal", "fonts/NotoSansCJKsc-Regular.otf"),
     Face(SANS, "Bold", "bold", "fonts/NotoSansCJKsc-Bold.otf"),
+    Face(MONO, "Regular", "normal", "fonts/NotoSansMonoCJKsc-Regular.otf"),
+    Face(KAI, "Book", "normal", "fonts/ARPLUKaiCN-Book.ttf"),
 )
 
 
@@ -71,12 +79,16 @@ def _face_of(chain: Sequence[etree._Element]) -> tuple[str, str]:
     tags = {etree.QName(e).localname for e in chain}
     classes = set().union(*(_classes(e) for e in chain))
     named = _named(chain, "font-family")
+    if not named and tags & MONO_TAGS:
+        return MONO, "Regular"
+    if not named and classes & KAI_CLASSES and not tags & SANS_TAGS and not classes & SANS_CLASSES:
+        return KAI, "Book"
     sans = "Sans" in named if named else bool(tags & SANS_TAGS or classes & SANS_CLASSES)
     weight = _named(chain, "font-weight").strip()
     bold = weight in ("bold", "bolder", "600", "700", "800", "900") if weight else bool(
         tags & BOLD_TAGS or classes & BOLD_CLASSES)
     if not sans:
-        return SERIF, "Regular"
+        return SERIF, "Bold" if (weight and bold) or (not weight and tags & SERIF_BOLD_TAGS) else "Regular"
     return SANS, "Bold" if bold else "Regular"
 
 
@@ -200,13 +212,16 @@ def _store(entry: Path, data: bytes) -> None:
         raise
 
 
+_FORMATS = {"otf": "opentype", "ttf": "truetype"}
+
+
 def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:
     """@font-face rules naming the embedded files, relative to the stylesheet in `css_dir`."""
     rules = []
     for face in faces:
         url = "../" * (css_dir.count("/") + 1) + face.file_name
         rules.append(f'@font-face {{ font-family: "{face.family}"; font-style: normal; '
-                     f'font-weight: {face.weight}; src: url("{url}") format("opentype"); }}')
+                     f'font-weight: {face.weight}; src: url("{url}") format("{_FORMATS[face.file_name[-3:]]}"); }}')
     return "\n".join(rules) + "\n"
 
 
@@ -219,7 +234,8 @@ def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None) -> tupl
         if not text:
             continue
         data = cached_subset(find_font(face.family, face.style), text, cache_dir)
-        uid = "font-" + face.file_name.rsplit("/", 1)[-1].removesuffix(".otf").lower()
-        assets.append(EpubAsset(face.file_name, "font/otf", data, uid))
+        base, _, suffix = face.file_name.rsplit("/", 1)[-1].rpartition(".")
+        uid = "font-" + base.lower()
+        assets.append(EpubAsset(face.file_name, f"font/{suffix}", data, uid))
         used.append(face)
     return tuple(assets), font_face_css(used)

@@ -72,7 +72,7 @@ def rules_for(config: Config) -> TypesetRules:
 
 def make_typesetter(rules: TypesetRules) -> Callable[[str], Markup]:
     """The `typeset(text) -> Markup` hook for the Jinja filters of the PDF editions."""
-    return lambda text: typeset(text, rules)
+    return lambda text, emphasis=False: typeset(text, rules, emphasis)
 
 
 def typesetter_for(config: Config) -> Callable[[str], Markup]:
@@ -162,8 +162,12 @@ def halt_marks(text: str) -> set[int]:
     return {i for i in range(len(text) - 1) if text[i] in COMPRESSIBLE and text[i + 1] in COMPRESSIBLE}
 
 
-def typeset(text: str, rules: TypesetRules = TypesetRules()) -> Markup:
-    """Escaped HTML for `text` with spacing spans and break controls (see module docstring)."""
+def typeset(text: str, rules: TypesetRules = TypesetRules(), emphasis: bool = False) -> Markup:
+    """Escaped HTML for `text` with spacing spans and break controls (see module docstring).
+
+    With `emphasis`, each Han character is a ``<span class="ezc">`` the stylesheet puts an
+    emphasis dot (着重号) under: WeasyPrint does not implement CSS `text-emphasis`.
+    """
     controls = break_controls(text, rules)
     halts = halt_marks(text) if rules.compress_punctuation else set()
     opens: dict[int, str] = {}
@@ -182,7 +186,12 @@ def typeset(text: str, rules: TypesetRules = TypesetRules()) -> Markup:
         out.append(controls.get(i, ""))
         if i in opens:
             out.append(f'<span class="{opens[i]}">')
-        out.append(f'<span class="halt">{escape(ch)}</span>' if i in halts else str(escape(ch)))
+        if i in halts:
+            out.append(f'<span class="halt">{escape(ch)}</span>')
+        elif emphasis and is_han(ch):
+            out.append(f'<span class="ezc">{escape(ch)}</span>')
+        else:
+            out.append(str(escape(ch)))
         if i in closes:
             out.append("</span>")
     return Markup("".join(out))
