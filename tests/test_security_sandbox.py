@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from huozi.cli import EXIT_INPUT, main
-from huozi.config import load_config
+from huozi.config import THEME_DIR, load_config
 from huozi.editions import EDITIONS
 from huozi.errors import ConfigError, TemplateError
 from huozi.layout.render import render_edition
@@ -29,7 +29,8 @@ def small_book(tmp_path) -> Path:
     """The sample book of `huozi new`, with a marked place in the handout template to inject into."""
     project = create_project(tmp_path / "small")
     handout = project / "styles" / "handout.html.j2"
-    text = handout.read_text(encoding="utf-8")
+    # The way a user overrides one template: a copy of the theme's file in styles/.
+    text = (THEME_DIR / "handout.html.j2").read_text(encoding="utf-8")
     anchor = '<h1 class="book-title">{{ book.title }}</h1>'
     assert anchor in text
     handout.write_text(text.replace(anchor, anchor + MARK), encoding="utf-8")

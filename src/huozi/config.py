@@ -14,6 +14,14 @@ from .errors import ConfigError, SourceLocation
 from .sources import read_text
 
 CONFIG_NAME = "book.toml"
+# The built-in theme: the templates and stylesheets every book starts from. A project's
+# `styles/` overrides it file by file (as mdBook's `theme/` and Sphinx's `templates_path` do):
+# `styles/print.css` replaces the theme's `print.css` and nothing else, and `styles/custom.css`,
+# when present, is added after the theme's rules in every edition. So a book made with an older
+# huozi gets the templates of new blocks from the huozi it runs with. Not resolved: in a source
+# checkout the theme is the repository's own styles/ (a symlink), and template frames are told
+# apart from the project's by this path.
+THEME_DIR = Path(__file__).parent / "theme"
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,20 @@ class EpubOptions:
     """EPUB packaging switches."""
 
     embed_fonts: bool = True
+    # Who assessed the EPUB against EPUB Accessibility 1.1 / WCAG 2.1 AA (a person or an
+    # organisation, e.g. "活字书坊无障碍审校组"). Only then does the package claim conformance
+    # (dcterms:conformsTo, a11y:certifiedBy); passing huozi's checks is not an assessment.
+    accessibility_assessed_by: str = ""
+
+
+def _check_epub(path: Path, text: str, options: EpubOptions) -> None:
+    """A conformance claim names someone: a blank or one-character assessor is a slip."""
+    who = options.accessibility_assessed_by
+    if who and (len(who.strip()) < 2 or who != who.strip() or "\n" in who):
+        raise ConfigError(f"'epub.accessibility_assessed_by' must name who assessed the book, not {who!r}",
+                          SourceLocation(path, _key_line(text, "accessibility_assessed_by", "epub")),
+                          'write accessibility_assessed_by = "NAME OF THE ASSESSOR", or remove the line '
+                          "to claim no conformance")
 
 
 @dataclass(frozen=True)
@@ -164,6 +186,32 @@ class TypographyOptions:
     line_break: str = "basic"
     autospace: bool = True
     justify: bool = True
+    # Widths of the marks (ctex's three schemes): "quanjiao" full width, adjacent marks 1.5 em;
+    # "kaiming" 。！？ full and the others half; "banjiao" every mark half width.
+    punctuation: str = "quanjiao"
+    # A full-width mark ending a line is set half width (GB/T 15834-2011 allows it); an opening
+    # bracket or quote starting a line likewise; `hanging` hangs 。，、 into the right margin instead.
+    compress_line_end: bool = True
+    compress_line_start: bool = False
+    hanging: bool = False
+    # Break each paragraph as a whole (total fit) rather than line by line.
+    total_fit: bool = True
+
+
+@dataclass(frozen=True)
+class TocOptions:
+    """How deep the contents, the PDF bookmarks and the EPUB nav go."""
+
+    # 1: articles only; 2: and their ## sections; 3: and ### headings; up to 6.
+    depth: int = 2
+
+
+@dataclass(frozen=True)
+class HeadingOptions:
+    """Heading numbers the layout prints, so authors need not type them."""
+
+    # "none", or "gb9704": 一、 （一） 1. （1） for ## to ##### (GB/T 9704-2012 §7.3.3).
+    numbering: str = "none"
 
 
 @dataclass(frozen=True)
@@ -178,6 +226,31 @@ class SecurityOptions:
 
 
 @dataclass(frozen=True)
+class FontsOptions:
+    """The font families the book is set in, by role; each must be installed (fontconfig)."""
+
+    body: str = "Noto Serif CJK SC"      # 宋体: running text
+    heading: str = "Noto Sans CJK SC"    # 黑体: headings, captions, running heads, folios of the handout
+    mono: str = "Noto Sans Mono CJK SC"  # code, with CJK glyphs a Latin monospace lacks
+    quote: str = "AR PL UKai CN"         # quotations: 楷体, a real Kai face (Debian's fonts-arphic-ukai)
+
+    def families(self) -> tuple[tuple[str, str], ...]:
+        """(role, family) pairs, each family once, in role order."""
+        seen: dict[str, str] = {}
+        for role in ("body", "heading", "mono", "quote"):
+            seen.setdefault(getattr(self, role), role)
+        return tuple((role, family) for family, role in seen.items())
+
+
+@dataclass(frozen=True)
+class LabelsOptions:
+    """Words the layout prints on its own, in the book's language."""
+
+    # The box printed where `::: photo CREDIT` names a photograph that is not supplied.
+    photo_placeholder: str = "照片：本书未收录"
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole book configuration and where it came from."""
 
@@ -188,6 +261,10 @@ class Config:
     epub: EpubOptions = EpubOptions()
     typography: TypographyOptions = TypographyOptions()
     security: SecurityOptions = SecurityOptions()
+    toc: TocOptions = TocOptions()
+    headings: HeadingOptions = HeadingOptions()
+    labels: LabelsOptions = LabelsOptions()
+    fonts: FontsOptions = FontsOptions()
 
     @property
     def manuscript_dir(self) -> Path:
@@ -208,6 +285,10 @@ _SECTIONS: dict[str, type] = {
     "epub": EpubOptions,
     "typography": TypographyOptions,
     "security": SecurityOptions,
+    "toc": TocOptions,
+    "headings": HeadingOptions,
+    "labels": LabelsOptions,
+    "fonts": FontsOptions,
 }
 
 
@@ -225,6 +306,14 @@ def _key_line(text: str, key: str, section: str | None = None) -> int | None:
         if line.startswith(f"{key} ") or line.startswith(f"{key}=") or line == f"[{key}]":
             return number
     return None
+
+
+def config_key_line(path: Path, key: str, section: str | None = None) -> int | None:
+    """The line of `key` (under `[section]`) in the config file, None when it is not written there."""
+    try:
+        return _key_line(path.read_text(encoding="utf-8"), key, section)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _section_of(key_path: str) -> str | None:
@@ -302,6 +391,16 @@ def _check_slug(path: Path, text: str, slug: str) -> None:
                       'the slug names the output files (SLUG-print.pdf, SLUG.epub): write e.g. slug = "annual-report-2025"')
 
 
+def _check_fonts(path: Path, text: str, fonts: FontsOptions) -> None:
+    """A family name goes into CSS as a quoted string: plain text only."""
+    for f in fields(FontsOptions):
+        family = getattr(fonts, f.name)
+        if not family.strip() or re.search(r"[\"'\\;{}<>\n]", family):
+            raise ConfigError(f"'fonts.{f.name}' must be a font family name, not {family!r}",
+                              SourceLocation(path, _key_line(text, f.name, "fonts")),
+                              "write the family as fc-list shows it, e.g. \"Noto Serif CJK SC\"")
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `book.toml` in the project folder `root`."""
     root = root.resolve()
@@ -331,6 +430,18 @@ def load_config(root: Path) -> Config:
                           "add [book] with title, slug and identifier")
     _check_slug(path, text, sections["book"].slug)
     _check_book_meta(path, text, sections["book"])
+    if "fonts" in sections:
+        _check_fonts(path, text, sections["fonts"])
     if "print" in sections:
         _check_print(path, text, sections["print"])
+    if "toc" in sections and not 1 <= sections["toc"].depth <= 6:
+        raise ConfigError(f"toc.depth must be 1 to 6, not {sections['toc'].depth}",
+                          SourceLocation(path, _key_line(text, "depth", "toc")),
+                          "write depth = 2 (articles and their ## sections)")
+    if "headings" in sections and sections["headings"].numbering not in ("none", "gb9704"):
+        raise ConfigError(f"headings.numbering must be \"none\" or \"gb9704\", not {sections['headings'].numbering!r}",
+                          SourceLocation(path, _key_line(text, "numbering", "headings")),
+                          'write numbering = "gb9704" for 一、（一）1.（1）, or "none"')
+    if "epub" in sections:
+        _check_epub(path, text, sections["epub"])
     return Config(root=root, path=path, **sections)

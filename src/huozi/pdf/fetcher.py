@@ -105,6 +105,7 @@ def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = (), base: Path | N
             protocols = ("file", "data") + (("http", "https") if hosts else ())
             super().__init__(allowed_protocols=protocols, fail_on_errors=True)
             self.refused: list[FetchRefused] = []
+            self.fetched: list[str] = []  # what the layout read besides its HTML string
 
         def fetch(self, url, headers=None):
             try:
@@ -113,6 +114,7 @@ def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = (), base: Path | N
             except FetchRefused as exc:
                 self.refused.append(exc)
                 raise
+            self.fetched.append(url)
             return super().fetch(url, headers)
 
     return ProjectFetcher()
