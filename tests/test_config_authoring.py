@@ -112,7 +112,7 @@ def test_a_font_name_that_is_not_a_name_is_refused(small_book, family):
 def test_fonts_table_sets_the_faces_of_every_edition(small_book, tmp_path):
     # Headings in the serif face: no sans face is left in the handout, and the EPUB embeds
     # one file per face, holding the characters of both roles.
-    _fonts(small_book, heading="Noto Serif CJK SC")
+    _fonts(small_book, heading="Noto Serif CJK SC", mono="Noto Serif CJK SC")  # the sample has code
     result = build(small_book, tmp_path / "out", ["handout", "epub"], environ={"SOURCE_DATE_EPOCH": "0"})
     paths = {o.edition: o.path for o in result.outputs}
     fonts = subprocess.run(["pdffonts", str(paths["handout"])], capture_output=True, text=True, check=True).stdout

@@ -60,5 +60,11 @@ def check_outputs(config: Config, outputs: dict[str, Path]) -> list[Finding]:
             continue
         checks = _epub_checks() if path.suffix == ".epub" else _pdf_checks(edition)
         for check in checks:
-            findings.extend(check(config, path))
+            try:
+                findings.extend(check(config, path))
+            except Exception as exc:  # a damaged file: qpdf says how; this check cannot run at all
+                if type(exc).__module__.split(".")[0] != "pikepdf":
+                    raise
+                findings.append(Finding(getattr(check, "__name__", "check").removeprefix("check_"), "error",
+                                        f"cannot read the file: {exc}", SourceLocation(path)))
     return findings
