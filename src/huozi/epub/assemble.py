@@ -11,7 +11,8 @@ from ..config import Config
 from ..figures import Figures
 from ..errors import TemplateError, SourceLocation
 from ..editions import EDITIONS
-from ..layout.render import render_edition, render_template, template_env
+from ..layout.links import heading_numbers, toc_tree
+from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
 from ..pdf.pages import PageText
 from .accessibility import accessibility_meta, book_facts
@@ -24,12 +25,9 @@ COVER_IMAGE = "images/cover.png"
 CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
 
-def _css(config: Config) -> bytes:
-    path = config.styles_dir / "epub" / "epub.css"
-    if not path.is_file():
-        raise TemplateError("the EPUB stylesheet does not exist", SourceLocation(path),
-                            "create styles/epub/epub.css (huozi new makes a default one)")
-    return path.read_bytes()
+def _css(config: Config, env, common: dict) -> bytes:
+    """The EPUB stylesheet, filled in like the PDF editions' (the `[fonts]` families)."""
+    return render_template(env, config.styles_dir, "epub/epub.css", **common).encode("utf-8")
 
 
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
@@ -42,7 +40,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     env = template_env(config.styles_dir)
     book = config.book
     css_href = "../" + CSS_NAME
-    common = {"book": book, "config": config, "css_href": css_href, "edition": edition}
+    common = {"book": book, "config": config_view(config), "css_href": css_href, "edition": edition,
+              "cpu_seconds": config.security.template_seconds}
     cover, cover_image = _cover(config, env, common)
     title = EpubDocument("text/title.xhtml", book.title,
                          render_template(env, config.styles_dir, "epub/title.xhtml.j2", **common),
@@ -53,12 +52,12 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         name = f"text/{article.slug}.xhtml"
         content = render_edition(config, manuscript, edition, article=article, figures=figures,
                                  extra={"css_href": css_href})
-        children = tuple((f"{name}#{s.anchor}", s.heading.text) for s in article.sections if s.heading)
+        tree = toc_tree(article, config.toc.depth, heading_numbers(manuscript, config.headings.numbering))
+        children = tuple((f"{name}#{e['id']}", e["title"]) for e in tree)
         # EPUB 3.3 section 5.6.2.2: a document with inline SVG says so in the manifest.
         svg = ("svg",) if "<svg" in content else ()
         documents.append(EpubDocument(name, article.title, content, article.slug, svg, toc_children=children))
-        toc.append({"href": name, "title": article.title,
-                    "children": [{"href": h, "title": t} for h, t in children]})
+        toc.append({"href": name, "title": article.title, "children": _nav_entries(name, tree)})
     for template, doc in [("cover.xhtml.j2", cover), ("title.xhtml.j2", title),
                           *(("article.xhtml.j2", d) for d in documents[1:])]:
         _check_xhtml(config, template, doc.content)
@@ -75,7 +74,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     contents = [cover.content, *(d.content for d in documents), nav]
     fonts, font_css = _fonts(config, contents)
     facts = book_facts(book.language, contents, page_list=bool(page_list))
-    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image, *fonts)
+    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config, env, common), "css"),
+              cover_image, *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
@@ -85,6 +85,11 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",
     )
+
+
+def _nav_entries(file_name: str, tree: list[dict]) -> list[dict]:
+    return [{"href": f"{file_name}#{e['id']}", "title": e["title"], "children": _nav_entries(file_name, e["children"])}
+            for e in tree]
 
 
 def _check_xhtml(config: Config, template: str, content: str) -> None:
@@ -105,7 +110,7 @@ def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
     alt = "封面：" + "，".join(t for t in (book.title, book.subtitle, "、".join(book.creators), book.publisher) if t)
     content = render_template(env, config.styles_dir, "epub/cover.xhtml.j2", image_href="../" + COVER_IMAGE,
                               alt=alt, **common)
-    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book), "cover-image", ("cover-image",))
+    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book, config.fonts.body, config.fonts.heading), "cover-image", ("cover-image",))
     return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
 
 
@@ -138,4 +143,8 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
         return (), ""
     from .fonts import embed_fonts
 
-    return embed_fonts(contents, config.root / CACHE_DIR / "fonts")
+    from ..fonts import MONO, QUOTE, SANS, SERIF
+
+    families = {SERIF: config.fonts.body, SANS: config.fonts.heading, MONO: config.fonts.mono,
+                QUOTE: config.fonts.quote}
+    return embed_fonts(contents, config.root / CACHE_DIR / "fonts", families)

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from ..errors import FigureError, SourceLocation
 from ..manuscript.model import FigureRef, Manuscript
+from ..sources import read_text
 from . import svg as svgtools
 from .cache import FigureCache, figure_key
 from .facts import FactBook, check_facts, load_facts
@@ -63,21 +64,48 @@ class Figures(Mapping):
 def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[str, ...]:
     """Figure ids in reading order; an unknown id is an error at its directive's line."""
     placed: list[str] = []
+    first: dict[str, tuple[Path, int]] = {}
     for article in manuscript.articles:
-        for block in article.blocks:
+        for block in article.walk():  # a figure may sit in a list item, a quote or an aside
             if not isinstance(block, FigureRef):
                 continue
+            if block.figure_id in first:
+                path, line = first[block.figure_id]
+                raise FigureError(f"figure '{block.figure_id}' is placed twice (first at {path.name}:{line})",
+                                  SourceLocation(article.path, block.line),
+                                  f"place each figure once; elsewhere refer to it with @fig-{block.figure_id}")
+            first[block.figure_id] = (article.path, block.line)
             if block.figure_id not in specs:
                 known = ", ".join(sorted(specs)) or "none yet"
                 raise FigureError(f"unknown figure '{block.figure_id}'", SourceLocation(article.path, block.line),
                                   f"figures are specified in figures/*.toml; known ids: {known}")
             placed.append(block.figure_id)
+    for spec in sorted(specs.values(), key=lambda s: s.number):
+        if spec.id not in placed:  # its number would leave a gap (图1, 图3) and its data unseen
+            raise FigureError(f"figure '{spec.id}' ({spec.label}) is never placed in the manuscript",
+                              SourceLocation(spec.path, _number_line(spec.path)),
+                              f"place it with '::: figure {spec.id}' and ':::' on the next line, "
+                              f"or delete {spec.path.parent.name}/{spec.path.name}")
     numbers = [specs[i].number for i in placed]
+    # (A figure placed twice is refused by the manuscript parser.)
+    if len(set(numbers)) == len(numbers) == len(specs) and numbers == sorted(numbers) \
+            and numbers != list(range(1, len(numbers) + 1)):
+        gap = next(n for n, want in zip(numbers, range(1, len(numbers) + 1)) if n != want)
+        spec = next(specs[i] for i in placed if specs[i].number == gap)
+        raise FigureError(f"the figures are numbered {', '.join(f'图{n}' for n in numbers)}: "
+                          f"{spec.label} ('{spec.id}') should be 图{numbers.index(gap) + 1}",
+                          SourceLocation(spec.path, _number_line(spec.path)),
+                          "number the figures 1, 2, 3 … in the order they are placed")
     if numbers != sorted(numbers):
         first = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
         raise FigureError(f"图{specs[first].number} ('{first}') comes before a figure with a lower number",
                           SourceLocation(specs[first].path), "number the figures in the order they are placed")
     return tuple(placed)
+
+
+def _number_line(path: Path) -> int | None:
+    lines = read_text(path, FigureError).split("\n")
+    return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("number")), None)
 
 
 def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:
@@ -95,7 +123,7 @@ def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:
 def render_figures(root: Path, figures_dir: Path, manuscript: Manuscript) -> Figures:
     """Facts checked against the prose, placements checked against the specs, figures drawn or cached."""
     if not (figures_dir / "facts.toml").exists() and not any(
-            isinstance(b, FigureRef) for a in manuscript.articles for b in a.blocks):
+            isinstance(b, FigureRef) for a in manuscript.articles for b in a.walk()):
         return Figures({}, ())  # a book without figures needs no data file
     book = load_facts(figures_dir)
     check_facts(book, manuscript.files)
