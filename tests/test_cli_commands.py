@@ -43,6 +43,7 @@ def test_checks_find_a_broken_epub_and_pdf(tmp_path):
     found = check_outputs(config, {"epub": epub, "print": pdf})
     assert any(f.check == "epubcheck" and f.level == "error" for f in found), found
     assert any(f.check == "qpdf" for f in found), found
+    assert any(f.check == "press-colour" and "cannot read" in f.message for f in found), found
 
 
 def test_clean_removes_only_build_products(tmp_path, capsys):

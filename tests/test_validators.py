@@ -132,6 +132,20 @@ def test_our_structure_checks_pass_on_the_handout(built):
     assert [str(f) for f in tag_findings(built["handout"])] == []
 
 
+def test_the_tag_checks_find_what_weasyprint_alone_writes(project_copy, tmp_path, monkeypatch):
+    """Without huozi's repair of the tree, the checks report each finding of issue 14."""
+    import huozi.pdf.structure as structure
+
+    monkeypatch.setattr(structure, "restructure", lambda document, pdf: {})
+    result = build(project_copy, tmp_path / "out", editions=["handout"], jobs=1,
+                   environ={"SOURCE_DATE_EPOCH": "1590710400"})
+    found = {f.message.split(" (page")[0].split(" shanhai")[0] for f in tag_findings(result.outputs[0].path)}
+    assert {"Link nested in a Link", "Caption nested in a Caption", "empty /NonStruct element",
+            "a link annotation held by a /Span, not a Link",
+            "overlapping link annotations to the same target"} <= found, found
+    assert any(m.startswith("the ParentTree array of page") for m in found)
+
+
 def test_structure_follows_the_document_not_the_pages(built, manuscript):
     """One Art per article, one Sect per section, one P per paragraph even across a page."""
     with pikepdf.open(built["handout"]) as pdf:
@@ -189,3 +203,41 @@ def test_print_edition_of_a_book_with_links_and_colour_holds_no_rgb(project_copy
     with pikepdf.open(pdf) as doc:
         ops = {str(op) for page in doc.pages for _, op in pikepdf.parse_content_stream(page)}
     assert "k" in ops  # the red heading became CMYK, not dropped
+
+
+# --- huozi check: Ace's findings where the author can fix them ------------------------------------
+
+def _report(*violations: tuple[str, str, str, str]) -> dict:
+    """An Ace report.json holding these (document, rule, impact, html) failures, as Ace 1.4.6 writes it."""
+    return {"assertions": [{"earl:testSubject": {"url": url}, "assertions": [
+        {"earl:test": {"dct:title": rule, "earl:impact": impact, "dct:description": "d"},
+         "earl:result": {"earl:outcome": "fail", "dct:description": f"{rule} failed", "html": html}}]}
+        for url, rule, impact, html in violations]}
+
+
+def test_ace_findings_point_at_the_manuscript_line_or_book_toml(built, config, manuscript):
+    from huozi.checks.validators import ace_findings
+
+    article = manuscript.articles[0]
+    paragraph = article.paragraphs[0]
+    report = _report(
+        ("EPUB/content.opf", "epub-lang", "serious", ""),
+        (f"text/{article.slug}.xhtml", "color-contrast", "moderate", f'<p data-line="{paragraph.line}">…</p>'),
+        (f"text/{article.slug}.xhtml", "region", "minor", "<div>…</div>"),
+    )
+    lang, contrast, region = ace_findings(config, built["epub"], report)
+    assert (lang.level, str(lang.where)) == ("error", str(config.path))
+    assert (contrast.level, str(contrast.where)) == ("warning", f"{config.manuscript_dir / article.path.name}:{paragraph.line}")
+    assert str(region.where) == str(config.manuscript_dir / article.path.name)
+    assert str(lang).endswith("error: [ace] epub-lang (serious): epub-lang failed")
+
+
+def test_check_says_how_to_install_a_missing_validator(built, config, monkeypatch):
+    from huozi.checks import validators
+
+    monkeypatch.setenv("HUOZI_ACE", "/nonexistent/ace")
+    [note] = validators.run_ace(config, built["epub"])
+    assert note.level == "note" and validators.ACE_INSTALL in note.message
+    monkeypatch.setitem(__import__("sys").modules, "pdfua", None)  # as if not installed
+    [note] = validators.run_pdfua(config, built["handout"])
+    assert note.level == "note" and "pip install pdfua" in note.message

@@ -36,8 +36,11 @@ EXAMPLES = {
   huozi build --force --timings    rebuild everything and show the time of each stage
 """,
     "check": """examples:
-  huozi check                      build what changed, then run EPUBCheck, PDF and typography checks
+  huozi check                      build what changed, then run EPUBCheck, DAISY Ace, pdfua, PDF and typography checks
   huozi check --strict             also fail on warnings (for CI)
+
+A validator that is not installed is reported as a note with the command that installs it
+(Ace: PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix .tools/ace @daisy/ace-cli; pdfua: pip install pdfua).
 """,
     "watch": """examples:
   huozi watch                      rebuild the editions a saved change affects, until Ctrl-C
@@ -88,7 +91,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _build_options(_command(commands, "build", "build the editions of a book"))
-    check = _command(commands, "check", "build, then check every output (EPUBCheck, PDF structure, typography)")
+    check = _command(commands, "check", "build, then check every output (EPUBCheck, Ace, pdfua, PDF structure and colour, typography)")
     _build_options(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     watch = _command(commands, "watch", "rebuild affected editions whenever a source file is saved")

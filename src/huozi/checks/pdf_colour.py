@@ -126,5 +126,11 @@ def _stream_rgb(owner, resources, seen: set) -> Iterator[str]:
 
 def check_press_colour(config, path: Path) -> list[Finding]:
     """The press edition's colour, as a check: one finding per RGB use."""
+    import pikepdf
+
+    try:
+        uses = rgb_uses(path)
+    except pikepdf.PdfError as exc:
+        return [Finding("press-colour", "error", f"cannot read the PDF: {exc}", SourceLocation(path))]
     return [Finding("press-colour", "error", f"RGB colour in the press edition: {what}", SourceLocation(path))
-            for what in rgb_uses(path)]
+            for what in uses]

@@ -226,4 +226,9 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 def check_tags(config, path: Path) -> list[Finding]:
     """The structure checks above, as a `huozi check` check."""
-    return tag_findings(path)
+    import pikepdf
+
+    try:
+        return tag_findings(path)
+    except pikepdf.PdfError as exc:
+        return [Finding("pdf-tags", "error", f"cannot read the PDF: {exc}", SourceLocation(path))]

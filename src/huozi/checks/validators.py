@@ -123,6 +123,11 @@ def run_ace(config: Config, path: Path) -> list[Finding]:
         report = ace_report(path, ace, chromium)
     except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
         return [Finding("ace", "error", f"DAISY Ace failed to run: {exc}", SourceLocation(path))]
+    return ace_findings(config, path, report)
+
+
+def ace_findings(config: Config, path: Path, report: dict) -> list[Finding]:
+    """Ace's violations as Findings, at the manuscript line (or book.toml) they come from."""
     sources = _article_sources(path)
     return [Finding("ace", _ACE_LEVELS.get(v["impact"], "warning"),
                     f"{v['rule']} ({v['impact']}): {v['message']}", _ace_where(config, path, v, sources))
@@ -136,7 +141,10 @@ def run_pdfua(config: Config, path: Path) -> list[Finding]:
     except ImportError:
         return [Finding("pdfua", "note", "pdfua is not installed, so its PDF/UA-1 rules were not run; "
                         f"install it with: {PDFUA_INSTALL}", SourceLocation(path))]
-    report = pdfua.validate(str(path))
+    try:
+        report = pdfua.validate(str(path))
+    except pdfua.PdfuaError as exc:
+        return [Finding("pdfua", "error", f"pdfua cannot read the PDF: {exc}", SourceLocation(path))]
     findings = []
     for finding in report.findings:
         level = {"ERROR": "error", "WARNING": "warning"}.get(finding.severity.name, "note")
