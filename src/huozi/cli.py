@@ -173,7 +173,7 @@ def _run_check(args: argparse.Namespace) -> int:
     for finding in findings:
         print(f"huozi: {finding}", file=sys.stderr)
     errors = sum(f.level == "error" for f in findings)
-    warnings = len(findings) - errors
+    warnings = sum(f.level == "warning" for f in findings)
     console.info(f"check: {errors} error(s), {warnings} warning(s)")
     return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
 

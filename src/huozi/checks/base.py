@@ -14,7 +14,7 @@ class Finding:
     """One problem a check found; errors fail `huozi check`, warnings only with --strict."""
 
     check: str
-    level: str  # "error" or "warning"
+    level: str  # "error", "warning", or "info" (a measurement, never a failure)
     message: str
     where: SourceLocation | None = None
 
