@@ -1,38 +1,41 @@
-"""Benchmark huozi against its floor: WeasyPrint alone rendering the same final HTML.
+"""Benchmark huozi against what a user would pick instead, in one run on one machine.
 
-Run: .venv/bin/python bench/bench.py [--runs 5] [--scales 10 50] [--json out.json]
+Run: .venv/bin/python bench/bench.py [--runs 5] [--scales 10 50] [--json out.json] [--markdown]
+(needs Pandoc and Typst: `bash scripts/bootstrap.sh --bench` installs them)
 
-Each measurement is a fresh process (as a user runs it), timed by wall clock; medians are reported,
-with ratios to the floor measured in the same run on the same machine, so the numbers compare
-across machines. Peak RSS is the largest of the build process and its workers.
+The reference is Pandoc -> WeasyPrint making one PDF of the same manuscript (Pandoc's own HTML,
+no clreq typesetting, no figures): every figure is also given as a ratio to it, measured in the
+same run, so the ratios compare across machines where the seconds do not. Also measured: Typst on
+bench/shanhai.typ (the same text by hand, bench/make_typ.py), WeasyPrint alone on huozi's final
+HTML (huozi's floor), and `python -c pass` (the floor of any Python command).
+
+Each measurement is a fresh process, as a user runs it, timed by wall clock, the median of
+`--runs`; peak RSS is the largest resident set of the process and every process it waited for
+(wait4), so Pandoc's WeasyPrint and huozi's workers count. The edit under `huozi watch` is timed
+from the save to the watch's summary line, all three editions written.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import os
+import platform
+import queue
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
 PY = sys.executable
-ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1590710400", "CI": "true"}
-
-# Runs huozi's CLI in-process and reports the peak RSS (KiB) of itself and its worker processes.
-RUN_HUOZI = """
-import resource, sys
-from huozi.cli import main
-code = main(sys.argv[1:])
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(f"PEAK_RSS_KIB {peak}", file=sys.stderr)
-sys.exit(code)
-"""
+HUOZI = [PY, "-m", "huozi"]
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1590710400", "CI": "true", "PYTHONUNBUFFERED": "1"}
 
 # The floor: import WeasyPrint and render one HTML file to PDF, nothing else.
 RUN_FLOOR = """
@@ -40,21 +43,31 @@ import sys, weasyprint
 html, base, target = sys.argv[1:4]
 weasyprint.HTML(string=open(html, encoding="utf-8").read(), base_url=base).write_pdf(target)
 """
+RUN_TYPST = "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])"
 
 
-def timed(argv: list[str]) -> tuple[float, int]:
-    """Wall time of one process, and the peak RSS it reported (0 if none)."""
-    start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, env=ENV, check=False)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{proc.stderr[-2000:]}")
-    rss = next((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KIB")), 0)
-    return seconds, rss
+def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Wall seconds of one process, and the peak RSS (KiB) of it and the processes it waited for."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=ENV, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{err.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss
 
 
-def huozi(project: Path, out: Path, *extra: str) -> tuple[float, int]:
-    return timed([PY, "-c", RUN_HUOZI, "build", str(project), "--out", str(out), "--quiet", *extra])
+def median_of(runs: int, step) -> dict:
+    results = [step() for _ in range(runs)]
+    return {"seconds": round(statistics.median(r[0] for r in results), 3),
+            "peak_rss_mb": round(max(r[1] for r in results) / 1024, 1)}
+
+
+def huozi_build(project: Path, out: Path, *extra: str) -> tuple[float, int]:
+    return timed([*HUOZI, "build", str(project), "--out", str(out), "--quiet", *extra])
 
 
 def copy_project(target: Path, scale: int = 1) -> Path:
@@ -96,11 +109,6 @@ def final_html(project: Path, work: Path) -> dict[str, Path]:
     return {p.stem: p for p in work.glob("*.html")}
 
 
-def median_of(runs: int, step) -> tuple[float, int]:
-    results = [step() for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
-
-
 def edit_one_paragraph(project: Path) -> None:
     """Toggle one word in one paragraph, so every call is a real edit."""
     path = sorted((project / "manuscript").glob("*.md"))[-1]
@@ -109,49 +117,108 @@ def edit_one_paragraph(project: Path) -> None:
     path.write_text(text.replace(before, after, 1), encoding="utf-8")
 
 
+def pandoc_weasyprint(project: Path, target: Path) -> list[str]:
+    """What a Pandoc user runs: the manuscript files, CJK soft breaks, WeasyPrint as the PDF engine."""
+    weasyprint = Path(PY).with_name("weasyprint")
+    return ["pandoc", "-f", "markdown+east_asian_line_breaks", "-s", "-M", "lang=zh-CN",
+            "-M", "title=山海", f"--pdf-engine={weasyprint}", "-o", str(target),
+            *map(str, sorted((project / "manuscript").glob("*.md")))]
+
+
+def watch_edits(project: Path, out: Path, runs: int) -> dict:
+    """Seconds from saving a one-paragraph edit to `huozi watch` saying it rebuilt every edition."""
+    proc = subprocess.Popen([*HUOZI, "watch", str(project), "--out", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=ENV)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+
+    def summary(timeout: float = 600) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            if "edition(s) rebuilt" in line:
+                return line
+
+    try:
+        summary()                                            # the first build
+        times = []
+        for _ in range(runs):
+            time.sleep(0.5)                                  # the watch is idle again
+            start = time.perf_counter()
+            edit_one_paragraph(project)
+            line = summary()
+            times.append(time.perf_counter() - start)
+            if not line.startswith("3 of 3"):
+                raise SystemExit(f"benchmark: the watch rebuilt less than every edition: {line}")
+        return {"seconds": round(statistics.median(times), 3)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    return f"{os.cpu_count()} × {model}, Python {platform.python_version()}"
+
+
 def measure(runs: int, scales: list[int]) -> dict:
+    if shutil.which("pandoc") is None:
+        raise SystemExit("benchmark: pandoc is not installed; run: bash scripts/bootstrap.sh --bench")
+    load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="huozi-bench-"))
     try:
         project = copy_project(work / "book")
         out = work / "dist"
         styles = project / "styles"
-        html = final_html(project, work)
-        floors = {}
-        for name, path in sorted(html.items()):
-            floors[name], _ = median_of(runs, lambda p=path: timed(
+        rows: dict[str, dict] = {}
+        rows["python -c pass"] = median_of(runs, lambda: timed([PY, "-c", "pass"]))
+        rows["Pandoc → WeasyPrint, one PDF"] = median_of(
+            runs, lambda: timed(pandoc_weasyprint(project, work / "pandoc.pdf")))
+        rows["Typst, one PDF"] = median_of(
+            runs, lambda: timed([PY, "-c", RUN_TYPST, str(BENCH / "shanhai.typ"), str(work / "typst.pdf")]))
+        for name, path in sorted(final_html(project, work).items()):
+            rows[f"WeasyPrint alone, huozi's {name} HTML"] = median_of(runs, lambda p=path: timed(
                 [PY, "-c", RUN_FLOOR, str(p), str(styles) + "/", str(work / f"floor-{p.stem}.pdf")]))
 
         def cold():
             clear_caches(project, out)
-            return huozi(project, out)
+            return huozi_build(project, out)
 
-        cold_s, cold_rss = median_of(runs, cold)
-        noop_s, _ = median_of(runs, lambda: huozi(project, out))
-        def edited():
-            edit_one_paragraph(project)
-            return huozi(project, out)
-
-        edit_s, _ = median_of(runs, edited)
-        scaling = []
+        rows["huozi, three editions, empty caches"] = median_of(runs, cold)
+        rows["huozi, three editions, --force, warm caches"] = median_of(
+            runs, lambda: huozi_build(project, out, "--force"))
+        rows["huozi, no-op rebuild"] = median_of(runs, lambda: huozi_build(project, out))
+        rows["huozi watch, one-paragraph edit, three editions"] = watch_edits(project, work / "watch-out", runs)
         for scale in scales:
             big = copy_project(work / f"book{scale}", scale)
-            seconds, rss = huozi(big, work / f"dist{scale}")
-            scaling.append({"scale": scale, "seconds": round(seconds, 2), "peak_rss_mb": round(rss / 1024, 1)})
-        result = {
+            seconds, rss = huozi_build(big, work / f"dist{scale}")
+            rows[f"huozi, {scale} × the book, empty caches"] = {
+                "seconds": round(seconds, 2), "peak_rss_mb": round(rss / 1024, 1)}
+        reference = rows["Pandoc → WeasyPrint, one PDF"]["seconds"]
+        for row in rows.values():
+            row["ratio"] = round(row["seconds"] / reference, 3)
+        return {
+            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            "machine": machine(),
             "runs": runs,
-            "cores": os.cpu_count(),
-            "floor_seconds": {k: round(v, 3) for k, v in floors.items()},
-            "cold_build_seconds": round(cold_s, 3),
-            "cold_build_peak_rss_mb": round(cold_rss / 1024, 1),
-            "noop_rebuild_seconds": round(noop_s, 3),
-            "edit_rebuild_seconds": round(edit_s, 3),
-            "ratio_cold_to_sum_of_floors": round(cold_s / sum(floors.values()), 3),
-            "ratio_edit_to_slowest_floor": round(edit_s / max(floors.values()), 3),
-            "scaling": [{"scale": 1, "seconds": round(cold_s, 2), "peak_rss_mb": round(cold_rss / 1024, 1)}] + scaling,
+            "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+            "reference": "Pandoc → WeasyPrint, one PDF",
+            "rows": rows,
         }
-        return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def markdown(result: dict) -> str:
+    lines = [f"Measured {result['date']} on {result['machine']}, medians of {result['runs']} "
+             f"(1-minute load average {result['load_average_before_after'][0]} before, "
+             f"{result['load_average_before_after'][1]} after):", "",
+             "| measurement | wall | × Pandoc → WeasyPrint | peak RSS |", "|---|---|---|---|"]
+    for name, row in result["rows"].items():
+        rss = f"{row['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in row else ""
+        lines.append(f"| {name} | {row['seconds']:.2f} s | {row['ratio']:.2f} × | {rss} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -159,10 +226,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scales", type=int, nargs="*", default=[10, 50])
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--markdown", action="store_true", help="print the README's table, not JSON")
     args = parser.parse_args()
     result = measure(args.runs, args.scales)
     text = json.dumps(result, indent=2, ensure_ascii=False)
-    print(text)
+    print(markdown(result) if args.markdown else text)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
 

@@ -124,6 +124,11 @@ class Console:
             self._say(f"{event.edition}: up to date")
         elif event.stage == "build" and event.status == "done":
             self._say(f"{event.edition}: built in {event.seconds:.2f} s")
+        elif event.status == "progress":                    # a long stage goes on
+            self._say(f"{event.edition}: {event.stage}… {event.seconds:.0f} s")
+        elif event.status == "start":
+            if self.verbose:
+                self._say(f"{event.edition}: {event.stage}…")
         elif self.verbose:
             self._say(f"{event.edition}: {event.stage} {event.seconds:.2f} s")
 
@@ -136,11 +141,12 @@ class Console:
             print(f"huozi: {text}", file=sys.stderr, flush=True)
 
 
-def _do_build(args: argparse.Namespace, console: Console):
+def _do_build(args: argparse.Namespace, console: Console, workers=None):
     from .pipeline import build
 
     start = time.perf_counter()
-    result = build(args.project, args.out, args.edition, progress=console.event, force=args.force, jobs=args.jobs)
+    result = build(args.project, args.out, args.edition, progress=console.event, force=args.force, jobs=args.jobs,
+                   workers=workers)
     for output in result.outputs:
         pages = f" ({output.pages} pages)" if output.pages else ""
         verb = "wrote" if output.rebuilt else "kept"
@@ -174,16 +180,22 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"huozi: {finding}", file=sys.stderr)
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
-    console.info(f"check: {errors} error(s), {warnings} warning(s)")
+    notes = len(findings) - errors - warnings
+    console.info(f"check: {errors} error(s), {warnings} warning(s)" + (f", {notes} note(s)" if notes else ""))
     return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
 
 
 def _run_watch(args: argparse.Namespace) -> int:
     from .watch import watch_and_build
 
+    from .pipeline import Workers
+
     console = Console(args.quiet, args.verbose)
     console.info("watching for changes (Ctrl-C to stop)")
-    watch_and_build(args.project, lambda: _report_errors(lambda: _do_build(args, console), args))
+    # One set of workers for the whole watch: WeasyPrint stays imported, the fonts loaded.
+    with Workers(args.jobs) as workers:
+        watch_and_build(args.project, lambda: _report_errors(lambda: _do_build(args, console, workers), args),
+                        out=args.out)
     return EXIT_OK
 
 

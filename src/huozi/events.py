@@ -1,7 +1,6 @@
 """Progress events and warnings: what the library tells its caller instead of printing."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +14,9 @@ class StageEvent:
 
     stage: str
     edition: str
-    status: str  # "start", "done", "skip" or "wait" (for another build into the same folder)
+    # "start", "done", "skip", "wait" (for another build into the same folder) or "progress" (a
+    # long stage still running: `seconds` so far)
+    status: str
     seconds: float = 0.0
 
 
@@ -34,21 +35,21 @@ class BuildWarning:
 Progress = Callable[[StageEvent], None]
 
 
-class _Collect(logging.Handler):
-    def __init__(self, edition: str) -> None:
-        super().__init__(logging.WARNING)
-        self.edition = edition
-        self.found: list[BuildWarning] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.found.append(BuildWarning(record.getMessage(), edition=self.edition))
-
-
 @contextmanager
 def collect_warnings(logger_name: str, edition: str) -> Iterator[list[BuildWarning]]:
     """Gather a library's logged warnings (WeasyPrint's CSS and font notices) as BuildWarnings."""
+    import logging  # here, not at the top: a build with nothing to do never logs
+
+    class _Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.found: list[BuildWarning] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.found.append(BuildWarning(record.getMessage(), edition=edition))
+
     logger = logging.getLogger(logger_name)
-    handler = _Collect(edition)
+    handler = _Collect()
     logger.addHandler(handler)
     try:
         yield handler.found

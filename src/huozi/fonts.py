@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import functools
+import json
+import os
 import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ class FontFile:
 
 
 def _fc_list(family: str) -> list[FontFile]:
+    import subprocess  # only when the lookup cache does not answer
+
     if shutil.which("fc-list") is None:
         raise FontError("fontconfig (fc-list) is not installed", hint="apt-get install fontconfig")
     out = subprocess.run(
@@ -40,12 +43,18 @@ def _fc_list(family: str) -> list[FontFile]:
     return faces
 
 
-@functools.lru_cache(maxsize=None)
+# Faces found in this process (fontconfig is asked once per face), or read from the lookup cache.
+_FOUND: dict[tuple[str, str], FontFile] = {}
+
+
 def find_font(family: str, style: str = "Regular") -> FontFile:
     """The installed face of `family` in `style`, or a FontError naming the Debian package."""
+    if (family, style) in _FOUND:
+        return _FOUND[family, style]
     faces = _fc_list(family)
     for face in faces:
         if face.style == style:
+            _FOUND[family, style] = face
             return face
     raise FontError(
         f"the font '{family}' ({style}) is not installed",
@@ -53,21 +62,92 @@ def find_font(family: str, style: str = "Regular") -> FontFile:
     )
 
 
+def _fontconfig_stamp() -> list:
+    """What fontconfig's answer depends on: its configuration, its caches and the font folders.
+
+    Installing or removing fonts changes these folders' mtimes (Debian's font packages run
+    fc-cache), and editing the configuration changes its files'; the environment variables
+    point fontconfig at other configurations.
+    """
+    home = Path(os.environ.get("HOME", "/nonexistent"))
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    env = [os.environ.get(name, "") for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")]
+    paths = [Path(env[0] or "/etc/fonts/fonts.conf"), Path(env[1] or "/etc/fonts") / "conf.d",
+             Path("/var/cache/fontconfig"), cache_home / "fontconfig", Path("/usr/share/fonts"),
+             Path("/usr/local/share/fonts"), home / ".fonts", data_home / "fonts"]
+    stamp: list = [env]
+    for path in paths:
+        try:
+            stamp.append([str(path), path.stat().st_mtime_ns])
+        except OSError:
+            stamp.append([str(path), None])
+    return stamp
+
+
+def _cached_faces(cache_file: Path, stamp: list, wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+        if data["stamp"] != stamp:
+            return None
+        faces = tuple(FontFile(family, style, Path(data["faces"][f"{family}:{style}"])) for family, style in wanted)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return faces if all(face.path.is_file() for face in faces) else None
+
+
+ANY_STYLE = "*"  # in a wanted (family, style): whichever face the family has, Regular first
+
+
 def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path | None = None,
-                      ) -> tuple[FontFile, ...]:
-    """Regular and Bold of each family the book is set in; raises before any PDF is written.
+                      cache_file: Path | None = None, others: Sequence[str] = ()) -> tuple[FontFile, ...]:
+    """Regular and Bold of each family the book is set in, and one face of each of `others`
+    (code and quotations: a Kai face may have only "Book"); raises before any PDF is written.
 
     `families` is injectable so a caller (or a test) can require fonts other than Noto CJK;
     fontconfig itself is asked, so FONTCONFIG_FILE also changes what is found. With
     `styles_dir`, the error points at the stylesheet line that names the missing family.
+    With `cache_file`, fontconfig's answer is kept there and reused while fontconfig's
+    configuration, caches and font folders are unchanged (asking it costs ~50 ms a build).
     """
+    wanted = [(family, style) for family in families for style in ("Regular", "Bold")]
+    wanted += [(family, ANY_STYLE) for family in dict.fromkeys(others) if family not in families]
+    stamp = _fontconfig_stamp() if cache_file is not None else []
+    if cache_file is not None and (faces := _cached_faces(cache_file, stamp, wanted)) is not None:
+        _FOUND.update(((f.family, f.style), f) for f in faces)
+        return faces
     try:
-        return tuple(find_font(family, style) for family in families for style in ("Regular", "Bold"))
+        faces = tuple(find_any(family) if style == ANY_STYLE else find_font(family, style)
+                      for family, style in wanted)
     except FontError as exc:
         if styles_dir is None or exc.where is not None:
             raise
         family = exc.message.split("'")[1]
         raise FontError(exc.message, _named_in(styles_dir, family), exc.hint) from None
+    if cache_file is not None:
+        from .output import write_bytes_atomic
+
+        data = {"stamp": stamp, "faces": {f"{family}:{style}": str(f.path)
+                                          for (family, style), f in zip(wanted, faces)}}
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(cache_file, json.dumps(data, indent=1).encode())
+        except OSError:
+            pass  # a read-only project: fontconfig is asked again next time
+    return faces
+
+
+@functools.lru_cache(maxsize=None)
+def find_any(family: str) -> FontFile:
+    """The Regular face of `family`, else its first installed face, or a FontError."""
+    faces = _fc_list(family)
+    for face in faces:
+        if face.style == "Regular":
+            return face
+    if faces:
+        return faces[0]
+    raise FontError(f"the font '{family}' is not installed",
+                    hint=f"install it (fc-list shows what is), or name another family in [fonts] of book.toml")
 
 
 def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import signal
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -11,14 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config, load_config
-from .errors import ConfigError, HuoziError
+from .config import Config, config_key_line, load_config
+from .errors import ConfigError, FontError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, collect_warnings
-from .fonts import require_cjk_fonts
+from .fonts import FontFile, require_cjk_fonts
 from .editions import EDITIONS, Edition
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+from .watch import check_out_dir
 
 if TYPE_CHECKING:
     from .figures import Figures
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from .pdf.pages import PageText
     from .pdf.writer import PdfOptions
 
+# fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
+FONT_LOOKUP_CACHE = Path(".huozi-cache") / "fontconfig.json"
 # Editions that must be built in order within one worker (the EPUB maps to the print pages).
 GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
 # An edition made from another's layout is stale when that edition's inputs change.
@@ -70,6 +74,15 @@ class _EditionRun:
     typography: dict | None = None  # the lint's measures of the laid-out PDF (checks.lint)
 
 
+# A stage longer than 10 s is announced again, with the time it has taken so far, then every 30 s.
+def _heartbeat(already: int) -> float:
+    return 10.0 + 30.0 * already
+
+
+# Where a stage's start is announced: build() in this process, or a queue to it from a worker.
+_announce: Progress = lambda event: None  # noqa: E731
+
+
 class _Stopwatch:
     def __init__(self, edition: str) -> None:
         self.edition = edition
@@ -77,9 +90,15 @@ class _Stopwatch:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        _announce(StageEvent(name, self.edition, "start"))
         start = time.perf_counter()
         yield
         self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
+        _announce(self.timings[-1])
+
+
+# 9999-12-31T23:59:59Z: later dates do not fit PDF, EPUB and zip timestamps.
+MAX_EPOCH = 253402300799
 
 
 def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
@@ -87,9 +106,14 @@ def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
     raw = environ.get("SOURCE_DATE_EPOCH")
     if raw:
         try:
-            return int(raw)
+            epoch = int(raw)
         except ValueError:
-            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}") from None
+            epoch = -1
+        if not 0 <= epoch <= MAX_EPOCH:
+            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {MAX_EPOCH} "
+                             f"(1970 to 9999), not {raw!r}", None,
+                             "set it to a commit's time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+        return epoch
     if config.book.date:
         try:
             day = dt.date.fromisoformat(config.book.date)
@@ -110,30 +134,49 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
 
 
 def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
-    return out_dir / f"{config.book.slug}{edition.suffix}"
+    """Where an edition is written: a plain file directly inside `out_dir`, whatever the slug says."""
+    path = out_dir / f"{config.book.slug}{edition.suffix}"
+    if path.parent != out_dir or path.name.startswith(".") or path.name != f"{config.book.slug}{edition.suffix}":
+        raise OutputError(f"the output name {path.name!r} would leave the output folder",
+                          SourceLocation(config.path), "set book.slug to a plain file name")
+    return path
+
+
+# Figure placement decisions by the hash of a trial layout's HTML, for the life of the process:
+# a warm worker (huozi watch, a library caller building again) lays out only changed articles.
+_PLACEMENTS: dict[str, list] = {}
+_PLACEMENTS_KEPT = 4096  # entries (each a few slots); a long watch session forgets the oldest
 
 
 def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures,
                options: PdfOptions, clock: _Stopwatch | None = None) -> tuple[str, Any]:
     """The HTML the PDF writer lays out (clreq-typeset text, print figures floated to a page edge),
-    and its laid-out Document when placing the figures already made it (else None).
+    and its laid-out Document when this step already made it (else None: the caller lays it out).
 
     Call it inside `pdf.weasy_patch.cjk_layout()`, so that the trial layouts that place the
     figures break lines as the final layout does. `checks.lint` lays out the same HTML.
     """
     from .figures.placement import float_figures
+    from .fonts import _fontconfig_stamp
     from .layout.render import render_edition
     from .pdf.writer import render_document
     from .text.typeset import typesetter_for
 
     typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
-    document = None
     if edition.name == "print" and figures:                    # figures to the top or bottom of a page
+        def trial(html: str) -> tuple[Any, bool]:
+            fetched: list[str] = []
+            document = render_document(html, options, fetched)
+            return document, not [url for url in fetched if not url.startswith("data:")]
+
         with _stage(clock, "placement"):
-            manuscript, document = float_figures(manuscript, lambda m: render_document(
-                render_edition(config, m, edition, figures=figures, typeset=typeset), options))
+            manuscript = float_figures(
+                manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset),
+                trial, _PLACEMENTS, salt=repr(_fontconfig_stamp()))
+            while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
+                del _PLACEMENTS[next(iter(_PLACEMENTS))]
     with _stage(clock, "layout"):
-        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset), document
+        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset), None
 
 
 def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
@@ -224,24 +267,158 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     return runs
 
 
-def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
-                figures: Figures, jobs: int) -> list[_EditionRun]:
-    if jobs > 1 and len(groups) > 1:
+def _worker_start(events) -> None:
+    """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint and fonts warmed.
+
+    The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
+    line in each face the book is set in, so fontconfig's caches and the font files are loaded.
+    """
+    import signal
+
+    global _announce
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent handles Ctrl-C and stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler: no traceback
+    _announce = events.put
+    try:
+        import weasyprint
+
+        from .fonts import SANS, SERIF
+        from .pdf import weasy_patch  # noqa: F401  (imported once, as every build needs it)
+
+        weasyprint.HTML(string=f'<p style="font-family:{SERIF}">字</p><p style="font-family:{SANS};'
+                               f'font-weight:bold">字</p>').render()
+    except Exception:  # noqa: BLE001 - a warm-up only; the build reports real problems itself
+        pass
+
+
+def _ready() -> None:
+    """A task that only makes the pool start its workers."""
+
+
+class Workers:
+    """Worker processes for the editions, to keep between builds.
+
+    build() makes its own for one build, started before the figures are drawn. A caller that
+    builds again and again (`huozi watch`, a library caller) creates one Workers and passes it to
+    every build(): its processes stay alive with WeasyPrint imported, the fonts loaded and the
+    figure placement decisions of unchanged articles kept (they are exact: see placement.py).
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(GROUPS)))
+        self._pool = None
+        self._events = None
+
+    def start(self) -> None:
+        """Start the processes (in the background: this returns at once); idempotent."""
+        if self._pool is not None or self.jobs < 2:
+            return
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(groups))) as pool:
-            futures = [pool.submit(_build_group, root, g, out_dir, epoch, figures) for g in groups]
-            return [run for f in futures for run in f.result()]
-    return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
+        context = multiprocessing.get_context("fork")
+        self._events = context.SimpleQueue()
+        self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_worker_start,
+                                         initargs=(self._events,))
+        self._pool.submit(_ready)
+
+    def run(self, tasks: list[tuple], emit: Progress) -> list[list[_EditionRun]]:
+        """Run `_build_group(*task)` for each task in parallel, passing on the workers' stage starts."""
+        from concurrent.futures import wait
+
+        self.start()
+        assert self._pool is not None and self._events is not None
+        futures = [self._pool.submit(_build_group, *task) for task in tasks]
+        running: dict[str, tuple[str, float]] = {}               # edition -> (stage, started)
+        said: dict[str, int] = {}                                # edition -> heartbeats of its stage
+        try:
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.2)
+                self._drain(emit, running, said)
+                now = time.monotonic()
+                for edition, (stage, started) in sorted(running.items()):
+                    if now - started >= _heartbeat(said.get(edition, 0)):   # a long stage goes on
+                        said[edition] = said.get(edition, 0) + 1
+                        emit(StageEvent(stage, edition, "progress", now - started))
+            self._drain(emit, running, said)
+        except BaseException:
+            self.close(kill=True)      # interrupted: stop the workers now, not after their build
+            raise
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return [f.result() for f in futures]   # a worker's error (a HuoziError) is raised here
+        except BrokenProcessPool:
+            self.close(kill=True)      # a pool with a dead worker takes no more work: start anew
+            raise HuoziError("a worker process of the build was killed",
+                             hint="was the machine out of memory? try again, or with --jobs 1") from None
+
+    def _drain(self, emit: Progress, running: dict[str, tuple[str, float]], said: dict[str, int]) -> None:
+        while self._events is not None and not self._events.empty():
+            event = self._events.get()
+            said.pop(event.edition, None)
+            if event.status == "done":     # build() reports the timings when the edition is done
+                running.pop(event.edition, None)
+            else:
+                running[event.edition] = (event.stage, time.monotonic())
+                emit(event)
+
+    def close(self, kill: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kill:
+            for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop one
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
-def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...]) -> str:
+def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
+                figures: Figures, workers: Workers | None, emit: Progress) -> list[_EditionRun]:
+    if workers is not None and workers.jobs > 1 and len(groups) > 1:
+        results = workers.run([(root, g, out_dir, epoch, figures) for g in groups], emit)
+        return [run for result in results for run in result]
+    global _announce
+    previous = _announce
+    _announce = lambda event: None if event.status == "done" else emit(event)  # noqa: E731
+    try:
+        return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
+    finally:
+        _announce = previous
+
+
+def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...],
+                memo: dict[Path, bytes] | None = None) -> str:
     """The inputs key of an edition, and of the editions whose layout it uses (DEPENDS)."""
-    key = inputs_key(config, name, tuple(EDITIONS), epoch, fonts)
+    memo = {} if memo is None else memo
+    key = inputs_key(config, name, tuple(EDITIONS), epoch, fonts, memo)
     if name not in DEPENDS:
         return key
-    parts = [key] + [inputs_key(config, other, tuple(EDITIONS), epoch, fonts) for other in DEPENDS[name]]
+    parts = [key] + [inputs_key(config, other, tuple(EDITIONS), epoch, fonts, memo) for other in DEPENDS[name]]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _book_fonts(config: Config) -> tuple[FontFile, ...]:
+    """The installed faces of every `[fonts]` family; a missing one is named at its book.toml line."""
+    fonts = config.fonts
+    try:
+        return require_cjk_fonts((fonts.body, fonts.heading), styles_dir=config.styles_dir,
+                                 cache_file=config.root / FONT_LOOKUP_CACHE, others=(fonts.mono, fonts.quote))
+    except FontError as exc:
+        family = exc.message.split("'")[1]
+        role = next((role for role, name in fonts.families() if name == family), None)
+        line = config_key_line(config.path, role, "fonts") if role else None
+        if line is None:
+            raise
+        raise FontError(f"{exc.message} ([fonts] {role})", SourceLocation(config.path, line),
+                        "install it, or name an installed family there (fc-list : family lists them)") from None
 
 
 def build(
@@ -253,23 +430,33 @@ def build(
     progress: Progress | None = None,
     force: bool = False,
     jobs: int | None = None,
+    workers: Workers | None = None,
 ) -> BuildResult:
-    """Build the book in `project` into `out` (default: PROJECT/dist), skipping unchanged editions."""
+    """Build the book in `project` into `out` (default: PROJECT/dist), skipping unchanged editions.
+
+    `workers` (a Workers, kept by the caller) reuses warm worker processes across builds; without
+    it the build starts its own and stops them at the end (`jobs` of them, default one per core).
+    """
     environ = os.environ if environ is None else environ
     emit = progress or (lambda event: None)
     config = load_config(Path(project))                          # book.toml -> Config
     chosen = select_editions(editions)                            # which outputs
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
+    check_out_dir(config, out_dir)                                # never inside manuscript/, styles/, figures/
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
-    fonts = tuple(f.path for f in require_cjk_fonts(styles_dir=config.styles_dir))  # never tofu
-    keys = {e.name: edition_key(config, e.name, epoch, fonts) for e in chosen}
+    fonts = tuple(f.path for f in _book_fonts(config))            # never tofu
+    memo: dict[Path, bytes] = {}                                  # each source file hashed once
+    keys = {e.name: edition_key(config, e.name, epoch, fonts, memo) for e in chosen}
     with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
-        return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, jobs)
+        if workers is not None:
+            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, workers)
+        with Workers(jobs) as own:
+            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, own)
 
 
 def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: int, keys: dict[str, str],
-                  emit: Progress, force: bool, jobs: int | None) -> BuildResult:
+                  emit: Progress, force: bool, workers: Workers) -> BuildResult:
     """The part of a build that reads and writes `out_dir`: run only under its lock."""
     previous = load_state(out_dir)
     stale = [e.name for e in chosen if force or not is_current(out_dir, previous.get(e.name), keys[e.name])]
@@ -278,8 +465,12 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     runs: list[_EditionRun] = []
     if stale:
         from .figures import render_figures
+        from .layout.stylecheck import check_styles
         from .manuscript import parse_manuscript
 
+        check_styles(config.styles_dir)                           # encodings, include loops, @import
+        if sum(1 for g in GROUPS if set(g) & set(stale)) > 1:
+            workers.start()                                       # warms up while figures are drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
@@ -289,7 +480,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         for name in stale:
             emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
-            runs = _run_groups(config.root, groups, out_dir, epoch, figures, jobs or os.cpu_count() or 1)
+            runs = _run_groups(config.root, groups, out_dir, epoch, figures, workers, emit)
             staged.extend(pair for run in runs for pair in run.staged)
         emit(figure_time)
     states = dict(previous)

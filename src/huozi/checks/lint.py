@@ -403,7 +403,7 @@ def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> 
 
 
 def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding]
-    """The lint as a `huozi check` check of one PDF output: its measures as an info line, violations
+    """The lint as a `huozi check` check of one PDF output: its measures as a note, violations
     (overflow too) errors, ragged lines and greedily broken paragraphs warnings."""
     from ..editions import EDITIONS
     from ..manuscript import parse_manuscript
@@ -413,7 +413,7 @@ def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding
     if not names:
         return []
     report = lint(config, parse_manuscript(config.manuscript_dir), names)[names[0]]
-    findings = [Finding("typography", "info", report.summary(), SourceLocation(path))]
+    findings = [Finding("typography", "note", report.summary(), SourceLocation(path))]
     for found in report.findings:
         level = "warning" if found.rule in ("flush", "greedy") else "error"
         message = f"{report.edition} page {found.page} line {found.line}: {found.rule}: {found.detail} «{found.text}»"

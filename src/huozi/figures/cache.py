@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 from dataclasses import asdict
 from pathlib import Path
 
 from ..fonts import SANS, find_font
 from ..output import write_bytes_atomic
+from ..state import tool_versions
 from .spec import FigureSpec
 
 # Bump when the cache layout or the post-processing of SVGs changes in a way the key cannot see.
@@ -30,7 +30,7 @@ def figure_key(spec: FigureSpec, pairings: tuple) -> str:
     facts = [asdict(f) | {"line": None} for f in spec.all_facts]
     material = {
         "version": CACHE_VERSION,
-        "matplotlib": importlib.metadata.version("matplotlib"),
+        "matplotlib": tool_versions()["matplotlib"],
         "spec": spec.path.read_text(encoding="utf-8"),
         "filled": [spec.caption, spec.alt, spec.note, spec.source],
         "facts": facts,

@@ -1,15 +1,22 @@
 """Print placement: move a figure that fell mid-page to the top (or bottom) of that page.
 
-WeasyPrint 70 has no page floats (CSS GCPM `float: top`), so the print edition is laid out once,
+WeasyPrint 70 has no page floats (CSS GCPM `float: top`), so an article with figures is laid out,
 each figure that has text both above and below it on its page is moved in the model before the
-first block of that page (or after the last), and the edition is laid out again. The page keeps
+first block of that page (or after the last), and the article is laid out again. The page keeps
 the same content, only in a different order, so page breaks elsewhere mostly stay where they were.
 Only whole blocks of the figure's own section move: a figure never leaves its section.
+
+Every article opens on a right-hand page (print.css), and what a page holds depends only on the
+page's side and the text before it in its article, never on the folio or the running head drawn
+in the margins. So each article with figures is laid out alone (the edition's template with that
+one article), not the whole book: placement costs a few pages per figure-bearing article, not two
+layouts of the book, and its decisions are those the whole book's layout would give.
 """
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+import hashlib
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from ..manuscript.model import FigureRef, Manuscript
@@ -18,7 +25,7 @@ from ..manuscript.model import FigureRef, Manuscript
 SECTION_CHROME = {"preface-title", "section-title", "subheading"}
 
 Slot = tuple[int, int, int]  # (article, section, block) indexes in the Manuscript
-# Each pass is a full layout of the edition (about a second for this book).
+# Each pass is a layout of one article.
 MAX_PASSES = 2
 
 
@@ -91,22 +98,46 @@ def _html_root(document: Any) -> Any:
                  if getattr(b.element, "tag", None) == "html"), None)
 
 
-def float_figures(manuscript: Manuscript, layout: Callable[[Manuscript], Any]) -> tuple[Manuscript, Any]:
+def _trial_moves(document: Any, manuscript: Manuscript) -> list[tuple[Slot, Slot]]:
+    root = _html_root(document)
+    slots = _block_elements(root, manuscript) if root is not None else None
+    return list(_moves(document, slots, manuscript)) if slots else []
+
+
+def float_figures(manuscript: Manuscript, html: Callable[[Manuscript], str],
+                  lay_out: Callable[[str], tuple[Any, bool]], decisions: MutableMapping[str, list] | None = None,
+                  salt: str = "") -> Manuscript:
     """The manuscript with every mid-page figure moved to the top (or bottom) of its page.
 
-    `layout` turns a manuscript into a WeasyPrint Document. A move can shift the pages after it, so
-    the check runs again on the new layout, MAX_PASSES layouts at most. Also returns the layout of
-    the returned manuscript when one was made (a pass that moved nothing), else None: the caller
-    writes that Document instead of laying the book out once more.
+    `html` renders a manuscript as the edition's HTML, `lay_out` lays HTML out into a WeasyPrint
+    Document and says whether that layout depends on the HTML alone (it read no file). Each article with figures is laid out alone; a move can shift the pages after it,
+    so the check runs again on the new layout, MAX_PASSES layouts at most.
+
+    `decisions` (kept by a long-lived caller, e.g. `huozi watch`) maps the hash of a trial's HTML
+    to the moves its layout gave: the same HTML always lays out the same way, so an article whose
+    HTML did not change is not laid out again, and the result is the one a fresh build gives.
+    `salt` names what else a layout depends on (the fonts); a layout that read files is not kept.
     """
-    for _ in range(MAX_PASSES):
-        document = layout(manuscript)
-        root = _html_root(document)
-        slots = _block_elements(root, manuscript) if root is not None else None
-        moves = list(_moves(document, slots, manuscript)) if slots else []
-        if not moves:
-            return manuscript, document
-        # Later slots first, so moving one block does not shift the indexes of the next move.
-        for source, target in sorted(moves, reverse=True):
-            manuscript = _move(manuscript, source, target)
-    return manuscript, None
+    decisions = {} if decisions is None else decisions
+    articles = list(manuscript.articles)
+    for index, article in enumerate(articles):
+        if not any(isinstance(block, FigureRef) for block in article.blocks):
+            continue
+        alone = dataclasses.replace(manuscript, articles=(article,))
+        for _ in range(MAX_PASSES):
+            source = html(alone)
+            key = hashlib.sha256(f"{salt}\0{source}".encode()).hexdigest()
+            moves = decisions.get(key)
+            if moves is None:
+                document, cacheable = lay_out(source)
+                moves = _trial_moves(document, alone)
+                del document                                  # a trial's boxes are not kept
+                if cacheable:
+                    decisions[key] = moves
+            if not moves:
+                break
+            # Later slots first, so moving one block does not shift the indexes of the next move.
+            for source_slot, target in sorted(moves, reverse=True):
+                alone = _move(alone, tuple(source_slot), tuple(target))
+        articles[index] = alone.articles[0]
+    return dataclasses.replace(manuscript, articles=tuple(articles))

@@ -38,8 +38,11 @@ class PdfResult:
     page_texts: tuple[PageText, ...] = field(default=(), repr=False)  # where each page begins
 
 
-def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
-    """Lay out `html`; the Document gives pages and line boxes to the checks."""
+def render_document(html: str, options: PdfOptions, fetched: list[str] | None = None):  # -> weasyprint.Document
+    """Lay out `html`; the Document gives pages and line boxes to the checks.
+
+    `fetched`, when given, receives the URLs the layout read (stylesheets, images, fonts).
+    """
     import weasyprint  # imported here: a build with nothing to do must not pay for it
 
     from weasyprint.urls import FatalURLFetchingError
@@ -52,6 +55,9 @@ def render_document(html: str, options: PdfOptions):  # -> weasyprint.Document
         if fetcher.refused:
             raise fetcher.refused[0] from None
         raise _fetch_failed(exc, options) from None
+    finally:
+        if fetched is not None:
+            fetched.extend(fetcher.fetched)
 
 
 def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:

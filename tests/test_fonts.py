@@ -1,0 +1,57 @@
+"""fontconfig is asked once; its answer is reused while fontconfig's own state is unchanged."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from huozi import fonts
+from huozi.fonts import SERIF, require_cjk_fonts
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    monkeypatch.setattr(fonts, "_FOUND", {})
+    calls = []
+    real = fonts._fc_list
+
+    def counting(family):
+        calls.append(family)
+        return real(family)
+
+    monkeypatch.setattr(fonts, "_fc_list", counting)
+    return calls
+
+
+def test_lookup_cache_answers_without_fontconfig(tmp_path, fresh, monkeypatch):
+    cache = tmp_path / "fontconfig.json"
+    first = require_cjk_fonts((SERIF,), cache_file=cache)
+    assert fresh == [SERIF, SERIF] and cache.is_file()
+    monkeypatch.setattr(fonts, "_FOUND", {})
+    fresh.clear()
+    assert require_cjk_fonts((SERIF,), cache_file=cache) == first
+    assert fresh == []                                       # answered from the cache
+    assert fonts.find_font(SERIF, "Bold") == first[1]        # and seeded for later look-ups
+    assert fresh == []
+
+
+def test_a_changed_fontconfig_asks_again(tmp_path, fresh, monkeypatch):
+    cache = tmp_path / "fontconfig.json"
+    require_cjk_fonts((SERIF,), cache_file=cache)
+    monkeypatch.setattr(fonts, "_FOUND", {})
+    fresh.clear()
+    monkeypatch.setenv("FONTCONFIG_PATH", str(tmp_path))     # another configuration
+    require_cjk_fonts((SERIF,), cache_file=cache)
+    assert fresh == [SERIF, SERIF]
+
+
+def test_a_vanished_font_file_asks_again(tmp_path, fresh, monkeypatch):
+    cache = tmp_path / "fontconfig.json"
+    require_cjk_fonts((SERIF,), cache_file=cache)
+    data = json.loads(cache.read_text())
+    data["faces"] = {k: str(tmp_path / "gone.ttc") for k in data["faces"]}
+    cache.write_text(json.dumps(data))
+    monkeypatch.setattr(fonts, "_FOUND", {})
+    fresh.clear()
+    faces = require_cjk_fonts((SERIF,), cache_file=cache)
+    assert fresh == [SERIF, SERIF] and all(f.path.is_file() for f in faces)
