@@ -12,6 +12,7 @@ import pytest
 from huozi.pdf.weasy_patch import BREAKS_ATTRIBUTE, cjk_layout
 from huozi.pdf.writer import PdfOptions, render_document, write_pdf
 from huozi.text.linebreak import Break, Glyph, break_paragraph
+from huozi.text.chars import is_han
 from huozi.text.typeset import TypesetRules, typeset
 from typography_measure import advance_spread, flush, punctuation_advances, read_body, spacing
 
@@ -207,3 +208,36 @@ def test_build_report_records_the_even_colour_measures(built, book_bodies):
         assert recorded["flush_lines"] == recorded["nonfinal_lines"] > 50
         assert abs(recorded["spacing_worst_em"] - measured.worst) < 0.005
         assert abs(recorded["spacing_p90_em"] - measured.p90) < 0.005
+
+
+def test_figure_labels_space_han_and_digits_by_dx_alone():
+    from huozi.figures.svg import autospace
+
+    label = '<text style="font-size: 8px; text-anchor: middle" x="10" y="5">13个省&amp;AB</text>'
+    spaced = autospace(label)
+    assert spaced.endswith(">13个省&amp;AB</text>")  # the text is untouched
+    assert 'dx="0 0 2 0 0 0 0"' in spaced
+    assert autospace('<text style="font-size: 8px" x="0" y="0">东西部</text>') == \
+        '<text style="font-size: 8px" x="0" y="0">东西部</text>'
+
+
+def test_figure_labels_in_the_pdf_have_a_quarter_em_han_western_gap(config, manuscript, tmp_path):
+    import pdfplumber
+
+    from huozi.figures import render_figures
+
+    figures = render_figures(config.root, config.figures_dir, manuscript)
+    body = "".join(f"<div style='width: 100mm'>{figures[name].svg_inline}</div>" for name in figures)
+    target = tmp_path / "figures.pdf"
+    write_pdf(f'<html lang="zh-CN"><body>{body}</body></html>', target, PdfOptions(tmp_path, tmp_path))
+    gaps = []
+    with pdfplumber.open(target) as pdf:
+        for page in pdf.pages:
+            for a, b in zip(page.chars, page.chars[1:]):
+                pair = a["text"] + b["text"]
+                gap = (b["x0"] - a["x1"]) / a["size"]
+                if abs(a["top"] - b["top"]) < 0.5 and gap < 1 and (  # further apart: two labels
+                        (pair[0].isdigit() and is_han(pair[1])) or (is_han(pair[0]) and pair[1].isdigit())):
+                    gaps.append((round(gap, 3), pair))
+    assert len(gaps) > 5
+    assert [g for g in gaps if not 0.15 <= g[0] <= 0.35] == []
