@@ -12,9 +12,10 @@ bench=false
 # well under a second instead of >10 s with fontTools), poppler and qpdf for the PDF checks,
 # a JRE for EPUBCheck, Ghostscript's ICC profiles for the print PDF's PDF/X output intent,
 # Chromium and Node.js for DAISY Ace (and the tests' font check), DejaVu for a browser with no CJK font.
+# AR PL UKai (fonts-arphic-ukai): a real Kai face for quotations; DejaVu Serif also sets italic Latin emphasis.
 DEB_PACKAGES=(
   fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-  poppler-utils qpdf default-jre-headless libgs-common chromium fonts-dejavu-core
+  poppler-utils qpdf default-jre-headless libgs-common chromium fonts-dejavu-core fonts-arphic-ukai
 )
 # The benchmark's reference, Pandoc -> WeasyPrint: only when the benchmark is asked for.
 if $bench; then

@@ -150,11 +150,73 @@ def text_in_figure_block(root: Path) -> tuple[str, str]:
     return f"{ARTICLE}:{_line_of(path, '图下的字')}", "would be lost"
 
 
+def _append(root: Path, text: str, marker: str) -> str:
+    """Append `text` to the article; file:line of the appended line that starts with `marker`."""
+    path = root / ARTICLE
+    before = path.read_text(encoding="utf-8") + "\n"
+    path.write_text(before + text, encoding="utf-8")
+    offset = next(i for i, line in enumerate(text.splitlines()) if line.startswith(marker))
+    return f"{ARTICLE}:{before.count(chr(10)) + offset + 1}:"
+
+
+def unclosed_container(root: Path) -> tuple[str, str]:
+    return _append(root, "::: note\n没有结束的注释。\n", "::: note"), "is never closed"
+
+
+def unknown_admonition(root: Path) -> tuple[str, str]:
+    return _append(root, "::: dangerous\n危险。\n:::\n", "::: dangerous"), "unknown ::: block 'dangerous'"
+
+
+def list_too_deep(root: Path) -> tuple[str, str]:
+    items = "".join("  " * depth + "- 层\n" for depth in range(7))
+    where = _append(root, "- 第一层\n" + items[len("- 层\n"):] + "\n", "            - ")
+    return where, "a list nested 7 deep"
+
+
+def duplicate_id(root: Path) -> tuple[str, str]:
+    return _append(root, "## 甲 {#sec-dup}\n\n正文。\n\n## 乙 {#sec-dup}\n\n正文。\n", "## 乙"), "used twice"
+
+
+def missing_cross_reference(root: Path) -> tuple[str, str]:
+    return _append(root, "详见@sec-nowhere。\n", "详见"), "an id the book does not have"
+
+
+def missing_figure_reference(root: Path) -> tuple[str, str]:
+    return _append(root, "如@fig-nothing所示。\n", "如"), "'fig-nothing'"
+
+
+def link_to_missing_id(root: Path) -> tuple[str, str]:
+    return _append(root, "见[别处](#sec-elsewhere)。\n", "见"), "link to 'sec-elsewhere'"
+
+
+def empty_heading(root: Path) -> tuple[str, str]:
+    return _append(root, "## \n\n正文。\n", "## "), "a heading with no text"
+
+
+def figure_placed_twice(root: Path) -> tuple[str, str]:
+    return _append(root, "::: figure pairings\n:::\n", "::: figure"), "placed twice"
+
+
+def table_refused(root: Path) -> tuple[str, str]:
+    return _append(root, "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n", "| 甲 |"), "tables arrive with issue 12"
+
+
+def footnote_refused(root: Path) -> tuple[str, str]:
+    return _append(root, "正文[^1]。\n\n[^1]: 注。\n", "正文"), "footnotes arrive with issue 13"
+
+
+def image_refused(root: Path) -> tuple[str, str]:
+    return _append(root, "![图](a.png)\n", "![图]"), "images arrive with issue 13"
+
+
 CASES: list[Callable[[Path], tuple[str, str]]] = [
     malformed_front_matter, missing_title, unknown_front_matter_field, unknown_config_key,
     unknown_config_table, wrong_config_type, invalid_toml, missing_config, not_utf8, unknown_figure,
     undefined_template_variable, template_syntax_error, template_type_error, missing_css, missing_image,
     nested_too_deep, control_character, text_in_figure_block,
+    unclosed_container, unknown_admonition, list_too_deep, duplicate_id, missing_cross_reference,
+    missing_figure_reference, link_to_missing_id, empty_heading, figure_placed_twice, table_refused,
+    footnote_refused, image_refused,
 ]
 
 

@@ -45,7 +45,7 @@ def test_structure_and_line_numbers(tmp_path):
         "---\ntitle: 标题\nsubtitle: ——副题\nbyline: ■作者\norder: 3\n---\n\n"
         "::: preface\n## 写在前面\n\n前言。\n:::\n\n"
         "::: photo 某某摄\n图片说明。\n:::\n\n"
-        "## 第一节\n### 小标题\n\n正文一。\n\n::: figure sales\n:::\n\n正文二。\n"
+        "## 第一节\n### 小标题 {.subtitle}\n\n正文一。\n\n::: figure sales\n:::\n\n正文二。\n"
     )
     article = parse_article(write(tmp_path, source))
     assert (article.title, article.subtitle, article.byline, article.order) == ("标题", "——副题", "■作者", 3)

@@ -199,6 +199,22 @@ class TypographyOptions:
 
 
 @dataclass(frozen=True)
+class TocOptions:
+    """How deep the contents, the PDF bookmarks and the EPUB nav go."""
+
+    # 1: articles only; 2: and their ## sections; 3: and ### headings; up to 6.
+    depth: int = 2
+
+
+@dataclass(frozen=True)
+class HeadingOptions:
+    """Heading numbers the layout prints, so authors need not type them."""
+
+    # "none", or "gb9704": 一、 （一） 1. （1） for ## to ##### (GB/T 9704-2012 §7.3.3).
+    numbering: str = "none"
+
+
+@dataclass(frozen=True)
 class SecurityOptions:
     """What the build may reach beyond the project folder (nothing, by default)."""
 
@@ -216,7 +232,7 @@ class FontsOptions:
     body: str = "Noto Serif CJK SC"      # 宋体: running text
     heading: str = "Noto Sans CJK SC"    # 黑体: headings, captions, running heads, folios of the handout
     mono: str = "Noto Sans Mono CJK SC"  # code, with CJK glyphs a Latin monospace lacks
-    quote: str = "Noto Serif CJK SC"     # quotations (楷体 is traditional, where a Kai face is installed)
+    quote: str = "AR PL UKai CN"         # quotations: 楷体, a real Kai face (Debian's fonts-arphic-ukai)
 
     def families(self) -> tuple[tuple[str, str], ...]:
         """(role, family) pairs, each family once, in role order."""
@@ -245,6 +261,8 @@ class Config:
     epub: EpubOptions = EpubOptions()
     typography: TypographyOptions = TypographyOptions()
     security: SecurityOptions = SecurityOptions()
+    toc: TocOptions = TocOptions()
+    headings: HeadingOptions = HeadingOptions()
     labels: LabelsOptions = LabelsOptions()
     fonts: FontsOptions = FontsOptions()
 
@@ -267,6 +285,8 @@ _SECTIONS: dict[str, type] = {
     "epub": EpubOptions,
     "typography": TypographyOptions,
     "security": SecurityOptions,
+    "toc": TocOptions,
+    "headings": HeadingOptions,
     "labels": LabelsOptions,
     "fonts": FontsOptions,
 }
@@ -414,6 +434,14 @@ def load_config(root: Path) -> Config:
         _check_fonts(path, text, sections["fonts"])
     if "print" in sections:
         _check_print(path, text, sections["print"])
+    if "toc" in sections and not 1 <= sections["toc"].depth <= 6:
+        raise ConfigError(f"toc.depth must be 1 to 6, not {sections['toc'].depth}",
+                          SourceLocation(path, _key_line(text, "depth", "toc")),
+                          "write depth = 2 (articles and their ## sections)")
+    if "headings" in sections and sections["headings"].numbering not in ("none", "gb9704"):
+        raise ConfigError(f"headings.numbering must be \"none\" or \"gb9704\", not {sections['headings'].numbering!r}",
+                          SourceLocation(path, _key_line(text, "numbering", "headings")),
+                          'write numbering = "gb9704" for 一、（一）1.（1）, or "none"')
     if "epub" in sections:
         _check_epub(path, text, sections["epub"])
     return Config(root=root, path=path, **sections)

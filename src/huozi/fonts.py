@@ -13,6 +13,9 @@ from .errors import FontError, SourceLocation
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
+# The default families of code and quotations ([fonts] mono and quote).
+MONO = "Noto Sans Mono CJK SC"
+QUOTE = "AR PL UKai CN"
 DEBIAN_PACKAGE = "fonts-noto-cjk"
 
 

@@ -65,6 +65,7 @@ class Line:
     first: bool = False  # the block's first line (its start is the text's start, not a break)
     final: bool = False  # the block's last line
     spacing_em: float = 0.0  # letter spacing justification put in each gap between wide characters
+    forced: bool = False  # ends at a hard line break (<br>): not justified, like a last line
     breaks: str = ""  # how the paragraph was broken (weasy_patch.BREAKS_ATTRIBUTE): total-fit, fallback: …
 
 
@@ -85,7 +86,8 @@ class LintReport:
 
     def spacing_em(self) -> list[float]:
         """Per-gap letter spacing of each non-final body line, sorted."""
-        return sorted(line.spacing_em for line in self.lines if line.paragraph is not None and not line.final)
+        return sorted(line.spacing_em for line in self.lines
+                      if line.paragraph is not None and not line.final and not line.forced)
 
     @property
     def worst_spacing_em(self) -> float:
@@ -169,16 +171,24 @@ def _line(context: _Context, linebox, block) -> Line:
         text = _visible(leaf.text) if isinstance(leaf, boxes.TextBox) else "\ufffc"
         if text:
             pieces.append((text, leaf, ancestors))
+    # WeasyPrint sets a <br> as an empty inline box ending its line.
+    forced = bool(linebox.children) and getattr(linebox.children[-1], "element_tag", None) == "br"
     text = "".join(t for t, _, _ in pieces)
     left = min((leaf.position_x for _, leaf, _ in pieces), default=linebox.position_x)
     right = max((leaf.position_x + leaf.margin_width() for _, leaf, _ in pieces), default=left)
     element = block.element
-    body = block.element_tag == "p" and element is not None and element.get("data-line") is not None
+    # Body text: the manuscript's paragraphs (in lists, quotes and asides too), not a section's
+    # subtitle line or other classed furniture.
+    body = (block.element_tag == "p" and element is not None and element.get("data-line") is not None
+            and not element.get("class"))
+    # Code is set as typed: no ¼ em is added inside it, so none is measured there.
+    verbatim = "cl" in ((element.get("class") or "").split() if element is not None else ())
     return Line(
         page=context.page, number=context.number, text=text, left=left, right=right,
         column_left=block.content_box_x(), column_right=block.content_box_x() + block.width,
         block=block.element_tag or "", paragraph=id(element) if body else None,
-        where=_where(context, element), gaps_em=_gaps(pieces), element=id(element),
+        where=_where(context, element), gaps_em=() if verbatim else _gaps(pieces), element=id(element),
+        forced=forced,
         breaks=(element.get(BREAKS_ATTRIBUTE) or "") if element is not None else "",
         spacing_em=getattr(linebox, "huozi_spacing_em", 0.0),
     )
@@ -191,7 +201,9 @@ def _gaps(pieces: list[tuple[str, object, tuple]]) -> tuple[float, ...]:
     separator, not an adjacency in running text, and is not measured.
     """
     gaps = []
-    for text, _, _ in pieces:
+    for text, _, above in pieces:
+        if any(getattr(box, "element_tag", None) == "code" for box in above):
+            continue  # inline code is set as typed
         for a, b in zip(text, text[1:]):
             if _han_western(a, b):
                 gaps.append(0.0)
@@ -295,7 +307,10 @@ def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[LintFindi
         if (after is not None and after.text and after.element == line.element
                 and line.text[-1] in "—…" and after.text[0] == line.text[-1]):
             yield _finding("split-pair", line, f"{line.text[-1] * 2} split across lines")
-        if line.final and line.paragraph is not None and _units(line.text) < 2:
+        # 孤字 is one character left alone below the rest of its paragraph: a paragraph of one
+        # line (a list item "甲") has none, nor has a line of one Western word (no Han on it).
+        if (line.final and not line.first and line.paragraph is not None and _units(line.text) < 2
+                and any(is_han(ch) for ch in line.text)):
             yield _finding("lone-char", line, "a paragraph's last line holds one character")
         overflow = (line.right - line.column_right) * PT_PER_PX
         if overflow > FLUSH_TOLERANCE_PT and line.paragraph is not None:
@@ -349,7 +364,7 @@ def _heading_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]
                 yield LintFinding("stranded-heading", page, number, where, tag,
                               "heading not followed on its page by two lines of text")
                 break
-            if later_kind == "line" and later.paragraph is not None:
+            if later_kind == "line" and later.block not in HEADINGS and later.text:
                 body_lines += 1
                 if body_lines == 2 or later.final:
                     break
@@ -366,7 +381,7 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
     findings += _heading_findings(events)
     findings += _fragment_findings(lines)
     findings += _figure_findings(events)
-    nonfinal = [line for line in lines if line.paragraph is not None and not line.final]
+    nonfinal = [line for line in lines if line.paragraph is not None and not line.final and not line.forced]
     ragged = [line for line in nonfinal if not _flush(line, tolerance_pt)]
     findings += [_finding("flush", line, f"{(line.column_right - line.right) * PT_PER_PX:.2f} pt short")
                  for line in ragged]

@@ -11,6 +11,7 @@ from ..config import Config
 from ..figures import Figures
 from ..errors import TemplateError, SourceLocation
 from ..editions import EDITIONS
+from ..layout.links import heading_numbers, toc_tree
 from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
 from ..pdf.pages import PageText
@@ -51,12 +52,12 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         name = f"text/{article.slug}.xhtml"
         content = render_edition(config, manuscript, edition, article=article, figures=figures,
                                  extra={"css_href": css_href})
-        children = tuple((f"{name}#{s.anchor}", s.heading.text) for s in article.sections if s.heading)
+        tree = toc_tree(article, config.toc.depth, heading_numbers(manuscript, config.headings.numbering))
+        children = tuple((f"{name}#{e['id']}", e["title"]) for e in tree)
         # EPUB 3.3 section 5.6.2.2: a document with inline SVG says so in the manifest.
         svg = ("svg",) if "<svg" in content else ()
         documents.append(EpubDocument(name, article.title, content, article.slug, svg, toc_children=children))
-        toc.append({"href": name, "title": article.title,
-                    "children": [{"href": h, "title": t} for h, t in children]})
+        toc.append({"href": name, "title": article.title, "children": _nav_entries(name, tree)})
     for template, doc in [("cover.xhtml.j2", cover), ("title.xhtml.j2", title),
                           *(("article.xhtml.j2", d) for d in documents[1:])]:
         _check_xhtml(config, template, doc.content)
@@ -84,6 +85,11 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",
     )
+
+
+def _nav_entries(file_name: str, tree: list[dict]) -> list[dict]:
+    return [{"href": f"{file_name}#{e['id']}", "title": e["title"], "children": _nav_entries(file_name, e["children"])}
+            for e in tree]
 
 
 def _check_xhtml(config: Config, template: str, content: str) -> None:
@@ -137,7 +143,8 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
         return (), ""
     from .fonts import embed_fonts
 
-    from ..fonts import SANS, SERIF
+    from ..fonts import MONO, QUOTE, SANS, SERIF
 
-    families = {SERIF: config.fonts.body, SANS: config.fonts.heading}
+    families = {SERIF: config.fonts.body, SANS: config.fonts.heading, MONO: config.fonts.mono,
+                QUOTE: config.fonts.quote}
     return embed_fonts(contents, config.root / CACHE_DIR / "fonts", families)

@@ -19,15 +19,20 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import FontError
-from ..fonts import SANS, SERIF, FontFile, find_font
+from ..fonts import MONO, QUOTE, SANS, SERIF, FontFile, find_any, find_font
 from .writer import EpubAsset
 
 XHTML = "http://www.w3.org/1999/xhtml"
 # Which text each face draws, as in styles/epub/epub.css (keep the two in step). Serif is the
 # fallback of every rule there, so it gets every character: a missed sans glyph is never tofu.
-SANS_TAGS = frozenset({"h1", "h2", "h3", "figcaption"})
+SANS_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "dt"})
 SANS_CLASSES = frozenset({"subtitle", "byline", "date", "book-subtitle", "book-creators", "book-publisher",
-                          "photo-placeholder"})
+                          "photo-placeholder", "subheading", "admonition-title"})
+# Code in the monospace, quotations in the quote face ([fonts] mono and quote); strong text in a
+# serif paragraph in the serif's bold.
+MONO_TAGS = frozenset({"code", "pre"})
+QUOTE_TAGS = frozenset({"blockquote"})
+SERIF_BOLD_TAGS = frozenset({"strong", "b"})
 BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
 BOLD_CLASSES = frozenset({"fig-number", "book-title"})
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
@@ -43,12 +48,16 @@ class Face:
     style: str
     weight: str
     file_name: str
+    role_any_style: bool = False  # whichever face the family has (code and quotations)
 
 
 FACES = (
     Face(SERIF, "Regular", "normal", "fonts/NotoSerifCJKsc-Regular.otf"),
+    Face(SERIF, "Bold", "bold", "fonts/NotoSerifCJKsc-Bold.otf"),
     Face(SANS, "Regular", "normal", "fonts/NotoSansCJKsc-Regular.otf"),
     Face(SANS, "Bold", "bold", "fonts/NotoSansCJKsc-Bold.otf"),
+    Face(MONO, "Regular", "normal", "fonts/NotoSansMonoCJKsc-Regular.otf", True),
+    Face(QUOTE, "Regular", "normal", "fonts/ARPLUKaiCN-Regular.otf", True),
 )
 
 
@@ -73,12 +82,16 @@ def _face_of(chain: Sequence[etree._Element]) -> tuple[str, str]:
     tags = {etree.QName(e).localname for e in chain}
     classes = set().union(*(_classes(e) for e in chain))
     named = _named(chain, "font-family")
+    if not named and tags & MONO_TAGS:
+        return MONO, "Regular"
+    if not named and tags & QUOTE_TAGS and not tags & SANS_TAGS and not classes & SANS_CLASSES:
+        return QUOTE, "Regular"
     sans = "Sans" in named if named else bool(tags & SANS_TAGS or classes & SANS_CLASSES)
     weight = _named(chain, "font-weight").strip()
     bold = weight in ("bold", "bolder", "600", "700", "800", "900") if weight else bool(
         tags & BOLD_TAGS or classes & BOLD_CLASSES)
     if not sans:
-        return SERIF, "Regular"
+        return SERIF, "Bold" if (weight and bold) or (not weight and tags & SERIF_BOLD_TAGS) else "Regular"
     return SANS, "Bold" if bold else "Regular"
 
 
@@ -231,7 +244,7 @@ def _configured(face: Face, families: Mapping[str, str]) -> Face:
     if family == face.family:
         return face
     stem = re.sub(r"[^A-Za-z0-9]+", "", family) or hashlib.sha256(family.encode()).hexdigest()[:12]
-    return Face(family, face.style, face.weight, f"fonts/{stem}-{face.style}.otf")
+    return Face(family, face.style, face.weight, f"fonts/{stem}-{face.style}.otf", face.role_any_style)
 
 
 def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None,
@@ -251,7 +264,9 @@ def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None,
             by_face.setdefault(same, set()).update(text)
     assets, used = [], []
     for face, text in by_face.items():
-        data = cached_subset(find_font(face.family, face.style), "".join(sorted(text)), cache_dir)
+        # A Kai face may have no "Regular" (AR PL UKai's only style is "Book").
+        font = find_any(face.family) if face.role_any_style else find_font(face.family, face.style)
+        data = cached_subset(font, "".join(sorted(text)), cache_dir)
         uid = "font-" + face.file_name.rsplit("/", 1)[-1].removesuffix(".otf").lower()
         assets.append(EpubAsset(face.file_name, "font/otf", data, uid))
         used.append(face)

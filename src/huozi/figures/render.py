@@ -64,10 +64,17 @@ class Figures(Mapping):
 def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[str, ...]:
     """Figure ids in reading order; an unknown id is an error at its directive's line."""
     placed: list[str] = []
+    first: dict[str, tuple[Path, int]] = {}
     for article in manuscript.articles:
-        for block in article.blocks:
+        for block in article.walk():  # a figure may sit in a list item, a quote or an aside
             if not isinstance(block, FigureRef):
                 continue
+            if block.figure_id in first:
+                path, line = first[block.figure_id]
+                raise FigureError(f"figure '{block.figure_id}' is placed twice (first at {path.name}:{line})",
+                                  SourceLocation(article.path, block.line),
+                                  f"place each figure once; elsewhere refer to it with @fig-{block.figure_id}")
+            first[block.figure_id] = (article.path, block.line)
             if block.figure_id not in specs:
                 known = ", ".join(sorted(specs)) or "none yet"
                 raise FigureError(f"unknown figure '{block.figure_id}'", SourceLocation(article.path, block.line),
@@ -116,7 +123,7 @@ def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:
 def render_figures(root: Path, figures_dir: Path, manuscript: Manuscript) -> Figures:
     """Facts checked against the prose, placements checked against the specs, figures drawn or cached."""
     if not (figures_dir / "facts.toml").exists() and not any(
-            isinstance(b, FigureRef) for a in manuscript.articles for b in a.blocks):
+            isinstance(b, FigureRef) for a in manuscript.articles for b in a.walk()):
         return Figures({}, ())  # a book without figures needs no data file
     book = load_facts(figures_dir)
     check_facts(book, manuscript.files)

@@ -24,9 +24,11 @@ from markupsafe import Markup
 from ..config import THEME_DIR, Config
 from ..editions import Edition
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
+from ..manuscript import model
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
 from ..manuscript.model import Manuscript
-from ..text.markup import inlines_to_html
+from ..text.markup import InlineContext, inlines_to_html
+from . import links
 
 # Bounds on what one template render may do. No book needs more: the largest loops run over
 # the book's own blocks, which are data, not `range`.
@@ -147,11 +149,25 @@ def template_env(styles_dir: Path) -> jinja2.Environment:
         "heading": lambda b: isinstance(b, Heading),
         "photo": lambda b: isinstance(b, Photo),
         "figure_ref": lambda b: isinstance(b, FigureRef),
+        "list_block": lambda b: isinstance(b, model.List),
+        "quote": lambda b: isinstance(b, model.Quote),
+        "code_block": lambda b: isinstance(b, model.CodeBlock),
+        "rule": lambda b: isinstance(b, model.Rule),
+        "admonition": lambda b: isinstance(b, model.Admonition),
+        "deflist": lambda b: isinstance(b, model.DefinitionList),
     })
+    env.filters["unrendered"] = _unrendered
     env.globals.pop("lipsum", None)  # makes text of any size; a book has its own text
     for name in _SIZED_FILTERS:
         env.filters[name] = _sized(name, env.filters[name])
     return env
+
+
+def _unrendered(block: Any) -> str:
+    # A block type the templates have no branch for would vanish from the book: refuse instead.
+    raise TemplateError(f"the templates cannot render a {type(block).__name__} block",
+                        SourceLocation(Path("blocks.html.j2")),
+                        "add a branch for it to blocks.html.j2 (styles/)")
 
 
 class TemplateTimeout(SecurityError):
@@ -277,8 +293,11 @@ def render_edition(
 ) -> str:
     """Fill an edition's template with the book (or one article, for EPUB chapters)."""
     check_figure_refs(manuscript, figures or {})
+    links.check_links(manuscript, figures or {})
     env = template_env(config.styles_dir)
-    env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, typeset)
+    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub"),
+                                   links=edition.name != "print")
+    env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {
         "book": config.book,
@@ -287,6 +306,9 @@ def render_edition(
         "article": article,
         "edition": edition,
         "figures": figures or {},
+        "numbers": (numbers := links.heading_numbers(manuscript, config.headings.numbering)),
+        "toc": {a.slug: links.toc_tree(a, config.toc.depth, numbers) for a in manuscript.articles},
+        "toc_depth": config.toc.depth,
         **(extra or {}),
     }
     return render_template(env, config.styles_dir, edition.template,
@@ -301,13 +323,15 @@ def config_view(config: Config) -> dict[str, Any]:
         "typography": dataclasses.asdict(config.typography),
         "labels": dataclasses.asdict(config.labels),
         "fonts": dataclasses.asdict(config.fonts),
+        "toc": dataclasses.asdict(config.toc),
+        "headings": dataclasses.asdict(config.headings),
     }
 
 
 def check_figure_refs(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
     """Every `::: figure ID` in the manuscript names a known figure, or a FigureError at its line."""
     for article in manuscript.articles:
-        for block in article.blocks:
+        for block in article.walk():
             if isinstance(block, FigureRef) and block.figure_id not in figures:
                 known = sorted(figures)
                 close = difflib.get_close_matches(block.figure_id, known, n=1)

@@ -5,13 +5,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+INLINE_KINDS = ("text", "em", "strong", "strike", "code", "break", "link", "xref")
+
+
 @dataclass(frozen=True)
 class Inline:
-    """A run of text with one style; `kind` is text, em, strong, code or link."""
+    """A piece of running text: a leaf (text, code, break) or a styled span holding children.
+
+    `kind` is one of INLINE_KINDS. A link carries `href`; a cross-reference (`@sec-id`, or a
+    link to `#id`) carries `target` (the id) and, for `@…`, no children: the layout writes the
+    target's numbered label. `text` of a span is empty; `plain` is what a reader extracts.
+    """
 
     kind: str
-    text: str
+    text: str = ""
     href: str = ""
+    children: tuple["Inline", ...] = ()
+    target: str = ""
+    line: int = 0
+
+    @property
+    def plain(self) -> str:
+        if self.kind == "break":
+            return "\n"
+        return self.text + "".join(c.plain for c in self.children)
+
+
+def plain_text(inlines: tuple[Inline, ...]) -> str:
+    return "".join(i.plain for i in inlines)
 
 
 @dataclass(frozen=True)
@@ -23,17 +44,94 @@ class Paragraph:
 
     @property
     def text(self) -> str:
-        return "".join(i.text for i in self.inlines)
+        return plain_text(self.inlines)
 
 
 @dataclass(frozen=True)
 class Heading:
-    """A heading inside an article (level 2 = section, 3 = subheading or lower)."""
+    """A heading inside an article: level 2 (`##`) to 5 (`#####`); `#` is read as level 2.
+
+    `anchor` is the author's `{#id}` or a generated one; `number` the GB/T 9704 label
+    (一、（一）1.（1）) when `[headings] numbering` is on.
+    """
 
     level: int
     text: str
     line: int
     anchor: str = ""
+    inlines: tuple[Inline, ...] = ()
+    number: str = ""
+    explicit_id: bool = False
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One item of a list; its blocks may hold further lists (real nesting)."""
+
+    blocks: tuple["Block", ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class List:
+    """A bulleted or ordered list; `start` is the first number, `tight` when no item is spaced."""
+
+    ordered: bool
+    items: tuple[ListItem, ...]
+    line: int
+    start: int = 1
+    tight: bool = True
+    depth: int = 1
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A block quote; `attribution` is its last paragraph when that starts with ——."""
+
+    blocks: tuple["Block", ...]
+    line: int
+    attribution: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """Code exactly as typed (no trailing newline); `language` from the fence's info string."""
+
+    text: str
+    line: int
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A thematic break (`---`, `***`): a section break inside the text."""
+
+    line: int
+
+
+@dataclass(frozen=True)
+class Admonition:
+    """`::: note|tip|warning|important|caution` or Quarto's `::: {.callout-note title="…"}`."""
+
+    kind: str
+    blocks: tuple["Block", ...]
+    line: int
+    title: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
+class DefinitionItem:
+    term: tuple[Inline, ...]
+    definitions: tuple[tuple["Block", ...], ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class DefinitionList:
+    """Pandoc's definition list: `Term` then `: definition` lines."""
+
+    items: tuple[DefinitionItem, ...]
+    line: int
 
 
 @dataclass(frozen=True)
@@ -54,7 +152,8 @@ class FigureRef:
     line: int
 
 
-Block = Paragraph | Heading | Photo | FigureRef
+Block = (Paragraph | Heading | Photo | FigureRef | List | Quote | CodeBlock | Rule | Admonition
+         | DefinitionList)
 
 
 @dataclass(frozen=True)
@@ -96,6 +195,28 @@ class Article:
     @property
     def blocks(self) -> tuple[Block, ...]:
         return tuple(b for s in self.sections for b in s.blocks)
+
+    def walk(self):
+        """Every block of the body, nested ones included, in reading order."""
+        for section in self.sections:
+            yield from walk_blocks(section.blocks)
+
+
+def child_blocks(block) -> tuple:
+    """The blocks directly inside a container block."""
+    if isinstance(block, List):
+        return tuple(b for item in block.items for b in item.blocks)
+    if isinstance(block, (Quote, Admonition)):
+        return block.blocks
+    if isinstance(block, DefinitionList):
+        return tuple(b for item in block.items for d in item.definitions for b in d)
+    return ()
+
+
+def walk_blocks(blocks):
+    for block in blocks:
+        yield block
+        yield from walk_blocks(child_blocks(block))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Parse front matter + CommonMark into the book model, keeping source line numbers."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -10,25 +11,38 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import ManuscriptError, SourceLocation
 from ..sources import read_text
 from ..text.chars import is_wide
-from .model import Article, Block, FigureRef, Heading, Inline, Manuscript, Paragraph, Photo, Section
+from .model import (
+    Admonition, Article, Block, CodeBlock, DefinitionItem, DefinitionList, FigureRef, Heading, Inline,
+    List, ListItem, Manuscript, Paragraph, Photo, Quote, Rule, Section, plain_text,
+)
 
 # Pandoc and Quarto spell the byline `author` (one name or a list) and give a `date`: both are
 # accepted beside huozi's own `byline`, which wins when both are given.
 FRONT_MATTER_KEYS = {"title": str, "subtitle": str, "byline": str, "order": int, "author": list, "date": str}
 REQUIRED_KEYS = ("title",)
 CONTAINERS = ("preface", "photo", "figure")
+# Admonitions: the Pandoc/MyST spelling `::: note` and Quarto's `::: {.callout-note}`.
+ADMONITIONS = ("note", "tip", "warning", "important", "caution")
+MAX_INLINE_DEPTH = 16
+MAX_LIST_DEPTH = 6  # deeper, the PDFs' hanging indents would leave a column a few characters wide
 
 
 def _markdown() -> MarkdownIt:
     # html=False: raw HTML in a manuscript is shown as text, never passed to the layout.
-    md = MarkdownIt("commonmark", {"html": False}).use(front_matter_plugin)
-    for name in CONTAINERS:
-        md.use(container_plugin, name=name)
+    # Tables and footnotes are parsed so that they can be refused by name (issues 12, 13),
+    # rather than printed as pipes and brackets.
+    md = (MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+          .use(front_matter_plugin).use(deflist_plugin).use(footnote_plugin))
+    # One container rule for every `:::` block; the parser sorts them by name and refuses
+    # names it does not know (a container rule per name would print an unknown one as text).
+    md.use(container_plugin, name="div", validate=lambda params, *_: bool(params.strip()))
     return md
 
 
@@ -106,43 +120,342 @@ def _front_matter(path: Path, token: Token | None) -> dict:
     return data
 
 
-def _inlines(token: Token) -> tuple[Inline, ...]:
-    """Flatten an inline token into styled runs; soft breaks follow the CJK rule."""
-    runs: list[Inline] = []
-    styles: list[str] = []
-    href = ""
-    children = token.children or []
-    for index, child in enumerate(children):
-        kind = styles[-1] if styles else "text"
-        if child.type == "text":
-            runs.append(Inline(kind, child.content, href))
-        elif child.type == "code_inline":
-            runs.append(Inline("code", child.content))
-        elif child.type == "softbreak":
-            before = "".join(r.text for r in runs)
-            after = next((c.content for c in children[index + 1:] if c.content), "")
-            joiner = join_soft_break(before, after)
-            if joiner:
-                runs.append(Inline(kind, joiner, href))
-        elif child.type == "hardbreak":
-            runs.append(Inline(kind, "\n", href))
-        elif child.type in ("em_open", "strong_open"):
-            styles.append(child.type[:-5])
-        elif child.type == "link_open":
-            styles.append("link")
-            href = str(child.attrs.get("href", ""))
-        elif child.type in ("em_close", "strong_close", "link_close"):
-            if styles:
-                styles.pop()
-            if child.type == "link_close":
-                href = ""
-        elif child.type == "image":
-            runs.append(Inline(kind, child.content, href))
+_XREF = re.compile(r"(?<![A-Za-z0-9_.@/-])@((?:sec|fig|tbl)-[A-Za-z0-9_-]*[A-Za-z0-9_])")
+_ATTRS = re.compile(r"\s*\{([^{}]*)\}\s*$")
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]*$")
+_NOT_YET = {
+    "table_open": ("a table", "tables arrive with issue 12: for now write the figures as a list or in prose"),
+    "footnote_block_open": ("a footnote", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
+    "footnote_reference_open": ("a footnote", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
+    "footnote_ref": ("a footnote reference", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
+    "image": ("an image", "images arrive with issue 13: for now describe it with '::: photo CREDIT'"),
+}
+
+
+def parse_attrs(text: str) -> dict[str, str]:
+    """Pandoc attributes `#id .class key="value"` (the part between braces)."""
+    found: dict[str, str] = {}
+    for match in re.finditer(r'#([^\s#.]+)|\.([^\s#.=]+)|([A-Za-z_][\w-]*)=(?:"([^"]*)"|(\S+))', text):
+        ident, cls, key, quoted, bare = match.groups()
+        if ident:
+            found["id"] = ident
+        elif cls:
+            found["class"] = (found.get("class", "") + " " + cls).strip()
+        else:
+            found[key] = quoted if quoted is not None else bare
+    return found
+
+
+def _line(token: Token) -> int:
+    return token.map[0] + 1 if token.map else 1
+
+
+class _Parser:
+    """Turns one file's token stream into blocks; refuses what it cannot render, at its line."""
+
+    def __init__(self, path: Path, source: str, slug: str):
+        self.path = path
+        self.lines = source.splitlines()
+        self.slug = slug
+        self.ids: dict[str, int] = {}
+        # The article's title is its front matter: a file that uses # for its sections has
+        # every level one deeper than one that starts at ##.
+        self.shift = 0
+
+    def error(self, message: str, line: int, hint: str) -> ManuscriptError:
+        return ManuscriptError(message, SourceLocation(self.path, line), hint)
+
+    def claim_id(self, ident: str, line: int) -> str:
+        if not _ID.match(ident):
+            raise self.error(f"'{ident}' cannot be an id", line,
+                             "an id starts with a letter and holds letters, digits, - and _ (e.g. {#sec-cases})")
+        if ident in self.ids:
+            raise self.error(f"the id '{ident}' is used twice (first at line {self.ids[ident]})", line,
+                             "give each heading or block its own {#id}")
+        self.ids[ident] = line
+        return ident
+
+    # -- inlines -------------------------------------------------------------------------------
+
+    def inlines(self, token: Token) -> tuple[Inline, ...]:
+        """A tree of inline runs; soft breaks follow the CJK rule, `@sec-id` becomes a cross-reference."""
+        line = _line(token)
+        root: list[Inline] = []
+        stack: list[tuple[Token, list[Inline]]] = []
+        out = root
+        children = token.children or []
+        for index, child in enumerate(children):
+            kind = child.type
+            if index and children[index - 1].type in ("softbreak", "hardbreak"):
+                line += 1  # so that a bad reference is reported on its own line
+            if kind == "text":
+                in_link = any(t.type == "link_open" for t, _ in stack)
+                out.extend(self._text(child.content, line, in_link))
+            elif kind == "code_inline":
+                out.append(Inline("code", child.content))
+            elif kind == "softbreak":
+                before = plain_text(tuple(root)) if not stack else "".join(
+                    c.content for c in children[:index] if c.content)
+                after = next((c.content for c in children[index + 1:] if c.content), "")
+                joiner = join_soft_break(before, after)
+                if joiner:
+                    out.append(Inline("text", joiner))
+            elif kind == "hardbreak":
+                out.append(Inline("break"))
+            elif kind in ("em_open", "strong_open", "s_open", "link_open"):
+                if len(stack) >= MAX_INLINE_DEPTH:
+                    raise self.error(f"emphasis, strikethrough or links nested more than {MAX_INLINE_DEPTH} deep",
+                                     line, "remove the extra * _ ~ [ ] markers: nobody reads emphasis this deep")
+                stack.append((child, out))
+                out = []
+            elif kind in ("em_close", "strong_close", "s_close", "link_close"):
+                opener, parent = stack.pop()
+                inner = _merge(tuple(out))
+                out = parent
+                if kind == "link_close":
+                    href = str(opener.attrs.get("href", ""))
+                    target = href[1:] if href.startswith("#") else ""
+                    out.append(Inline("link", href=href, children=inner, target=target, line=line))
+                else:
+                    out.append(Inline({"em_close": "em", "strong_close": "strong", "s_close": "strike"}[kind],
+                                      children=inner))
+            elif kind in _NOT_YET:
+                what, hint = _NOT_YET[kind]
+                raise self.error(f"{what} is not supported yet", line, hint)
+            else:
+                raise self.error(f"unsupported inline Markdown ({kind})", line,
+                                 "write it as plain text, or report it: huozi would otherwise drop it")
+        return _merge(tuple(root))
+
+    def _text(self, text: str, line: int, in_link: bool) -> list[Inline]:
+        if in_link or "@" not in text:
+            return [Inline("text", text)]
+        out: list[Inline] = []
+        position = 0
+        for match in _XREF.finditer(text):
+            if match.start() > position:
+                out.append(Inline("text", text[position:match.start()]))
+            out.append(Inline("xref", target=match[1], line=line))
+            position = match.end()
+        if position < len(text):
+            out.append(Inline("text", text[position:]))
+        return out
+
+    # -- blocks --------------------------------------------------------------------------------
+
+    def blocks_until(self, tokens: list[Token], index: int, closer: str, depth: int) -> tuple[list, int]:
+        """Blocks from `index` up to the token of type `closer` (returned index is past it)."""
+        found: list = []
+        while tokens[index].type != closer:
+            block, index = self.block(tokens, index, depth, nested=True)
+            if block is not None:
+                found.append(block)
+        return found, index + 1
+
+    def block(self, tokens: list[Token], index: int, depth: int, nested: bool):
+        """(block or None, next index) for the block starting at tokens[index]."""
+        token = tokens[index]
+        kind = token.type
+        line = _line(token)
+        if kind == "paragraph_open":
+            inline = tokens[index + 1]
+            if re.fullmatch(r":{3,}.*", inline.content.strip()) and "\n" not in inline.content.strip():
+                raise self.error("a ':::' line closes no block", line,
+                                 "delete it, or open the block it should close (e.g. '::: note')")
+            return Paragraph(self.inlines(inline), line), index + 3
+        if kind == "heading_open":
+            if nested:
+                raise self.error("a heading inside a list, quote or ::: block", line,
+                                 "move the heading out of the block (headings belong to the article's outline)")
+            return self.heading(token, tokens[index + 1]), index + 3
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            return self.list(tokens, index, depth + 1)
+        if kind == "blockquote_open":
+            inner, index = self.blocks_until(tokens, index + 1, "blockquote_close", depth)
+            attribution: tuple[Inline, ...] = ()
+            if len(inner) > 1 and isinstance(inner[-1], Paragraph) and inner[-1].text.startswith("——"):
+                attribution = inner.pop().inlines
+            return Quote(tuple(inner), line, attribution), index
+        if kind in ("fence", "code_block"):
+            content = token.content[:-1] if token.content.endswith("\n") else token.content
+            language = token.info.strip().split()[0] if token.info.strip() else ""
+            return CodeBlock(content, line, language.strip("{}.")), index + 1
+        if kind == "hr":
+            return Rule(line), index + 1
+        if kind == "dl_open":
+            return self.deflist(tokens, index, depth)
+        if kind == "container_div_open":
+            return self.container(tokens, index, depth, nested)
+        if kind in _NOT_YET:
+            what, hint = _NOT_YET[kind]
+            raise self.error(f"{what} is not supported yet", line, hint)
+        raise self.error(f"unsupported Markdown block ({kind})", line,
+                         "write it as paragraphs, or report it: huozi would otherwise drop it")
+
+    def heading(self, token: Token, inline: Token) -> Heading:
+        line = _line(token)
+        level = int(token.tag[1])
+        anchor, explicit = f"{self.slug}-h{line}", False
+        content = inline.content
+        classes = ""
+        attrs = _ATTRS.search(content)
+        if attrs and not content.rstrip().endswith("\\}"):
+            found = parse_attrs(attrs[1])
+            classes = found.get("class", "")
+            if "id" in found:
+                anchor, explicit = self.claim_id(found["id"], line), True
+            # The attributes are markup: cut them from the inline tokens before they become text.
+            cut = len(content) - attrs.start()
+            for child in reversed(inline.children or []):
+                if cut <= 0:
+                    break
+                if child.type == "text":
+                    keep = max(0, len(child.content) - cut)
+                    cut -= len(child.content) - keep
+                    child.content = child.content[:keep].rstrip() if keep else ""
+        inlines = self.inlines(inline)
+        text = plain_text(inlines).strip()
+        if not text:
+            raise self.error("a heading with no text", line, "write the heading's words after the #, or delete the line")
+        level += self.shift
+        if level > 6:
+            raise self.error(f"'{'#' * (level - self.shift)}' is a level-{level} heading: HTML and PDF stop at 6",
+                             line, "use fewer #s (this file has # headings, so # is a section and ##### the deepest)"
+                             if self.shift else "use # to ######")
+        return Heading(level, text, line, anchor, inlines, explicit_id=explicit,
+                       number="subtitle" if "subtitle" in classes.split() else "")
+
+    def list(self, tokens: list[Token], index: int, depth: int):
+        opener = tokens[index]
+        line = _line(opener)
+        if depth > MAX_LIST_DEPTH:
+            raise self.error(f"a list nested {depth} deep", line,
+                             f"nest lists at most {MAX_LIST_DEPTH} deep: deeper, the indents leave no room for text")
+        closer = opener.type.replace("_open", "_close")
+        items: list[ListItem] = []
+        tight = True
+        index += 1
+        while tokens[index].type != closer:
+            item = tokens[index]
+            assert item.type == "list_item_open"
+            j = index + 1
+            while tokens[j].type != "list_item_close":  # loose items' paragraphs are not hidden
+                if tokens[j].type == "paragraph_open" and tokens[j].level == item.level + 1 and not tokens[j].hidden:
+                    tight = False
+                j += 1
+            inner, index = self.blocks_until(tokens, index + 1, "list_item_close", depth)
+            items.append(ListItem(tuple(inner), _line(item)))
+        start = int(opener.attrGet("start") or 1) if opener.type == "ordered_list_open" else 1
+        return List(opener.type == "ordered_list_open", tuple(items), line, start, tight, depth), index + 1
+
+    def deflist(self, tokens: list[Token], index: int, depth: int):
+        line = _line(tokens[index])
+        items: list[DefinitionItem] = []
+        index += 1
+        while tokens[index].type != "dl_close":
+            term_line = _line(tokens[index])
+            term = self.inlines(tokens[index + 1])
+            index += 3
+            definitions = []
+            while tokens[index].type == "dd_open":
+                inner, index = self.blocks_until(tokens, index + 1, "dd_close", depth)
+                definitions.append(tuple(inner))
+            items.append(DefinitionItem(term, tuple(definitions), term_line))
+        return DefinitionList(tuple(items), line), index + 1
+
+    def _closed(self, token: Token) -> bool:
+        """Whether a `:::` block has its closing line (markdown-it closes it at the file's end)."""
+        end = token.map[1] if token.map else len(self.lines)
+        if end >= len(self.lines):
+            return False
+        closing = self.lines[end].strip()
+        return bool(re.fullmatch(r":{3,}", closing)) and len(closing) >= len(token.markup)
+
+    def container(self, tokens: list[Token], index: int, depth: int, nested: bool):
+        opener = tokens[index]
+        line = _line(opener)
+        info = opener.info.strip()
+        if not self._closed(opener):
+            raise self.error(f"'{opener.markup} {info}' is never closed", line,
+                             f"end the block with a line '{opener.markup}'; when one ::: block holds "
+                             "another, give the outer one more colons (::::)")
+        attrs: dict[str, str] = {}
+        if info.startswith("{"):
+            attrs = parse_attrs(info.strip("{}"))
+            classes = attrs.get("class", "").split()
+            callout = next((c for c in classes if c.startswith("callout-")), None)
+            if callout is None:
+                raise self.error(f"unknown ::: block '{info}'", line,
+                                 "huozi knows ::: {.callout-note} (tip, warning, important, caution)")
+            name, rest = callout[len("callout-"):], attrs.get("title", "")
+        else:
+            name, _, rest = info.partition(" ")
+            rest = rest.strip()
+        if name in ADMONITIONS:
+            return self.admonition(tokens, index, name, rest, depth)
+        if name == "preface":
+            raise self.error("'::: preface' inside another block" if nested else "a second '::: preface'", line,
+                             "a preface opens an article: put it first, outside other blocks")
+        if name == "photo":
+            return self.photo(tokens, index, rest)
+        if name == "figure":
+            return self.figure(tokens, index, rest)
+        known = [*ADMONITIONS, *CONTAINERS]
+        close = difflib.get_close_matches(name, known, n=1)
+        raise self.error(f"unknown ::: block '{name}'", line,
+                         f"did you mean '{close[0]}'?" if close else f"known blocks: {', '.join(known)}")
+
+    def admonition(self, tokens: list[Token], index: int, kind: str, title: str, depth: int):
+        line = _line(tokens[index])
+        index += 1
+        title_inlines: tuple[Inline, ...] = (Inline("text", title),) if title else ()
+        if tokens[index].type == "heading_open" and not title:  # Quarto: a heading first is the title
+            title_inlines = self.inlines(tokens[index + 1])
+            index += 3
+        inner, index = self.blocks_until(tokens, index, "container_div_close", depth)
+        if not inner:
+            raise self.error(f"'::: {kind}' holds no text", line, "write the note's text before the closing ':::'")
+        return Admonition(kind, tuple(inner), line, title_inlines), index
+
+    def photo(self, tokens: list[Token], index: int, credit: str):
+        line = _line(tokens[index])
+        caption: list[Paragraph] = []
+        index += 1
+        while tokens[index].type != "container_div_close":
+            if tokens[index].type == "paragraph_open":
+                caption.append(Paragraph(self.inlines(tokens[index + 1]), _line(tokens[index])))
+                index += 3
+                continue
+            raise self.error("only paragraphs can go in a '::: photo' caption", _line(tokens[index]),
+                             "move the list, quote or code out of the caption")
+        if not caption:
+            raise self.error("photo without a caption", line,
+                             "write the caption on the lines between '::: photo CREDIT' and ':::'")
+        return Photo(tuple(caption), credit, line), index + 1
+
+    def figure(self, tokens: list[Token], index: int, figure_id: str):
+        line = _line(tokens[index])
+        if not figure_id:
+            raise self.error("figure without an id", line, "write '::: figure ID' then ':::' on the next line")
+        index += 1
+        while tokens[index].type != "container_div_close":
+            if tokens[index].type == "inline" and tokens[index].content.strip():
+                raise self.error(  # it would be dropped: the figure's caption comes from its data
+                    "text inside '::: figure' would be lost", _line(tokens[index]),
+                    "move the text before or after the figure; its caption is set in figures/")
+            index += 1
+        return FigureRef(figure_id.split()[0], line), index + 1
+
+
+def _merge(runs: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """Adjacent plain text runs joined; empty ones dropped."""
     merged: list[Inline] = []
     for run in runs:
-        if merged and merged[-1].kind == run.kind and merged[-1].href == run.href:
-            merged[-1] = Inline(run.kind, merged[-1].text + run.text, run.href)
-        elif run.text:
+        if run.kind == "text" and not run.text:
+            continue
+        if merged and run.kind == "text" and merged[-1].kind == "text":
+            merged[-1] = Inline("text", merged[-1].text + run.text)
+        else:
             merged.append(run)
     return tuple(merged)
 
@@ -164,15 +477,10 @@ def _check_nesting(path: Path, tokens: list[Token]) -> None:
             )
 
 
-def _line(token: Token) -> int:
-    return token.map[0] + 1 if token.map else 1
+class _Sections:
+    """Collects top-level blocks into sections; one instance per article."""
 
-
-class _Builder:
-    """Collects tokens into sections; one instance per article."""
-
-    def __init__(self, path: Path, slug: str):
-        self.path = path
+    def __init__(self, slug: str):
         self.slug = slug
         self.sections: list[Section] = []
         self.kind = "lead"
@@ -188,15 +496,17 @@ class _Builder:
         self.kind = self.container or "section"
         self.heading, self.subheading, self.blocks = None, None, []
 
-    def heading_token(self, level: int, text: str, line: int) -> None:
-        anchor = f"{self.slug}-h{line}"
-        if level <= 2:
+    def add(self, block) -> None:
+        if not isinstance(block, Heading):
+            self.blocks.append(block)
+        elif block.number == "subtitle":
+            # `### 副题 {.subtitle}`: the section heading's second line, as newspapers set it.
+            self.subheading = dataclasses.replace(block, number="", level=self.heading.level + 1)
+        elif block.level == 2:
             self.close()
-            self.heading = Heading(level, text, line, anchor)
-        elif level == 3 and self.heading is not None and not self.blocks and self.subheading is None:
-            self.subheading = Heading(level, text, line, anchor)
+            self.heading = block
         else:
-            self.blocks.append(Heading(level, text, line, anchor))
+            self.blocks.append(block)
 
 
 def _slug(path: Path) -> str:
@@ -212,89 +522,57 @@ def parse_article(path: Path, default_order: int = 0) -> Article:
     _check_nesting(path, tokens)
     front = _front_matter(path, next((t for t in tokens if t.type == "front_matter"), None))
     slug = _slug(path)
-    builder = _Builder(path, slug)
+    parser = _Parser(path, source, slug)
+    parser.shift = int(any(t.type == "heading_open" and t.tag == "h1" for t in tokens))
+    sections = _Sections(slug)
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if token.type == "heading_open":
-            text = "".join(i.text for i in _inlines(tokens[index + 1]))
-            builder.heading_token(int(token.tag[1]), text, _line(token))
-            index += 3
+        if token.type == "front_matter":
+            index += 1
             continue
-        if token.type == "paragraph_open":
-            builder.blocks.append(Paragraph(_inlines(tokens[index + 1]), _line(token)))
-            index += 3
+        if token.type == "container_div_open" and token.info.strip().split(" ")[0] == "preface":
+            if not parser._closed(token):
+                raise parser.error("'::: preface' is never closed", _line(token),
+                                   "end the preface with a line ':::'")
+            sections.close()
+            sections.kind = sections.container = "preface"
+            index += 1
             continue
-        if token.type == "container_preface_open":
-            builder.close()
-            builder.kind = builder.container = "preface"
-        elif token.type == "container_preface_close":
-            builder.close()
-            builder.container = ""
-            builder.kind = "section"
-        elif token.type == "container_photo_open":
-            index = _photo(path, tokens, index, builder.blocks)
+        if token.type == "container_div_close" and sections.container == "preface":
+            sections.close()
+            sections.container = ""
+            sections.kind = "section"
+            index += 1
             continue
-        elif token.type == "container_figure_open":
-            figure_id = token.info.strip()[len("figure"):].strip()
-            if not figure_id:
-                raise ManuscriptError("figure without an id", SourceLocation(path, _line(token)),
-                                      "write '::: figure ID' then ':::' on the next line")
-            builder.blocks.append(FigureRef(figure_id, _line(token)))
-            while tokens[index].type != "container_figure_close":
-                if tokens[index].type == "inline" and tokens[index].content.strip():
-                    raise ManuscriptError(  # it would be dropped: the figure's caption comes from its data
-                        "text inside '::: figure' would be lost", SourceLocation(path, _line(tokens[index])),
-                        "move the text before or after the figure; its caption is set in figures/")
-                index += 1
-        elif token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "fence",
-                            "code_block", "table_open", "hr"):
-            index = _flatten_other(tokens, index, builder.blocks)
-            continue
-        index += 1
-    builder.close()
+        block, index = parser.block(tokens, index, 0, nested=False)
+        if isinstance(block, Heading) and block.number == "subtitle" and (
+                sections.heading is None or sections.blocks or sections.subheading is not None):
+            raise parser.error("a {.subtitle} heading that follows no section heading", block.line,
+                               "put it right after a ## heading, or drop the {.subtitle}")
+        sections.add(block)
+    sections.close()
+    _check_levels(parser, sections.sections)
     return Article(
         path=path, slug=slug, title=str(front["title"]).strip(),
-        order=int(front.get("order", default_order)), sections=tuple(builder.sections),
+        order=int(front.get("order", default_order)), sections=tuple(sections.sections),
         subtitle=str(front.get("subtitle", "")).strip(),
         byline=str(front.get("byline", "")).strip() or "、".join(a.strip() for a in front.get("author", ())),
         authors=tuple(a.strip() for a in front.get("author", ())), date=str(front.get("date", "")).strip(),
     )
 
 
-def _photo(path: Path, tokens: list[Token], index: int, blocks: list[Block]) -> int:
-    opener = tokens[index]
-    credit = opener.info.strip()[len("photo"):].strip()
-    caption: list[Paragraph] = []
-    index += 1
-    while tokens[index].type != "container_photo_close":
-        if tokens[index].type == "inline":
-            caption.append(Paragraph(_inlines(tokens[index]), _line(tokens[index])))
-        index += 1
-    if not caption:
-        raise ManuscriptError("photo without a caption", SourceLocation(path, _line(opener)),
-                              "write the caption on the lines between '::: photo CREDIT' and ':::'")
-    blocks.append(Photo(tuple(caption), credit, _line(opener)))
-    return index + 1
-
-
-def _flatten_other(tokens: list[Token], index: int, blocks: list[Block]) -> int:
-    """Lists, quotes and code are kept as plain paragraphs so no text is lost."""
-    token = tokens[index]
-    if token.type in ("fence", "code_block"):
-        blocks.append(Paragraph((Inline("code", token.content.rstrip("\n")),), _line(token)))
-        return index + 1
-    if token.type == "hr":
-        return index + 1
-    depth = 0
-    while True:
-        current = tokens[index]
-        depth += current.nesting
-        if current.type == "inline":
-            blocks.append(Paragraph(_inlines(current), _line(current)))
-        index += 1
-        if depth == 0:
-            return index
+def _check_levels(parser: _Parser, sections: list[Section]) -> None:
+    """No skipped heading levels (## then ####): screen readers and the EPUB nav need the outline whole."""
+    previous = 2
+    for section in sections:
+        headings = [section.heading] if section.heading else []
+        headings += [b for b in section.blocks if isinstance(b, Heading)]
+        for heading in headings:
+            if heading.level > previous + 1:
+                raise parser.error(f"a level-{heading.level} heading follows a level-{previous} one", heading.line,
+                                   f"use {'#' * (previous + 1)} here: a level may not be skipped")
+            previous = heading.level
 
 
 def parse_manuscript(folder: Path) -> Manuscript:

@@ -21,6 +21,12 @@ characters instead. While `cjk_layout()` is active:
    ``int`` becomes `_DiffusedRound`, which rounds and carries each rounding error to the
    next glyph, and ``draw_first_line`` is wrapped to start each text box with no carry.
 
+4. ``pdf.tags._get_pdf_tag`` is wrapped so that the blocks huozi adds get their PDF/UA
+   structure types: ``<pre>`` a P holding ``<code>`` as Code (ISO 32000-1 §14.8.4.4), the
+   ``<lbody>`` element the PDF templates wrap a list item's content in an LBody (so an item
+   is Lbl + LBody, and a nested list sits inside the LBody), ``<aside>`` a Div, ``<em>``,
+   ``<strong>`` and ``<del>`` a Span.
+
 Pango letter spacing puts half of a grapheme's spacing on each side of it and drops the
 halves at the layout's two ends, so the gap between graphemes i and i+1 of one box is
 (L[i] + L[i+1]) / 2. `_letter_spacings` solves that chain for the wanted gaps.
@@ -90,7 +96,10 @@ def check_compatible() -> None:
     inline = importlib.import_module("weasyprint.layout.inline")
     draw_text = importlib.import_module("weasyprint.draw.text")
     line_break = importlib.import_module("weasyprint.text.line_break")
+    tags = importlib.import_module("weasyprint.pdf.tags")
     problems = []
+    if not callable(getattr(tags, "_get_pdf_tag", None)):
+        problems.append("pdf.tags._get_pdf_tag is gone")
     if weasyprint.__version__.split(".")[0] != SUPPORTED_MAJOR:
         problems.append(f"version {weasyprint.__version__} is not {SUPPORTED_MAJOR}.x")
     expected = {
@@ -129,6 +138,9 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
     draw_text = importlib.import_module("weasyprint.draw.text")
     saved_justify, saved_align = inline.justify_line, inline.text_align
     saved_draw = draw_text.draw_first_line
+    tags = importlib.import_module("weasyprint.pdf.tags")
+    saved_tag = tags._get_pdf_tag
+    tags._get_pdf_tag = _make_pdf_tag(saved_tag)
     block = importlib.import_module("weasyprint.layout.block")
     saved_lines = block.iter_line_boxes
     had_int = "int" in vars(draw_text)
@@ -145,11 +157,22 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
     finally:
         inline.justify_line, inline.text_align = saved_justify, saved_align
         draw_text.draw_first_line = saved_draw
+        tags._get_pdf_tag = saved_tag
         block.iter_line_boxes = saved_lines
         if had_int:
             draw_text.int = saved_int
         else:
             del draw_text.int
+
+
+_PDF_TAGS = {"pre": "P", "code": "Code", "lbody": "LBody", "aside": "Div", "em": "Span",
+             "strong": "Span", "del": "Span"}
+
+
+def _make_pdf_tag(original):
+    def get_pdf_tag(tag):
+        return _PDF_TAGS.get(tag, None) or original(tag)
+    return get_pdf_tag
 
 
 class _DiffusedRound:
@@ -336,7 +359,13 @@ def _leaves(box) -> Iterator:
 
 
 def _stretchable(before: str, after: str) -> bool:
-    """clreq §3.8: spread between wide characters, never inside —— or …… or Western text."""
+    """clreq §3.8: spread between wide characters, never inside —— or …… or a Western word.
+
+    A space between Western words stretches too (as WeasyPrint's own justification would): on a
+    line of mostly English the few Han gaps would otherwise take all the width (「并　重　。」).
+    """
+    if before == " " and after != " ":
+        return True
     if not (is_wide(before) and is_wide(after)):
         return False  # Western text, or a Han–Western boundary that has its own ¼ em
     return not (before == after and before in "—…")
@@ -632,7 +661,9 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
         _mark(block, f"fallback: the paragraph is longer than {MAX_PLANNED_CHARS} characters")
         return None
     leaves = [leaf for leaf, *_ in pieces]
-    if any(leaf.style["letter_spacing"] != "normal" or "\n" in leaf.text for leaf in leaves):
+    if any(leaf.style["letter_spacing"] != "normal" or leaf.style["white_space"] != "normal"
+           or "\n" in leaf.text for leaf in leaves):
+        _mark(block, "fallback: spaced, unwrapped or hard-broken text in the paragraph")
         return None
     font_size = style["font_size"]
     # Visible glyphs with their leaf, index in the leaf and offset in the paragraph's text.

@@ -1,29 +1,146 @@
 """Inline runs -> escaped HTML; the one place body text becomes markup."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 from ..manuscript.model import Inline
+from .chars import is_han
 
-_TAGS = {"em": "em", "strong": "strong", "code": "code"}
+_TAGS = {"em": "em", "strong": "strong", "strike": "del"}
 
 
-def inlines_to_html(inlines: Iterable[Inline], typeset: Callable[[str], Markup] | None = None) -> Markup:
+@dataclass(frozen=True)
+class LinkTarget:
+    """Where an in-book id leads in one edition, and the label a cross-reference prints."""
+
+    href: str
+    label: str
+
+
+@dataclass(frozen=True)
+class InlineContext:
+    """How one edition renders inlines.
+
+    `typeset` is the PDF editions' clreq hook (None in the EPUB); `targets` maps an id to its
+    place in this edition; `links` is False in the print edition (PDF/X allows no annotations
+    on the page: links are set as text).
+    """
+
+    typeset: Callable[..., Markup] | None = None
+    targets: Mapping[str, LinkTarget] | None = None
+    links: bool = True
+
+
+def inlines_to_html(inlines: Iterable[Inline], typeset: Callable[..., Markup] | None = None,
+                    context: InlineContext | None = None) -> Markup:
     """Render runs as HTML; `typeset` turns plain text into markup (CJK spacing spans)."""
+    context = context or InlineContext(typeset=typeset)
+    if typeset is not None and context.typeset is None:
+        context = InlineContext(typeset, context.targets, context.links)
+    return _render(tuple(inlines), context, emphasis=False)
+
+
+def _render(runs: tuple[Inline, ...], context: InlineContext, emphasis: bool) -> Markup:
     out = []
-    for run in inlines:
-        body = typeset(run.text) if typeset and run.kind != "code" else escape(run.text)
-        if run.kind == "link" and _safe_href(run.href):
-            out.append(Markup('<a href="{}">{}</a>').format(run.href, body))
-        elif run.kind in _TAGS:
-            out.append(Markup("<{0}>{1}</{0}>").format(Markup(_TAGS[run.kind]), body))
-        else:
-            out.append(body)
+    for index, run in enumerate(runs):
+        html = _one(run, context, emphasis)
+        if context.typeset is not None and run.kind != "text":
+            before = _visible(runs[:index], context)
+            after = _visible(runs[index + 1:], context)
+            html = _spaced(html, before[-1:], _visible((run,), context), after[:1])
+        out.append(html)
     return Markup("").join(out)
+
+
+def _visible(runs: tuple[Inline, ...], context: InlineContext) -> str:
+    """The text a reader sees for `runs`: a cross-reference shows its target's label."""
+    parts = []
+    for run in runs:
+        if run.kind == "xref":
+            target = (context.targets or {}).get(run.target)
+            parts.append(target.label if target else run.target)
+        else:
+            parts.append(run.text + _visible(run.children, context))
+    return "".join(parts)
+
+
+def _text(text: str, context: InlineContext, emphasis: bool) -> Markup:
+    if not text:
+        return Markup("")
+    if context.typeset is None:
+        return escape(text)
+    return context.typeset(text, emphasis=True) if emphasis else context.typeset(text)
+
+
+def _content(run: Inline, context: InlineContext, emphasis: bool) -> Markup:
+    """A span's own text (a run built by hand may carry one) then its children."""
+    return _text(run.text, context, emphasis) + _render(run.children, context, emphasis)
+
+
+def _one(run: Inline, context: InlineContext, emphasis: bool) -> Markup:
+    typeset = context.typeset
+    if run.kind == "text":
+        return _text(run.text, context, emphasis)
+    if run.kind == "break":
+        return Markup("<br />")
+    if run.kind == "code":
+        return Markup('<code class="code">{}</code>').format(run.text)
+    if run.kind == "xref":
+        target = (context.targets or {}).get(run.target)
+        label = target.label if target else run.target
+        body = typeset(label) if typeset else escape(label)
+        return _anchor(target.href if target else "#" + run.target, body, context, "xref")
+    if run.kind == "link":
+        body = _content(run, context, emphasis)
+        href = run.href
+        if run.target:
+            target = (context.targets or {}).get(run.target)
+            href = target.href if target else href
+        if not _safe_href(href):
+            return body
+        return _anchor(href, body, context, "link")
+    if run.kind == "em":
+        han = any(is_han(ch) for ch in run.plain)
+        cls = "ez" if han else "em"
+        # 着重号 (clreq §3.3, GB/T 15834 4.16): dots under Han characters; Latin stays italic.
+        return Markup('<em class="{}">{}</em>').format(cls, _content(run, context, emphasis or han))
+    tag = Markup(_TAGS[run.kind])
+    return Markup("<{0}>{1}</{0}>").format(tag, _content(run, context, emphasis))
+
+
+def _anchor(href: str, body: Markup, context: InlineContext, cls: str) -> Markup:
+    if not context.links:
+        return Markup('<span class="{}">{}</span>').format(cls, body)
+    return Markup('<a class="{}" href="{}">{}</a>').format(cls, href, body)
+
+
+def _alnum(ch: str) -> bool:
+    return bool(ch) and not is_han(ch) and unicodedata.category(ch)[0] in "LN" and ord(ch) < 0x3000
+
+
+def _spaced(html: Markup, before: str, text: str, after: str) -> Markup:
+    """Code, links and cross-references touching Han text get the ¼ em gap digits get (clreq §3.2.1).
+
+    The typesetter spaces inside one run of text; this spaces across the element's edges, with
+    the same `hw` span the layout patch trims at a line's edge.
+    """
+    if not text:
+        return html
+    sides = []
+    if before and ((is_han(before) and _alnum(text[0])) or (_alnum(before) and is_han(text[0]))):
+        sides.append("hw-l")
+    if after and ((is_han(text[-1]) and _alnum(after)) or (_alnum(text[-1]) and is_han(after))):
+        sides.append("hw-r")
+    if not sides:
+        return html
+    return Markup('<span class="hw {}">{}</span>').format(" ".join(sides), html)
 
 
 def _safe_href(href: str) -> bool:
     # Only web links and in-book anchors: no javascript:, file: or data: URLs in any edition.
-    return href.startswith(("https://", "http://", "#", "mailto:"))
+    return href.startswith(("https://", "http://", "#", "mailto:")) or (
+        ".xhtml#" in href and "/" not in href and ":" not in href)

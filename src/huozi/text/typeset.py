@@ -89,7 +89,7 @@ def rules_for(config: Config) -> TypesetRules:
 
 def make_typesetter(rules: TypesetRules) -> Callable[[str], Markup]:
     """The `typeset(text) -> Markup` hook for the Jinja filters of the PDF editions."""
-    return lambda text: typeset(text, rules)
+    return lambda text, emphasis=False: typeset(text, rules, emphasis)
 
 
 def typesetter_for(config: Config) -> Callable[[str], Markup]:
@@ -185,8 +185,12 @@ def half_marks(text: str, scheme: str) -> set[int]:
     return {i for i, ch in enumerate(text) if ch in half}
 
 
-def typeset(text: str, rules: TypesetRules = TypesetRules()) -> Markup:
-    """Escaped HTML for `text` with spacing spans and break controls (see module docstring)."""
+def typeset(text: str, rules: TypesetRules = TypesetRules(), emphasis: bool = False) -> Markup:
+    """Escaped HTML for `text` with spacing spans and break controls (see module docstring).
+
+    With `emphasis`, each Han character is a ``<span class="ezc">`` the stylesheet puts an
+    emphasis dot (着重号) under: WeasyPrint does not implement CSS `text-emphasis`.
+    """
     controls = break_controls(text, rules)
     halves = half_marks(text, rules.punctuation)
     halts = (halt_marks(text) if rules.compress_punctuation and rules.punctuation == "quanjiao" else set()) - halves
@@ -208,6 +212,8 @@ def typeset(text: str, rules: TypesetRules = TypesetRules()) -> Markup:
             out.append(f'<span class="{opens[i]}">')
         if i in halts or i in halves:
             out.append(f'<span class="{"halt" if i in halts else "half"}">{escape(ch)}</span>')
+        elif emphasis and is_han(ch):
+            out.append(f'<span class="ezc">{escape(ch)}</span>')
         else:
             out.append(str(escape(ch)))
         if i in closes:

@@ -1,0 +1,159 @@
+"""In-book ids: where each leads in an edition, the label a cross-reference prints, and the checks.
+
+An id is an article's slug, a heading's `{#id}` (or generated anchor) or `fig-ID` for a data
+figure. `[文字](#id)` links to it; Quarto's `@sec-id` / `@fig-id` / `@tbl-id` print its label
+(第二章, 2.1节, 图3) as a link. A link to an id that does not exist is an error at the
+manuscript's line, never a dangling anchor.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..errors import ManuscriptError, SourceLocation
+from ..manuscript.model import Article, FigureRef, Heading, Inline, Manuscript, Paragraph, walk_blocks
+from ..text.markup import LinkTarget
+
+CHINESE_DIGITS = "〇一二三四五六七八九"
+
+# GB/T 9704-2012 §7.3.3: the levels of an official document's headings.
+GB9704 = ("{cn}、", "（{cn}）", "{n}.", "（{n}）")
+NUMBERING_STYLES = ("none", "gb9704")
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (up to 99, which is as far as headings go)."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    tens, units = divmod(n, 10)
+    return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[units] if units else "")
+
+
+def outline(article: Article) -> Iterator[Heading]:
+    """The article's headings in order (section headings and those between blocks)."""
+    for section in article.sections:
+        if section.heading is not None:
+            yield section.heading
+        for block in section.blocks:
+            if isinstance(block, Heading):
+                yield block
+
+
+def heading_numbers(manuscript: Manuscript, style: str) -> dict[str, str]:
+    """anchor -> the printed number of each heading, counted within its article."""
+    if style != "gb9704":
+        return {}
+    numbers: dict[str, str] = {}
+    for article in manuscript.articles:
+        counters = [0] * 7
+        for heading in outline(article):
+            if heading.level > 1 + len(GB9704):
+                continue
+            counters[heading.level] += 1
+            for deeper in range(heading.level + 1, 7):
+                counters[deeper] = 0
+            n = counters[heading.level]
+            numbers[heading.anchor] = GB9704[heading.level - 2].format(cn=chinese_number(n), n=n)
+    return numbers
+
+
+def section_labels(manuscript: Manuscript) -> dict[str, tuple[Article, str]]:
+    """id -> (its article, the label a cross-reference prints) for articles and headings."""
+    labels: dict[str, tuple[Article, str]] = {}
+    for index, article in enumerate(manuscript.articles, 1):
+        labels[article.slug] = (article, f"第{chinese_number(index)}章")
+        counters = [0] * 7
+        for heading in outline(article):
+            counters[heading.level] += 1
+            for deeper in range(heading.level + 1, 7):
+                counters[deeper] = 0
+            dotted = ".".join(str(c) for c in [index, *counters[2:heading.level + 1]])
+            labels[heading.anchor] = (article, f"{dotted}节")
+    return labels
+
+
+def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool) -> dict[str, LinkTarget]:
+    """id -> LinkTarget in one edition: in the EPUB an id lives in its article's own file."""
+    found: dict[str, LinkTarget] = {}
+
+    def href(article: Article, ident: str) -> str:
+        return f"{article.slug}.xhtml#{ident}" if epub else f"#{ident}"
+
+    for ident, (article, label) in section_labels(manuscript).items():
+        found[ident] = LinkTarget(href(article, ident), label)
+    for article in manuscript.articles:
+        for block in article.walk():
+            if isinstance(block, FigureRef) and block.figure_id in figures:
+                number = str(getattr(figures[block.figure_id], "number", "")) or block.figure_id
+                found[f"fig-{block.figure_id}"] = LinkTarget(href(article, f"fig-{block.figure_id}"), number)
+    return found
+
+
+def _inline_refs(inlines: tuple[Inline, ...]) -> Iterator[Inline]:
+    for run in inlines:
+        if run.kind == "xref" or (run.kind == "link" and run.target):
+            yield run
+        yield from _inline_refs(run.children)
+
+
+def _block_inlines(block) -> Iterator[tuple[Inline, ...]]:
+    if isinstance(block, Paragraph):
+        yield block.inlines
+    elif isinstance(block, Heading):
+        yield block.inlines
+    for name in ("attribution", "title"):
+        value = getattr(block, name, ())
+        if isinstance(value, tuple) and value and isinstance(value[0], Inline):
+            yield value
+    for item in getattr(block, "items", ()):
+        if hasattr(item, "term"):
+            yield item.term
+    for paragraph in getattr(block, "caption", ()):
+        yield paragraph.inlines
+
+
+def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
+    """Every in-book link and cross-reference names an id of the book (a FigureError or
+    ManuscriptError at the manuscript's line otherwise)."""
+    known = targets(manuscript, figures, epub=False)
+    for article in manuscript.articles:
+        blocks = [h for s in article.sections for h in (s.heading, s.subheading) if h] + list(walk_blocks(
+            tuple(b for s in article.sections for b in s.blocks)))
+        for block in blocks:
+            for inlines in _block_inlines(block):
+                for ref in _inline_refs(inlines):
+                    if ref.target in known:
+                        continue
+                    line = ref.line or getattr(block, "line", 1)
+                    if ref.target.startswith("tbl-"):
+                        hint = "tables arrive with issue 12: there is no table to refer to yet"
+                    else:
+                        close = difflib.get_close_matches(ref.target, list(known), n=1)
+                        hint = (f"did you mean '{close[0]}'?" if close else
+                                "give the heading an id: '## 标题 {#sec-name}', or correct the reference")
+                    what = "cross-reference" if ref.kind == "xref" else "link"
+                    raise ManuscriptError(f"{what} to '{ref.target}', an id the book does not have",
+                                          SourceLocation(article.path, line), hint)
+
+
+def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = None) -> list[dict]:
+    """The article's contents to `depth` (1 = the article alone): nested {href_id, title, children}.
+
+    A ## heading's entry leads to its <section> (as the bookmarks do), deeper ones to the heading.
+    """
+    numbers = numbers or {}
+    root: list[dict] = []
+    stack: list[tuple[int, list[dict]]] = [(1, root)]
+    for section in article.sections:
+        headings = ([(section.heading, section.anchor)] if section.heading else []) + [
+            (b, b.anchor) for b in section.blocks if isinstance(b, Heading)]
+        for heading, anchor in headings:
+            if heading.level > depth:
+                continue
+            while stack[-1][0] >= heading.level:
+                stack.pop()
+            entry = {"id": anchor, "title": numbers.get(heading.anchor, "") + heading.text, "children": []}
+            stack[-1][1].append(entry)
+            stack.append((heading.level, entry["children"]))
+    return root
