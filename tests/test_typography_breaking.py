@@ -12,6 +12,7 @@ import pytest
 from huozi.pdf.weasy_patch import BREAKS_ATTRIBUTE, cjk_layout
 from huozi.pdf.writer import PdfOptions, render_document, write_pdf
 from huozi.text.linebreak import Break, Glyph, break_paragraph
+from huozi.text.chars import is_han
 from huozi.text.typeset import TypesetRules, typeset
 from typography_measure import advance_spread, flush, punctuation_advances, read_body, spacing
 
@@ -133,7 +134,8 @@ def test_real_book_colour_is_even(book_bodies, edition):
     # Print lines are 27.43 em: a full line of Han characters alone already spreads 0.43 em over
     # 26 gaps (0.0166 em), the preface's 25.47 em lines 0.47 em over 24 (0.0197 em).
     assert measured.p90 <= (0.02 if edition == "handout" else 0.021), measured.worst_lines()
-    assert measured.worst <= (0.06 if edition == "handout" else 0.10), measured.worst_lines()
+    assert measured.worst <= 0.06, measured.worst_lines()
+    assert min(v for v, _ in measured.per_line) >= -0.03  # shrinking stays within the breaker's limit
 
 
 @pytest.mark.parametrize("edition", ("handout", "print"))
@@ -152,3 +154,90 @@ def test_real_book_paragraphs_are_all_broken_total_fit(book_reports):
     for report in book_reports.values():
         kinds = {line.breaks for line in report.lines if line.paragraph is not None}
         assert kinds == {"total-fit"}, kinds
+
+
+LONG_URL = "https://www.example.org/reports/2020/east-west-poverty-alleviation/partnership?lang=zh&page=3"
+
+
+def _lint_fixture(tmp_path: Path, body: str, total_fit: bool):
+    from huozi.checks import lint_document
+
+    base = (ROOT / "styles" / "base.css").read_text(encoding="utf-8")
+    page = "@page { size: 60mm 80mm; margin: 5mm; } html { font: 10pt/1.6 'Noto Serif CJK SC'; } body { margin: 0 }"
+    html = (f'<html lang="zh-CN"><head><style>{base}{page}</style></head><body>'
+            f'<article data-src="fixture.md">{body}</article></body></html>')
+    with cjk_layout(total_fit=total_fit):
+        document = render_document(html, PdfOptions(base_dir=tmp_path, project_root=tmp_path))
+    return lint_document(document, "fixture", Path("manuscript"))
+
+
+@pytest.mark.parametrize("long", [LONG_URL, "编号" + "7" * 60, "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2])
+def test_a_long_string_breaks_inside_the_text_block_and_overflow_is_found(tmp_path, long):
+    text = f"详见报告全文{long}，以及相关的说明材料和附表。"
+    body = f'<p data-line="3">{typeset(text)}</p>'
+    greedy = _lint_fixture(tmp_path, body, total_fit=False)
+    if long != LONG_URL:  # WeasyPrint alone breaks a URL after its slashes, but runs a word into the margin
+        assert greedy.count("overflow") >= 1
+    planned = _lint_fixture(tmp_path, body, total_fit=True)
+    assert planned.count("overflow") == 0
+    assert "".join(line.text for line in planned.lines) == text  # no hyphen, nothing added
+    url_lines = [line.text for line in planned.lines if any(ch.isascii() for ch in line.text)]
+    assert len(url_lines) >= 3
+    assert all(line.breaks == "total-fit" for line in planned.lines)
+
+
+def test_lint_reports_spacing_and_greedy_paragraphs(tmp_path):
+    body = (f'<p data-line="3">{typeset(PROSE)}</p>'
+            f'<p data-line="5">{HAN}<span style="display: inline-block; width: 2em">图</span>{HAN}</p>')
+    report = _lint_fixture(tmp_path, body, total_fit=True)
+    assert 0 < report.worst_spacing_em <= 0.1 and 0 <= report.p90_spacing_em <= report.worst_spacing_em
+    assert report.fallbacks() == 1 and report.count("greedy") == 1
+    assert "p90" in report.summary() and "broken greedily" in report.summary()
+
+
+def test_build_report_records_the_even_colour_measures(built, book_bodies):
+    import json
+
+    report = json.loads((built["print"].parent / "build-report.json").read_text(encoding="utf-8"))
+    typography = {o["edition"]: o.get("typography") for o in report["outputs"]}
+    assert typography["epub"] is None
+    for edition in ("handout", "print"):
+        measured = spacing(book_bodies[edition])  # pdfplumber, on the written PDF
+        recorded = typography[edition]
+        assert recorded["greedy_paragraphs"] == 0 and recorded["overflow"] == 0 and recorded["violations"] == 0
+        assert recorded["flush_lines"] == recorded["nonfinal_lines"] > 50
+        assert abs(recorded["spacing_worst_em"] - measured.worst) < 0.005
+        assert abs(recorded["spacing_p90_em"] - measured.p90) < 0.005
+
+
+def test_figure_labels_space_han_and_digits_by_dx_alone():
+    from huozi.figures.svg import autospace
+
+    label = '<text style="font-size: 8px; text-anchor: middle" x="10" y="5">13个省&amp;AB</text>'
+    spaced = autospace(label)
+    assert spaced.endswith(">13个省&amp;AB</text>")  # the text is untouched
+    assert 'dx="0 0 2 0 0 0 0"' in spaced
+    assert autospace('<text style="font-size: 8px" x="0" y="0">东西部</text>') == \
+        '<text style="font-size: 8px" x="0" y="0">东西部</text>'
+
+
+def test_figure_labels_in_the_pdf_have_a_quarter_em_han_western_gap(config, manuscript, tmp_path):
+    import pdfplumber
+
+    from huozi.figures import render_figures
+
+    figures = render_figures(config.root, config.figures_dir, manuscript)
+    body = "".join(f"<div style='width: 100mm'>{figures[name].svg_inline}</div>" for name in figures)
+    target = tmp_path / "figures.pdf"
+    write_pdf(f'<html lang="zh-CN"><body>{body}</body></html>', target, PdfOptions(tmp_path, tmp_path))
+    gaps = []
+    with pdfplumber.open(target) as pdf:
+        for page in pdf.pages:
+            for a, b in zip(page.chars, page.chars[1:]):
+                pair = a["text"] + b["text"]
+                gap = (b["x0"] - a["x1"]) / a["size"]
+                if abs(a["top"] - b["top"]) < 0.5 and gap < 1 and (  # further apart: two labels
+                        (pair[0].isdigit() and is_han(pair[1])) or (is_han(pair[0]) and pair[1].isdigit())):
+                    gaps.append((round(gap, 3), pair))
+    assert len(gaps) > 5
+    assert [g for g in gaps if not 0.15 <= g[0] <= 0.35] == []

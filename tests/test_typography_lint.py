@@ -17,7 +17,7 @@ from huozi.text.typeset import TypesetRules, typeset
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ("line-start", "line-end", "split-pair", "lone-char", "stranded-heading", "widow-orphan", "split-figure",
-         "han-western-gap")
+         "han-western-gap", "overflow", "greedy")
 PAGE = """@page { size: 60mm 80mm; margin: 5mm; }
 html { font-family: "Noto Serif CJK SC"; font-size: 10pt; line-height: 1.6; }
 body { margin: 0; }

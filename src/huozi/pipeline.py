@@ -71,6 +71,7 @@ class _EditionRun:
     warnings: list[BuildWarning] = field(default_factory=list)
     staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary file, target) to move
     page_texts: tuple[PageText, ...] = ()  # where each laid-out page begins (PDF editions)
+    typography: dict | None = None  # the lint's measures of the laid-out PDF (checks.lint)
 
 
 # A stage longer than 10 s is announced again, with the time it has taken so far, then every 30 s.
@@ -191,17 +192,21 @@ def _stage(clock: _Stopwatch | None, name: str):
 def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
               figures: Figures, clock: _Stopwatch) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
+    from .checks.lint import lint_document
     from .pdf.variants import pdf_options
     from .pdf.weasy_patch import cjk_layout_for
-    from .pdf.writer import write_pdf
+    from .pdf.writer import render_document, write_pdf
+    from .text.typeset import rules_for
 
     options = pdf_options(config, edition.name, epoch)
     with cjk_layout_for(config.typography):                # clreq justification in WeasyPrint
         html, document = pdf_layout(config, manuscript, edition, figures, options, clock)
         with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
+            document = document or render_document(html, options)
             result = write_pdf(html, output_path(config, edition, out), options, document)
+        lint = lint_document(document, edition.name, rules=rules_for(config))  # even colour, for the report
     return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings),
-                       page_texts=result.page_texts)
+                       page_texts=result.page_texts, typography=lint.metrics())
 
 
 def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: Figures) -> tuple[PageText, ...]:
@@ -482,7 +487,8 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         emit(figure_time)
     states = dict(previous)
     for run in runs:
-        states[run.edition] = EditionState(keys[run.edition], run.path.name, file_sha256(run.path), run.pages)
+        states[run.edition] = EditionState(keys[run.edition], run.path.name, file_sha256(run.path), run.pages,
+                                           run.typography)
         for timing in run.timings:
             emit(timing)
         emit(StageEvent("build", run.edition, "done", sum(t.seconds for t in run.timings)))

@@ -36,6 +36,7 @@ def write_report(out_dir: Path, outputs: list[ReportOutput], timings: list[Stage
                 "sha256": o.state.sha256,
                 "pages": o.state.pages,
                 "rebuilt": o.rebuilt,
+                **({"typography": o.state.typography} if o.state.typography else {}),
             }
             for o in outputs
         ],

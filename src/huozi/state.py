@@ -138,6 +138,7 @@ class EditionState:
     file: str
     sha256: str
     pages: int | None
+    typography: dict | None = None  # the lint's measures of a PDF edition (checks.lint.LintReport.metrics)
 
 
 def file_sha256(path: Path) -> str:

@@ -14,7 +14,7 @@ class Finding:
     """One problem a check found; errors fail `huozi check`, warnings only with --strict."""
 
     check: str
-    level: str  # "error", "warning", or "note" (a check that could not run, and why: fails nothing)
+    level: str  # "error", "warning", or "note" (a check that could not run and why, or a measurement: fails nothing)
     message: str
     where: SourceLocation | None = None
 

@@ -34,7 +34,7 @@ class LintFinding:
     """One place where the pages break a rule."""
 
     # flush, line-start, line-end, split-pair, lone-char, stranded-heading, widow-orphan, split-figure,
-    # han-western-gap, overflow
+    # han-western-gap, overflow, greedy (a paragraph the total-fit breaker left to WeasyPrint)
     rule: str
     page: int
     line: int
@@ -67,6 +67,7 @@ class Line:
     text_right: float = float("inf")
     first: bool = False  # the block's first line (its start is the text's start, not a break)
     final: bool = False  # the block's last line
+    spacing_em: float = 0.0  # letter spacing justification put in each gap between wide characters
     forced: bool = False  # ends at a hard line break (<br>): not justified, like a last line
     breaks: str = ""  # how the paragraph was broken (weasy_patch.BREAKS_ATTRIBUTE): total-fit, fallback: …
 
@@ -86,6 +87,37 @@ class LintReport:
     def flush_share(self) -> float:
         return self.flush_lines / self.nonfinal_lines if self.nonfinal_lines else 1.0
 
+    def spacing_em(self) -> list[float]:
+        """Per-gap letter spacing of each non-final body line, sorted."""
+        return sorted(line.spacing_em for line in self.lines
+                      if line.paragraph is not None and not line.final and not line.forced)
+
+    @property
+    def worst_spacing_em(self) -> float:
+        return max(self.spacing_em(), default=0.0, key=abs)
+
+    @property
+    def p90_spacing_em(self) -> float:
+        values = self.spacing_em()
+        return values[int(0.9 * (len(values) - 1))] if values else 0.0
+
+    def metrics(self) -> dict:
+        """The even-colour measures for dist/build-report.json (issue 16)."""
+        return {
+            "nonfinal_lines": self.nonfinal_lines,
+            "flush_lines": self.flush_lines,
+            "spacing_worst_em": round(self.worst_spacing_em, 4),
+            "spacing_p90_em": round(self.p90_spacing_em, 4),
+            "greedy_paragraphs": self.fallbacks(),
+            "overflow": self.count("overflow"),
+            "violations": sum(1 for f in self.findings if f.rule not in ("flush", "greedy")),
+        }
+
+    def fallbacks(self) -> int:
+        """Body paragraphs broken greedily: the total-fit breaker could not know or enforce their lines."""
+        return len({line.paragraph for line in self.lines
+                    if line.paragraph is not None and line.breaks.startswith("fallback")})
+
     def count(self, rule: str) -> int:
         return sum(1 for f in self.findings if f.rule == rule)
 
@@ -94,7 +126,9 @@ class LintReport:
                  "split-figure", "han-western-gap", "overflow")
         counts = ", ".join(f"{r} {self.count(r)}" for r in rules)
         return (f"{self.edition}: {self.flush_lines}/{self.nonfinal_lines} non-final body lines flush "
-                f"({self.flush_share:.1%}); {len(self.gaps_em)} Han–Western gaps; {counts}")
+                f"({self.flush_share:.1%}); letter spacing per gap worst {self.worst_spacing_em:.3f} em, "
+                f"p90 {self.p90_spacing_em:.3f} em; {self.fallbacks()} paragraph(s) broken greedily; "
+                f"{len(self.gaps_em)} Han–Western gaps; {counts}")
 
 
 # --- walking the boxes -------------------------------------------------------------------------
@@ -161,6 +195,7 @@ def _line(context: _Context, linebox, block) -> Line:
         where=_where(context, element), gaps_em=() if verbatim else _gaps(pieces), element=id(element),
         forced=forced, text_left=context.text_left, text_right=context.text_right,
         breaks=(element.get(BREAKS_ATTRIBUTE) or "") if element is not None else "",
+        spacing_em=getattr(linebox, "huozi_spacing_em", 0.0),
     )
 
 
@@ -294,6 +329,9 @@ def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[LintFindi
         if (line.final and not line.first and line.paragraph is not None and _units(line.text) < 2
                 and any(is_han(ch) for ch in line.text)):
             yield _finding("lone-char", line, "a paragraph's last line holds one character")
+        overflow = (line.right - line.column_right) * PT_PER_PX
+        if overflow > FLUSH_TOLERANCE_PT and line.paragraph is not None:
+            yield _finding("overflow", line, f"runs {overflow:.1f} pt past the text block")
         low, high = GAP_RANGE_EM
         for gap in line.gaps_em:
             if not low <= gap <= high:
@@ -364,6 +402,12 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
     ragged = [line for line in nonfinal if not _flush(line, tolerance_pt)]
     findings += [_finding("flush", line, f"{(line.column_right - line.right) * PT_PER_PX:.2f} pt short")
                  for line in ragged]
+    greedy: dict[int, Line] = {}
+    for line in lines:
+        if line.paragraph is not None and line.breaks.startswith("fallback"):
+            greedy.setdefault(line.paragraph, line)
+    findings += [_finding("greedy", line, line.breaks.removeprefix("fallback: ") + ": lines broken one at a time")
+                 for line in greedy.values()]
     findings.sort(key=lambda f: (f.page, f.line))
     return LintReport(edition, tuple(lines), tuple(findings), len(nonfinal), len(nonfinal) - len(ragged),
                       tuple(g for line in lines for g in line.gaps_em))
@@ -391,8 +435,8 @@ def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> 
 
 
 def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding]
-    """The lint as a `huozi check` check of one PDF output: violations are errors, ragged lines
-    warnings (the book passes with at least 99% flush)."""
+    """The lint as a `huozi check` check of one PDF output: its measures as a note, violations
+    (overflow too) errors, ragged lines and greedily broken paragraphs warnings."""
     from ..editions import EDITIONS
     from ..manuscript import parse_manuscript
     from .base import Finding
@@ -401,9 +445,9 @@ def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding
     if not names:
         return []
     report = lint(config, parse_manuscript(config.manuscript_dir), names)[names[0]]
-    findings = []
+    findings = [Finding("typography", "note", report.summary(), SourceLocation(path))]
     for found in report.findings:
-        level = "warning" if found.rule == "flush" else "error"
+        level = "warning" if found.rule in ("flush", "greedy") else "error"
         message = f"{report.edition} page {found.page} line {found.line}: {found.rule}: {found.detail} «{found.text}»"
         findings.append(Finding("typography", level, message, found.where or SourceLocation(path)))
     return findings

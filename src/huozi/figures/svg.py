@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ..text.chars import is_han
 from . import style
 
 _PROLOGUE = re.compile(r"\A<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
@@ -11,10 +12,49 @@ _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(xlink:href="#|url\(#)([^")]+)')
 _FONT = re.compile(r"font-family: '([^']+)'")
+_TEXT = re.compile(r'(<text\b[^>]*?)(>)([^<]+)(</text>)')
+_FONT_SIZE = re.compile(r"font-size: ([0-9.]+)px")
+AUTOSPACE_EM = 0.25  # clreq §3.2.1, as in the body text (styles/base.css .hw-l, .hw-r)
+
+
+def _han_western(a: str, b: str) -> bool:
+    def western(ch: str) -> bool:
+        return ch.isascii() and ch.isalnum()
+    if len(a) != 1 or len(b) != 1:
+        return False  # an entity (&amp;, &lt;) is neither
+    return (is_han(a) and western(b)) or (western(a) and is_han(b))
+
+
+def autospace(svg: str) -> str:
+    """¼ em between Han and Western letters or digits in the figure's labels, by layout alone.
+
+    matplotlib writes each label as one ``<text>`` (``svg.fonttype = "none"``); a per-character
+    ``dx`` list (SVG 1.1 §10.5) moves each glyph after a Han–Western boundary, so the label's
+    text stays exactly what the data says ("13个", no space character). Text anchors (middle, end)
+    are applied by renderers to the label's whole advance, dx included.
+    """
+    def space(match: re.Match) -> str:
+        head, close, text, end = match.groups()
+        size = _FONT_SIZE.search(head)
+        if size is None or " dx=" in head:
+            return match.group(0)
+        chars = _characters(text)
+        shifts = ["0"] + [f"{AUTOSPACE_EM * float(size.group(1)):g}" if _han_western(a, b) else "0"
+                          for a, b in zip(chars, chars[1:])]
+        if all(shift == "0" for shift in shifts):
+            return match.group(0)
+        return f'{head} dx="{" ".join(shifts)}"{close}{text}{end}'
+    return _TEXT.sub(space, svg)
+
+
+def _characters(text: str) -> list[str]:
+    """The characters of XML character data (an entity such as &amp; is one character)."""
+    return re.findall(r"&[^;]+;|.", text, re.S)
 
 
 def tidy(svg: str, prefix: str, title: str) -> str:
-    """One figure's SVG with ids unique in the book, a font fallback and an accessible title.
+    """One figure's SVG with ids unique in the book, a font fallback, Han–Western spacing in its
+    labels (`autospace`) and an accessible title.
 
     Several figures share one HTML document in the PDF editions, and matplotlib names every
     figure's parts alike (figure_1, axes_1, …): prefixing keeps `<use>` and clip paths apart.
@@ -25,6 +65,7 @@ def tidy(svg: str, prefix: str, title: str) -> str:
     svg = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', svg)
     svg = _REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
     svg = _FONT.sub(lambda m: f"font-family: '{m.group(1)}', {style.FONT_FALLBACK}", svg)
+    svg = autospace(svg)
     escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"(<svg\b[^>]*>)", lambda m: f"{m.group(1)}\n <title>{escaped}</title>", svg, count=1)
 

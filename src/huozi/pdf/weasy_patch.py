@@ -394,6 +394,7 @@ def _justify_between_characters(context, line, extra_width: float) -> bool:
     if not any(gaps):
         return False
     step = extra_width / sum(gaps)
+    line.huozi_spacing_em = step / line.style["font_size"]  # read by the lint (checks/lint.py)
     inner: dict[int, list[float]] = {n: [0.0] * max(len(leaf.text) - 1, 0)
                                      for n, leaf in enumerate(leaves) if isinstance(leaf, boxes.TextBox)}
     before_leaf: dict[int, float] = {}
@@ -505,6 +506,9 @@ def _spaced_layout_class():
 
 BREAKS_ATTRIBUTE = "data-huozi-breaks"  # on the paragraph's element: how its lines were broken (read by the lint)
 URL_BREAK_AFTER = frozenset("/?&-=#._")
+# Longer paragraphs are broken greedily: each is laid out whole to verify its breaks, and
+# WeasyPrint's line splitting costs time in the length of the rest of the paragraph.
+MAX_PLANNED_CHARS = 3_000
 URL_PENALTY = 5_000.0      # a break inside a URL or a long word, only to keep the text block
 ANYWHERE_PENALTY = 50_000.0
 
@@ -653,8 +657,13 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
     if _flatten(box, pieces) is None:
         _mark(block, "fallback: the paragraph holds an image or inline block")
         return None
+    if sum(len(leaf.text) for leaf, *_ in pieces) > MAX_PLANNED_CHARS:
+        _mark(block, f"fallback: the paragraph is longer than {MAX_PLANNED_CHARS} characters")
+        return None
     leaves = [leaf for leaf, *_ in pieces]
-    if any(leaf.style["letter_spacing"] != "normal" or "\n" in leaf.text for leaf in leaves):
+    if any(leaf.style["letter_spacing"] != "normal" or leaf.style["white_space"] != "normal"
+           or "\n" in leaf.text for leaf in leaves):
+        _mark(block, "fallback: spaced, unwrapped or hard-broken text in the paragraph")
         return None
     font_size = style["font_size"]
     # Visible glyphs with their leaf, index in the leaf and offset in the paragraph's text.

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MAX_SHRINK_EM = 0.02   # tighter than this and Han characters start to touch
+MAX_SHRINK_EM = 0.03   # tighter than this and Han characters start to touch
 MAX_STRETCH_EM = 0.5   # looser than this a line is a failure, taken only if nothing else fits
 LINE_COST = 1.0        # a small cost per line: of two equally even settings, the shorter
 INFEASIBLE = 1e9
