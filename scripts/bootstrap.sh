@@ -10,15 +10,19 @@ bench=false
 
 # Debian packages: Pango for WeasyPrint, the CJK fonts, HarfBuzz's subsetter (fonts subset in
 # well under a second instead of >10 s with fontTools), poppler and qpdf for the PDF checks,
-# a JRE for EPUBCheck, Ghostscript's ICC profiles for the print PDF's PDF/X output intent.
+# a JRE for EPUBCheck, Ghostscript's ICC profiles for the print PDF's PDF/X output intent,
+# Chromium and Node.js for DAISY Ace (and the tests' font check), DejaVu for a browser with no CJK font.
 DEB_PACKAGES=(
   fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-  poppler-utils qpdf default-jre-headless libgs-common
+  poppler-utils qpdf default-jre-headless libgs-common chromium fonts-dejavu-core
 )
 # The benchmark's reference, Pandoc -> WeasyPrint: only when the benchmark is asked for.
 if $bench; then
   DEB_PACKAGES+=(pandoc)
 fi
+# Node.js: Debian's nodejs and npm, unless a Node.js that brings its own npm is installed.
+command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
@@ -47,6 +51,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[$extras]"
   echo "$want" > "$stamp"
+fi
+
+# DAISY Ace (the EPUB accessibility checker) in .tools/ace, driving Debian's Chromium through
+# Puppeteer: no browser download. @daisy/ace-cli is @daisy/ace without its Electron runner.
+ACE_VERSION=1.4.6
+if [ ! -x .tools/ace/node_modules/.bin/ace-cli ] || \
+   ! grep -qs "\"version\": \"$ACE_VERSION\"" .tools/ace/node_modules/@daisy/ace-cli/package.json; then
+  echo "bootstrap: installing DAISY Ace $ACE_VERSION into .tools/ace"
+  mkdir -p .tools/ace
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --prefix .tools/ace \
+    "@daisy/ace-cli@$ACE_VERSION" >/dev/null
 fi
 
 if [ "${1:-}" != "--no-build" ] && ! $bench; then

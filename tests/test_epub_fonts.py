@@ -13,9 +13,16 @@ def test_headings_go_to_sans_bold_captions_to_sans_and_everything_to_serif():
             '<svg xmlns="http://www.w3.org/2000/svg"><text font-family="Noto Serif CJK SC">己</text>'
             '<g style="font-family: \'Noto Sans CJK SC\'; font-size: 10px"><text>庚</text></g></svg>')
     chars = characters_by_face([DOC.format(body)])
-    assert chars[(SANS, "Bold")] == "".join(sorted("山海"))
-    assert chars[(SANS, "Regular")] == "".join(sorted("图注丙丁戊庚"))
-    assert chars[(SERIF, "Regular")] == "".join(sorted("山海正文甲乙图注丙丁戊己庚"))
+    # Every face gets U+0020: a space missing from a subset is drawn by a system font.
+    assert chars[(SANS, "Bold")] == "".join(sorted(" 山海"))
+    assert chars[(SANS, "Regular")] == "".join(sorted(" 图注丙丁戊庚"))
+    assert chars[(SERIF, "Regular")] == "".join(sorted(" 山海正文甲乙图注丙丁戊己庚"))
+
+
+def test_spaces_that_are_drawn_are_subset_and_collapsible_white_space_is_u0020():
+    chars = characters_by_face([DOC.format('<p class="book-creators">朱宏博\u3000佟欣雨</p>\n<p>a\tb\u00a0c</p>')])
+    assert chars[(SANS, "Regular")] == "".join(sorted(" \u3000朱宏博佟欣雨"))
+    assert chars[(SERIF, "Regular")] == "".join(sorted(" \u3000\u00a0朱宏博佟欣雨abc"))
 
 
 def test_subsets_are_cached_by_content_and_a_corrupt_entry_is_a_miss(tmp_path):
@@ -54,4 +61,4 @@ def test_svg_font_weight_picks_the_bold_face():
     body = ('<svg xmlns="http://www.w3.org/2000/svg"><text font-family="\'Noto Sans CJK SC\', sans-serif" '
             'font-weight="700">壹</text><text style="font-family: \'Noto Sans CJK SC\'">贰</text></svg>')
     chars = characters_by_face([DOC.format(body)])
-    assert chars[(SANS, "Bold")] == "壹" and chars[(SANS, "Regular")] == "贰"
+    assert chars[(SANS, "Bold")] == " 壹" and chars[(SANS, "Regular")] == " 贰"

@@ -61,16 +61,51 @@ def test_metadata_comes_from_the_config_and_source_date_epoch(epub, config):
     assert epub.meta("dcterms:modified") == [modified]
 
 
-def test_accessibility_metadata_is_complete(epub, config):
+def test_accessibility_metadata_is_complete_and_claims_no_conformance_unassessed(epub, config):
     assert set(epub.meta("schema:accessMode")) == {"textual", "visual"}
     assert epub.meta("schema:accessModeSufficient") == ["textual"]
     features = set(epub.meta("schema:accessibilityFeature"))
     assert {"alternativeText", "tableOfContents", "readingOrder", "printPageNumbers",
             "pageBreakMarkers"} <= features
     assert epub.meta("schema:accessibilityHazard") == ["none"]
-    assert len(epub.meta("schema:accessibilitySummary")[0]) > 20
+    # No [epub] accessibility_assessed_by in book.toml: nobody assessed it, so no claim.
+    assert config.epub.accessibility_assessed_by == ""
+    assert epub.meta("dcterms:conformsTo") == [] and epub.meta("a11y:certifiedBy") == []
+
+
+def test_the_summary_is_derived_from_the_book(epub):
+    from huozi.epub.accessibility import BookFacts, summary
+
+    text = epub.meta("schema:accessibilitySummary")[0]
+    images = sum(len(epub.tree(h).xpath("//x:img | //*[@role='img']", namespaces=NS)) for h in epub.xhtml_hrefs())
+    assert "简体中文（zh-CN）" in text and "印刷版页码" in text
+    assert f"全部{images}幅图像" in text and "表格" not in text  # the book has no table
+    other = summary(BookFacts("zh-TW", images=3, images_with_alt=2, tables=1, tables_with_headers=1, page_list=False))
+    assert "繁体中文（zh-TW）" in other and "3幅图像中有1幅没有替代文字" in other
+    assert "1个数据表格" in other and "印刷版页码" not in other
+
+
+def test_conformance_is_claimed_when_book_toml_names_the_assessor(project_copy, tmp_path):
+    toml = project_copy / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[epub]\naccessibility_assessed_by = "某某无障碍评估中心"\n',
+                    encoding="utf-8")
+    result = build(project_copy, tmp_path / "out", editions=["epub"], environ={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    epub = Epub(next(o.path for o in result.outputs if o.edition == "epub"))
     assert epub.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
-    assert epub.meta("a11y:certifiedBy") == [config.book.publisher]
+    assert epub.meta("a11y:certifiedBy") == ["某某无障碍评估中心"]
+
+
+def test_a_blank_assessor_is_refused_with_its_line(project_copy):
+    from huozi.config import load_config
+    from huozi.errors import ConfigError
+
+    toml = project_copy / "book.toml"
+    text = toml.read_text(encoding="utf-8") + '\n[epub]\naccessibility_assessed_by = " "\n'
+    toml.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(project_copy)
+    assert caught.value.where.line == text.splitlines().index('accessibility_assessed_by = " "') + 1
+    assert "accessibility_assessed_by" in caught.value.hint
 
 
 def test_the_claims_behind_the_accessibility_metadata_hold(epub):

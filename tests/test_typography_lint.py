@@ -26,12 +26,17 @@ p { text-indent: 0; margin: 0; text-align: justify; orphans: 2; widows: 2; }
 HAN = "山海携手共赴康庄大道东西部扶贫协作与对口支援纪事为推动区域协调发展协同发展共同发展"
 
 
-def render(body: str, tmp_path: Path, css: str = "", justify: bool = True, patch: bool = True):
-    """Lay out `body` in a fixture page with the project's base.css and lint it."""
+def render(body: str, tmp_path: Path, css: str = "", justify: bool = True, patch: bool = True,
+           total_fit: bool = False):
+    """Lay out `body` in a fixture page with the project's base.css and lint it.
+
+    Lines are broken greedily (WeasyPrint's own way) unless `total_fit`: these fixtures show what
+    the typesetter's controls alone do; tests/test_typography_breaking.py tests the total-fit breaker.
+    """
     base = (ROOT / "styles" / "base.css").read_text(encoding="utf-8")
     html = (f'<html lang="zh-CN"><head><style>{base}{PAGE}{css}</style></head><body>'
             f'<article data-src="fixture.md">{body}</article></body></html>')
-    with cjk_layout(justify) if patch else nullcontext():
+    with cjk_layout(justify, total_fit=total_fit) if patch else nullcontext():
         document = render_document(html, PdfOptions(base_dir=tmp_path, project_root=tmp_path))
     return lint_document(document, "fixture", Path("manuscript"))
 

@@ -1,96 +1,31 @@
 """clreq typography measured on the real PDFs with pdfplumber, independently of huozi's own lint.
 
-Body lines are the characters in the body face at the body size (the most common size of
-the serif face); a line is a run of them on one baseline. A line is indented (a paragraph's
-first) when it starts 2 em right of a column's left edge; the line before an indented one,
-and the last line, end a paragraph. Each column's right edge is the furthest any of its
-lines reaches.
+How body lines, paragraphs and column edges are read is in tests/typography_measure.py.
 """
 from __future__ import annotations
-
-from collections import Counter, defaultdict
-from dataclasses import dataclass
 
 import pdfplumber
 import pytest
 
 from huozi.text.chars import NO_END, NO_START, is_han
 from huozi.text.typeset import ZERO_WIDTH
+from typography_measure import Body, flush, read_body
 
 PDF_EDITIONS = ("handout", "print")
-FLUSH_PT = 0.5
-
-
-@dataclass(frozen=True)
-class PdfLine:
-    page: int
-    chars: tuple[dict, ...]
-    size: float
-
-    @property
-    def text(self) -> str:
-        return "".join(c["text"] for c in self.chars)
-
-    @property
-    def x0(self) -> float:
-        return self.chars[0]["x0"]
-
-    @property
-    def x1(self) -> float:
-        return self.chars[-1]["x1"]
-
-
-@dataclass(frozen=True)
-class Body:
-    lines: tuple[PdfLine, ...]
-    indented: tuple[bool, ...]
-    column_left: tuple[float, ...]
-    edge: dict[float, float]
-
-    def final(self, i: int) -> bool:
-        return i == len(self.lines) - 1 or self.indented[i + 1]
-
-    def right_edge(self, i: int) -> float:
-        return self.edge[round(self.column_left[i])]
-
-
-def _body_lines(path) -> list[PdfLine]:
-    with pdfplumber.open(path) as pdf:
-        chars = [(n, c) for n, page in enumerate(pdf.pages, 1) for c in page.chars if "Serif" in c["fontname"]]
-    size = Counter(round(c["size"], 2) for _, c in chars).most_common(1)[0][0]
-    rows: dict[tuple[int, float], list[dict]] = defaultdict(list)
-    for page, c in chars:
-        if round(c["size"], 2) == size:
-            rows[(page, round(c["bottom"], 1))].append(c)
-    return [PdfLine(page, tuple(sorted(cs, key=lambda c: c["x0"])), size)
-            for (page, _), cs in sorted(rows.items())]
-
-
-def _body(path) -> Body:
-    lines = _body_lines(path)
-    starts = {round(line.x0, 1) for line in lines}
-    # Indented by 2 em from a left edge that other lines start at.
-    indented = tuple(round(line.x0 - 2 * line.size, 1) in starts for line in lines)
-    lefts = tuple(line.x0 - (2 * line.size if ind else 0) for line, ind in zip(lines, indented))
-    edge: dict[float, float] = {}
-    for line, left in zip(lines, lefts):
-        edge[round(left)] = max(edge.get(round(left), 0.0), line.x1)
-    return Body(tuple(lines), indented, lefts, edge)
 
 
 @pytest.fixture(scope="module")
 def bodies(built) -> dict[str, Body]:
-    return {name: _body(built[name]) for name in PDF_EDITIONS}
+    return {name: read_body(built[name]) for name in PDF_EDITIONS}
 
 
 @pytest.mark.parametrize("edition", PDF_EDITIONS)
 def test_non_final_lines_are_flush(bodies, edition):
     body = bodies[edition]
-    nonfinal = [i for i in range(len(body.lines)) if not body.final(i)]
-    short = [body.right_edge(i) - body.lines[i].x1 for i in nonfinal]
-    flush = sum(1 for s in short if s <= FLUSH_PT)
+    nonfinal = body.nonfinal()
+    ragged = [body.lines[i].text for i in nonfinal if not flush(body, i)]
     assert len(nonfinal) > 50
-    assert flush / len(nonfinal) >= 0.99, [body.lines[i].text for i, s in zip(nonfinal, short) if s > FLUSH_PT]
+    assert ragged == []
 
 
 @pytest.mark.parametrize("edition", PDF_EDITIONS)

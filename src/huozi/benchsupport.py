@@ -9,7 +9,7 @@ from .editions import EDITIONS
 from .figures import render_figures
 from .manuscript import parse_manuscript
 from .pdf.variants import pdf_options
-from .pdf.weasy_patch import cjk_layout
+from .pdf.weasy_patch import cjk_layout_for
 from .pipeline import build_epoch, pdf_html
 
 
@@ -21,7 +21,7 @@ def final_html(project: Path) -> dict[str, str]:
     epoch = build_epoch(config, os.environ)
     html = {}
     for edition in (e for e in EDITIONS.values() if e.kind == "pdf"):
-        with cjk_layout(config.typography.justify):
+        with cjk_layout_for(config.typography):
             html[edition.name] = pdf_html(config, manuscript, edition, figures,
                                           pdf_options(config, edition.name, epoch))
     return html

@@ -179,8 +179,9 @@ def _run_check(args: argparse.Namespace) -> int:
     for finding in findings:
         print(f"huozi: {finding}", file=sys.stderr)
     errors = sum(f.level == "error" for f in findings)
-    warnings = len(findings) - errors
-    console.info(f"check: {errors} error(s), {warnings} warning(s)")
+    warnings = sum(f.level == "warning" for f in findings)
+    notes = len(findings) - errors - warnings
+    console.info(f"check: {errors} error(s), {warnings} warning(s)" + (f", {notes} note(s)" if notes else ""))
     return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -193,7 +194,8 @@ def _run_watch(args: argparse.Namespace) -> int:
     console.info("watching for changes (Ctrl-C to stop)")
     # One set of workers for the whole watch: WeasyPrint stays imported, the fonts loaded.
     with Workers(args.jobs) as workers:
-        watch_and_build(args.project, lambda: _report_errors(lambda: _do_build(args, console, workers), args))
+        watch_and_build(args.project, lambda: _report_errors(lambda: _do_build(args, console, workers), args),
+                        out=args.out)
     return EXIT_OK
 
 

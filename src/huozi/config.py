@@ -1,7 +1,9 @@
 """Book configuration: `book.toml` read once into frozen dataclasses; unknown keys are errors."""
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, fields
@@ -9,8 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SourceLocation
+from .sources import read_text
 
 CONFIG_NAME = "book.toml"
+# The built-in theme: the templates and stylesheets every book starts from. A project's
+# `styles/` overrides it file by file (as mdBook's `theme/` and Sphinx's `templates_path` do):
+# `styles/print.css` replaces the theme's `print.css` and nothing else, and `styles/custom.css`,
+# when present, is added after the theme's rules in every edition. So a book made with an older
+# huozi gets the templates of new blocks from the huozi it runs with. Not resolved: in a source
+# checkout the theme is the repository's own styles/ (a symlink), and template frames are told
+# apart from the project's by this path.
+THEME_DIR = Path(__file__).parent / "theme"
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class PrintOptions:
         return f"{self.bleed_pt + extra:.3f}pt"
 
 
+# The smallest and largest trim: A6 each way (the text block and the 100 mm figures must fit), A0.
+TRIM_RANGE = ("105mm", "1189mm")
 # Room beyond the bleed for crop and registration marks (the marks start 6 mm from the trim).
 MARKS_ROOM = "9mm"
 
@@ -72,6 +85,8 @@ def css_length_pt(text: str) -> float:
     for unit, factor in _PT_PER_UNIT.items():
         if raw.endswith(unit):
             number = float(raw[: -len(unit)])
+            if not math.isfinite(number):
+                raise ValueError(f"not a finite length: {text!r}")
             if number < 0:
                 raise ValueError(f"negative length {text!r}")
             return number * factor
@@ -84,12 +99,17 @@ def _check_print(path: Path, text: str, options: PrintOptions) -> None:
     try:
         if len(trim) != 2:
             raise ValueError(options.trim)
-        for part in trim:
-            css_length_pt(part)
+        sizes = [css_length_pt(part) for part in trim]
     except ValueError:
         raise ConfigError(f"'print.trim' must be a width and a height, not {options.trim!r}",
                           SourceLocation(path, _key_line(text, "trim")),
                           'write trim = "140mm 203mm" (大32开)') from None
+    # The print margins and figures need room (a zero page makes the layout loop forever).
+    low, high = (css_length_pt(TRIM_RANGE[0]), css_length_pt(TRIM_RANGE[1]))
+    if not all(low <= size <= high for size in sizes):
+        raise ConfigError(f"'print.trim' must be from {TRIM_RANGE[0]} to {TRIM_RANGE[1]} each way, not "
+                          f"{options.trim!r}", SourceLocation(path, _key_line(text, "trim")),
+                          'write trim = "140mm 203mm" (大32开), or another book size')
     try:
         bleed = css_length_pt(options.bleed)
     except ValueError:
@@ -100,11 +120,62 @@ def _check_print(path: Path, text: str, options: PrintOptions) -> None:
                           'write bleed = "3mm", what printers ask for')
 
 
+# BCP 47 (RFC 5646) language tags, well-formed: language, extlang, script, region, variants,
+# extensions, private use; or a private-use tag alone. Case-insensitive.
+_BCP47 = re.compile(
+    r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?"
+    r"(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*(?:-[\da-wyz](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?"
+    r"|x(?:-[a-z\d]{1,8})+", re.IGNORECASE)
+
+
+def _check_book_meta(path: Path, text: str, book: BookMeta) -> None:
+    """Metadata every edition prints or packages: present, and in the form the formats require."""
+    def where(key: str) -> SourceLocation:
+        return SourceLocation(path, _key_line(text, key, "book") or _key_line(text, "book"))
+
+    for key in ("title", "identifier"):
+        if not getattr(book, key).strip():
+            raise ConfigError(f"'book.{key}' is empty", where(key),
+                              "write the book's title" if key == "title" else
+                              'write a stable unique id, e.g. identifier = "urn:uuid:…" (the EPUB needs one)')
+    if not _BCP47.fullmatch(book.language):
+        raise ConfigError(f"'book.language' must be a BCP 47 language tag, not {book.language!r}",
+                          where("language"), 'write language = "zh-CN" (or "zh-Hans", "en", …)')
+    if book.date:
+        day = None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", book.date):
+            try:
+                day = _dt.date.fromisoformat(book.date)
+            except ValueError:
+                pass
+        if day is None:
+            raise ConfigError(f"'book.date' must be a real date written YYYY-MM-DD, not {book.date!r}",
+                              where("date"), 'write date = "2020-05-29"')
+    for creator in book.creators:
+        if not creator.strip():
+            raise ConfigError("'book.creators' holds an empty name", where("creators"),
+                              'write each author\'s name, e.g. creators = ["朱宏博"], or leave the list out')
+
+
 @dataclass(frozen=True)
 class EpubOptions:
     """EPUB packaging switches."""
 
     embed_fonts: bool = True
+    # Who assessed the EPUB against EPUB Accessibility 1.1 / WCAG 2.1 AA (a person or an
+    # organisation, e.g. "活字书坊无障碍审校组"). Only then does the package claim conformance
+    # (dcterms:conformsTo, a11y:certifiedBy); passing huozi's checks is not an assessment.
+    accessibility_assessed_by: str = ""
+
+
+def _check_epub(path: Path, text: str, options: EpubOptions) -> None:
+    """A conformance claim names someone: a blank or one-character assessor is a slip."""
+    who = options.accessibility_assessed_by
+    if who and (len(who.strip()) < 2 or who != who.strip() or "\n" in who):
+        raise ConfigError(f"'epub.accessibility_assessed_by' must name who assessed the book, not {who!r}",
+                          SourceLocation(path, _key_line(text, "accessibility_assessed_by", "epub")),
+                          'write accessibility_assessed_by = "NAME OF THE ASSESSOR", or remove the line '
+                          "to claim no conformance")
 
 
 @dataclass(frozen=True)
@@ -115,6 +186,16 @@ class TypographyOptions:
     line_break: str = "basic"
     autospace: bool = True
     justify: bool = True
+    # Widths of the marks (ctex's three schemes): "quanjiao" full width, adjacent marks 1.5 em;
+    # "kaiming" 。！？ full and the others half; "banjiao" every mark half width.
+    punctuation: str = "quanjiao"
+    # A full-width mark ending a line is set half width (GB/T 15834-2011 allows it); an opening
+    # bracket or quote starting a line likewise; `hanging` hangs 。，、 into the right margin instead.
+    compress_line_end: bool = True
+    compress_line_start: bool = False
+    hanging: bool = False
+    # Break each paragraph as a whole (total fit) rather than line by line.
+    total_fit: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,6 +204,34 @@ class SecurityOptions:
 
     # Hosts whose http(s) URLs the PDF renderer may fetch, e.g. ["example.org"].
     allow_hosts: tuple[str, ...] = ()
+    # CPU seconds one template render may take (the typesetting of the text included) before
+    # the build stops: a template that loops without end must not hang a CI runner.
+    template_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class FontsOptions:
+    """The font families the book is set in, by role; each must be installed (fontconfig)."""
+
+    body: str = "Noto Serif CJK SC"      # 宋体: running text
+    heading: str = "Noto Sans CJK SC"    # 黑体: headings, captions, running heads, folios of the handout
+    mono: str = "Noto Sans Mono CJK SC"  # code, with CJK glyphs a Latin monospace lacks
+    quote: str = "Noto Serif CJK SC"     # quotations (楷体 is traditional, where a Kai face is installed)
+
+    def families(self) -> tuple[tuple[str, str], ...]:
+        """(role, family) pairs, each family once, in role order."""
+        seen: dict[str, str] = {}
+        for role in ("body", "heading", "mono", "quote"):
+            seen.setdefault(getattr(self, role), role)
+        return tuple((role, family) for family, role in seen.items())
+
+
+@dataclass(frozen=True)
+class LabelsOptions:
+    """Words the layout prints on its own, in the book's language."""
+
+    # The box printed where `::: photo CREDIT` names a photograph that is not supplied.
+    photo_placeholder: str = "照片：本书未收录"
 
 
 @dataclass(frozen=True)
@@ -136,6 +245,8 @@ class Config:
     epub: EpubOptions = EpubOptions()
     typography: TypographyOptions = TypographyOptions()
     security: SecurityOptions = SecurityOptions()
+    labels: LabelsOptions = LabelsOptions()
+    fonts: FontsOptions = FontsOptions()
 
     @property
     def manuscript_dir(self) -> Path:
@@ -156,13 +267,15 @@ _SECTIONS: dict[str, type] = {
     "epub": EpubOptions,
     "typography": TypographyOptions,
     "security": SecurityOptions,
+    "labels": LabelsOptions,
+    "fonts": FontsOptions,
 }
 
 
 def _key_line(text: str, key: str, section: str | None = None) -> int | None:
     """Line of the first `key =` or `[key]` in the TOML text (under `[section]` if given)."""
     inside = section is None
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if section is not None and line.startswith("["):
             inside = line == f"[{section}]"
@@ -173,6 +286,14 @@ def _key_line(text: str, key: str, section: str | None = None) -> int | None:
         if line.startswith(f"{key} ") or line.startswith(f"{key}=") or line == f"[{key}]":
             return number
     return None
+
+
+def config_key_line(path: Path, key: str, section: str | None = None) -> int | None:
+    """The line of `key` (under `[section]`) in the config file, None when it is not written there."""
+    try:
+        return _key_line(path.read_text(encoding="utf-8"), key, section)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _section_of(key_path: str) -> str | None:
@@ -192,6 +313,10 @@ def _coerce(path: Path, text: str, key_path: str, key: str, value: Any, expected
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
         wanted = "a list of strings"
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        wanted = "a whole number above 0"
     elif "bool" in kind:
         if isinstance(value, bool):
             return value
@@ -230,6 +355,32 @@ def _section(path: Path, text: str, name: str, raw: Any) -> Any:
         ) from None
 
 
+# A slug names the output files (SLUG-print.pdf, SLUG.epub): one plain file name, no folders,
+# not hidden, in any script (书名 is fine), short enough for every file system with its suffix.
+_SLUG = re.compile(r"[^\W_][\w.-]{0,79}")
+
+
+def _check_slug(path: Path, text: str, slug: str) -> None:
+    if _SLUG.fullmatch(slug) and ".." not in slug:
+        return
+    reason = ("is empty" if not slug else
+              "has a folder separator" if "/" in slug or "\\" in slug else
+              "is longer than 80 characters" if len(slug) > 80 else
+              "must start with a letter or digit and hold only letters, digits, '-', '_' and '.'")
+    raise ConfigError(f"'book.slug' {reason}: {slug!r}", SourceLocation(path, _key_line(text, "slug", "book")),
+                      'the slug names the output files (SLUG-print.pdf, SLUG.epub): write e.g. slug = "annual-report-2025"')
+
+
+def _check_fonts(path: Path, text: str, fonts: FontsOptions) -> None:
+    """A family name goes into CSS as a quoted string: plain text only."""
+    for f in fields(FontsOptions):
+        family = getattr(fonts, f.name)
+        if not family.strip() or re.search(r"[\"'\\;{}<>\n]", family):
+            raise ConfigError(f"'fonts.{f.name}' must be a font family name, not {family!r}",
+                              SourceLocation(path, _key_line(text, f.name, "fonts")),
+                              "write the family as fc-list shows it, e.g. \"Noto Serif CJK SC\"")
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `book.toml` in the project folder `root`."""
     root = root.resolve()
@@ -239,12 +390,7 @@ def load_config(root: Path) -> Config:
             f"no {CONFIG_NAME} in {root}", SourceLocation(path),
             "run huozi in a book project folder, or create one with 'huozi new DIR'",
         )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError("file is not UTF-8 text", SourceLocation(path, raw[: exc.start].count(b"\n") + 1),
-                          "save book.toml as UTF-8") from None
+    text = read_text(path, ConfigError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -262,6 +408,12 @@ def load_config(root: Path) -> Config:
     if "book" not in sections:
         raise ConfigError("the [book] table is missing", SourceLocation(path, 1),
                           "add [book] with title, slug and identifier")
+    _check_slug(path, text, sections["book"].slug)
+    _check_book_meta(path, text, sections["book"])
+    if "fonts" in sections:
+        _check_fonts(path, text, sections["fonts"])
     if "print" in sections:
         _check_print(path, text, sections["print"])
+    if "epub" in sections:
+        _check_epub(path, text, sections["epub"])
     return Config(root=root, path=path, **sections)

@@ -1,6 +1,7 @@
 """Find the CJK fonts through fontconfig; never let a build fall back to empty boxes."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -95,9 +96,13 @@ def _cached_faces(cache_file: Path, stamp: list, wanted: list[tuple[str, str]]) 
     return faces if all(face.path.is_file() for face in faces) else None
 
 
+ANY_STYLE = "*"  # in a wanted (family, style): whichever face the family has, Regular first
+
+
 def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path | None = None,
-                      cache_file: Path | None = None) -> tuple[FontFile, ...]:
-    """Regular and Bold of each family the book is set in; raises before any PDF is written.
+                      cache_file: Path | None = None, others: Sequence[str] = ()) -> tuple[FontFile, ...]:
+    """Regular and Bold of each family the book is set in, and one face of each of `others`
+    (code and quotations: a Kai face may have only "Book"); raises before any PDF is written.
 
     `families` is injectable so a caller (or a test) can require fonts other than Noto CJK;
     fontconfig itself is asked, so FONTCONFIG_FILE also changes what is found. With
@@ -106,12 +111,14 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
     configuration, caches and font folders are unchanged (asking it costs ~50 ms a build).
     """
     wanted = [(family, style) for family in families for style in ("Regular", "Bold")]
+    wanted += [(family, ANY_STYLE) for family in dict.fromkeys(others) if family not in families]
     stamp = _fontconfig_stamp() if cache_file is not None else []
     if cache_file is not None and (faces := _cached_faces(cache_file, stamp, wanted)) is not None:
         _FOUND.update(((f.family, f.style), f) for f in faces)
         return faces
     try:
-        faces = tuple(find_font(family, style) for family, style in wanted)
+        faces = tuple(find_any(family) if style == ANY_STYLE else find_font(family, style)
+                      for family, style in wanted)
     except FontError as exc:
         if styles_dir is None or exc.where is not None:
             raise
@@ -120,13 +127,27 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
     if cache_file is not None:
         from .output import write_bytes_atomic
 
-        data = {"stamp": stamp, "faces": {f"{f.family}:{f.style}": str(f.path) for f in faces}}
+        data = {"stamp": stamp, "faces": {f"{family}:{style}": str(f.path)
+                                          for (family, style), f in zip(wanted, faces)}}
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             write_bytes_atomic(cache_file, json.dumps(data, indent=1).encode())
         except OSError:
             pass  # a read-only project: fontconfig is asked again next time
     return faces
+
+
+@functools.lru_cache(maxsize=None)
+def find_any(family: str) -> FontFile:
+    """The Regular face of `family`, else its first installed face, or a FontError."""
+    faces = _fc_list(family)
+    for face in faces:
+        if face.style == "Regular":
+            return face
+    if faces:
+        return faces[0]
+    raise FontError(f"the font '{family}' is not installed",
+                    hint=f"install it (fc-list shows what is), or name another family in [fonts] of book.toml")
 
 
 def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:

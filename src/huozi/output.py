@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -160,11 +162,67 @@ def output_transaction(folder: Path) -> Iterator[list[tuple[Path, Path]]]:
     """
     with staging() as staged:
         yield staged
-    target = folder
+    commit(staged)
+
+
+def _check_target(target: Path) -> None:
+    """A target must be a regular file or absent: a folder, a FIFO or a device in its place
+    would make `os.replace` fail halfway through a commit."""
     try:
-        for tmp, target in staged:
-            os.replace(tmp, target)  # each move is atomic; they run after every output is complete
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        if not target.parent.is_dir():
+            raise OutputError(f"cannot write {target.name}: its folder {target.parent} does not exist",
+                              SourceLocation(target), "choose another folder with --out") from None
+        return
     except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode) else "not a file"
+        raise OutputError(f"cannot write {target.name}: {kind} of that name is in the way", SourceLocation(target),
+                          "move it away (huozi replaces only files it wrote), or use another --out")
+
+
+def commit(staged: list[tuple[Path, Path]]) -> None:
+    """Move every (temporary file, target) into place, all or none.
+
+    Every target is checked before the first move; the files being replaced are kept (hard
+    links, so no copy) until the last move succeeded, and put back if one fails.
+    """
+    try:
+        for _, target in staged:
+            _check_target(target)
+    except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
-        raise _cannot_write(target, exc) from None
+        raise
+    backups: list[tuple[Path, Path | None]] = []  # (target, its previous file kept aside, or None)
+    target = None
+    try:
+        for tmp, target in staged:
+            backup = None
+            if target.exists():
+                backup = target.with_name(f"{TMP_PREFIX}{target.name}.previous.tmp")
+                backup.unlink(missing_ok=True)
+                try:
+                    os.link(target, backup)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(target, backup)
+            backups.append((target, backup))
+            os.replace(tmp, target)  # each move is atomic; they run after every output is complete
+    except BaseException as exc:
+        for moved, backup in reversed(backups):  # put back what was there before
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    moved.unlink(missing_ok=True)
+                else:
+                    os.replace(backup, moved)
+                    backup.unlink(missing_ok=True)  # when `moved` was never replaced: same file
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and target is not None:
+            raise _cannot_write(target, exc) from None
+        raise
+    for _, backup in backups:
+        if backup is not None:
+            backup.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import signal
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -11,14 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config, load_config
-from .errors import ConfigError, HuoziError
+from .config import Config, config_key_line, load_config
+from .errors import ConfigError, FontError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, collect_warnings
-from .fonts import require_cjk_fonts
+from .fonts import FontFile, require_cjk_fonts
 from .editions import EDITIONS, Edition
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
 from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+from .watch import check_out_dir
 
 if TYPE_CHECKING:
     from .figures import Figures
@@ -94,14 +96,23 @@ class _Stopwatch:
         _announce(self.timings[-1])
 
 
+# 9999-12-31T23:59:59Z: later dates do not fit PDF, EPUB and zip timestamps.
+MAX_EPOCH = 253402300799
+
+
 def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
     """The build's date: SOURCE_DATE_EPOCH if set, else the book's own date (never the clock)."""
     raw = environ.get("SOURCE_DATE_EPOCH")
     if raw:
         try:
-            return int(raw)
+            epoch = int(raw)
         except ValueError:
-            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}") from None
+            epoch = -1
+        if not 0 <= epoch <= MAX_EPOCH:
+            raise HuoziError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {MAX_EPOCH} "
+                             f"(1970 to 9999), not {raw!r}", None,
+                             "set it to a commit's time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+        return epoch
     if config.book.date:
         try:
             day = dt.date.fromisoformat(config.book.date)
@@ -122,7 +133,12 @@ def select_editions(names: Iterable[str] | None) -> list[Edition]:
 
 
 def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
-    return out_dir / f"{config.book.slug}{edition.suffix}"
+    """Where an edition is written: a plain file directly inside `out_dir`, whatever the slug says."""
+    path = out_dir / f"{config.book.slug}{edition.suffix}"
+    if path.parent != out_dir or path.name.startswith(".") or path.name != f"{config.book.slug}{edition.suffix}":
+        raise OutputError(f"the output name {path.name!r} would leave the output folder",
+                          SourceLocation(config.path), "set book.slug to a plain file name")
+    return path
 
 
 # Figure placement decisions by the hash of a trial layout's HTML, for the life of the process:
@@ -176,11 +192,11 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
               figures: Figures, clock: _Stopwatch) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
     from .pdf.variants import pdf_options
-    from .pdf.weasy_patch import cjk_layout
+    from .pdf.weasy_patch import cjk_layout_for
     from .pdf.writer import write_pdf
 
     options = pdf_options(config, edition.name, epoch)
-    with cjk_layout(config.typography.justify):                # clreq justification in WeasyPrint
+    with cjk_layout_for(config.typography):                # clreq justification in WeasyPrint
         html, document = pdf_layout(config, manuscript, edition, figures, options, clock)
         with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
             result = write_pdf(html, output_path(config, edition, out), options, document)
@@ -196,12 +212,12 @@ def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: F
     """
     from .pdf.pages import read_page_texts
     from .pdf.variants import pdf_options
-    from .pdf.weasy_patch import cjk_layout
+    from .pdf.weasy_patch import cjk_layout_for
     from .pdf.writer import render_document
 
     edition = EDITIONS["print"]
     options = pdf_options(config, edition.name, epoch)
-    with cjk_layout(config.typography.justify):
+    with cjk_layout_for(config.typography):
         html, document = pdf_layout(config, manuscript, edition, figures, options)
         return read_page_texts(document or render_document(html, options))
 
@@ -324,7 +340,14 @@ class Workers:
         except BaseException:
             self.close(kill=True)      # interrupted: stop the workers now, not after their build
             raise
-        return [f.result() for f in futures]   # a worker's error (a HuoziError) is raised here
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return [f.result() for f in futures]   # a worker's error (a HuoziError) is raised here
+        except BrokenProcessPool:
+            self.close(kill=True)      # a pool with a dead worker takes no more work: start anew
+            raise HuoziError("a worker process of the build was killed",
+                             hint="was the machine out of memory? try again, or with --jobs 1") from None
 
     def _drain(self, emit: Progress, running: dict[str, tuple[str, float]], said: dict[str, int]) -> None:
         while self._events is not None and not self._events.empty():
@@ -377,6 +400,22 @@ def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...],
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+def _book_fonts(config: Config) -> tuple[FontFile, ...]:
+    """The installed faces of every `[fonts]` family; a missing one is named at its book.toml line."""
+    fonts = config.fonts
+    try:
+        return require_cjk_fonts((fonts.body, fonts.heading), styles_dir=config.styles_dir,
+                                 cache_file=config.root / FONT_LOOKUP_CACHE, others=(fonts.mono, fonts.quote))
+    except FontError as exc:
+        family = exc.message.split("'")[1]
+        role = next((role for role, name in fonts.families() if name == family), None)
+        line = config_key_line(config.path, role, "fonts") if role else None
+        if line is None:
+            raise
+        raise FontError(f"{exc.message} ([fonts] {role})", SourceLocation(config.path, line),
+                        "install it, or name an installed family there (fc-list : family lists them)") from None
+
+
 def build(
     project: Path | str = ".",
     out: Path | str | None = None,
@@ -398,10 +437,10 @@ def build(
     config = load_config(Path(project))                          # book.toml -> Config
     chosen = select_editions(editions)                            # which outputs
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
+    check_out_dir(config, out_dir)                                # never inside manuscript/, styles/, figures/
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
-    fonts = tuple(f.path for f in require_cjk_fonts(                 # never tofu
-        styles_dir=config.styles_dir, cache_file=config.root / FONT_LOOKUP_CACHE))
+    fonts = tuple(f.path for f in _book_fonts(config))            # never tofu
     memo: dict[Path, bytes] = {}                                  # each source file hashed once
     keys = {e.name: edition_key(config, e.name, epoch, fonts, memo) for e in chosen}
     with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
@@ -421,8 +460,10 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     runs: list[_EditionRun] = []
     if stale:
         from .figures import render_figures
+        from .layout.stylecheck import check_styles
         from .manuscript import parse_manuscript
 
+        check_styles(config.styles_dir)                           # encodings, include loops, @import
         if sum(1 for g in GROUPS if set(g) & set(stale)) > 1:
             workers.start()                                       # warms up while figures are drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
+from .config import THEME_DIR, Config
 from .output import write_bytes_atomic
 
 STATE_NAME = ".huozi-state.json"
@@ -122,6 +122,7 @@ def inputs_key(config: Config, edition: str, editions: tuple[str, ...], epoch: i
     digest.update(json.dumps(tool_versions(), sort_keys=True).encode())
     _hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
                 + _styles_for(edition, editions, config.styles_dir) + _tree(config.figures_dir), memo)
+    _hash_files(digest, THEME_DIR, _styles_for(edition, editions, THEME_DIR), memo)  # what styles/ does not override
     digest.update(code_digest())
     for font in fonts:
         stat = font.stat()
@@ -147,9 +148,13 @@ def load_state(out_dir: Path) -> dict[str, EditionState]:
     """The previous build's records; a missing or corrupt state file means rebuild everything."""
     try:
         raw = json.loads((out_dir / STATE_NAME).read_text(encoding="utf-8"))
-        return {name: EditionState(**entry) for name, entry in raw.items()}
-    except (OSError, ValueError, TypeError):
+        states = {name: EditionState(**entry) for name, entry in raw.items()}
+    except (OSError, ValueError, TypeError, AttributeError):  # AttributeError: not a JSON object
         return {}
+    if not all(isinstance(s.key, str) and isinstance(s.file, str) and isinstance(s.sha256, str)
+               for s in states.values()):
+        return {}
+    return states
 
 
 def is_current(out_dir: Path, state: EditionState | None, key: str) -> bool:

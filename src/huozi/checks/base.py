@@ -14,7 +14,7 @@ class Finding:
     """One problem a check found; errors fail `huozi check`, warnings only with --strict."""
 
     check: str
-    level: str  # "error" or "warning"
+    level: str  # "error", "warning", or "note" (a check that could not run, and why: fails nothing)
     message: str
     where: SourceLocation | None = None
 
@@ -28,15 +28,26 @@ Check = Callable[[Config, Path], list[Finding]]
 
 def _epub_checks() -> list[Check]:
     from .epubcheck import run_epubcheck
+    from .validators import run_ace
 
-    return [run_epubcheck]
+    return [run_epubcheck, run_ace]
 
 
-def _pdf_checks() -> list[Check]:
+def _pdf_checks(edition: str) -> list[Check]:
     from .lint import check_typography
     from .pdf_structure import check_fonts, check_qpdf
 
-    return [check_qpdf, check_fonts, check_typography]
+    checks = [check_qpdf, check_fonts, check_typography]
+    if edition == "handout":  # the tagged PDF/UA-1 edition
+        from .pdf_tags import check_tags
+        from .validators import run_pdfua
+
+        checks += [check_tags, run_pdfua]
+    if edition == "print":  # the PDF/X-4 press edition
+        from .pdf_colour import check_press_colour
+
+        checks.append(check_press_colour)
+    return checks
 
 
 def check_outputs(config: Config, outputs: dict[str, Path]) -> list[Finding]:
@@ -47,7 +58,7 @@ def check_outputs(config: Config, outputs: dict[str, Path]) -> list[Finding]:
             findings.append(Finding("exists", "error", f"{edition} output is missing; run huozi build first",
                                     SourceLocation(path)))
             continue
-        checks = _epub_checks() if path.suffix == ".epub" else _pdf_checks()
+        checks = _epub_checks() if path.suffix == ".epub" else _pdf_checks(edition)
         for check in checks:
             findings.extend(check(config, path))
     return findings

@@ -20,6 +20,8 @@ from ..errors import SourceLocation
 from ..text.chars import NO_END, is_han
 from ..text.typeset import ZERO_WIDTH, TypesetRules
 
+BREAKS_ATTRIBUTE = "data-huozi-breaks"  # set by huozi.pdf.weasy_patch on each paragraph it breaks
+
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px
 FLUSH_TOLERANCE_PT = 0.5
 GAP_RANGE_EM = (0.15, 0.35)
@@ -62,6 +64,7 @@ class Line:
     element: int = 0  # id() of the block's element: its lines are one paragraph of text
     first: bool = False  # the block's first line (its start is the text's start, not a break)
     final: bool = False  # the block's last line
+    breaks: str = ""  # how the paragraph was broken (weasy_patch.BREAKS_ATTRIBUTE): total-fit, fallback: …
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ def _line(context: _Context, linebox, block) -> Line:
         column_left=block.content_box_x(), column_right=block.content_box_x() + block.width,
         block=block.element_tag or "", paragraph=id(element) if body else None,
         where=_where(context, element), gaps_em=_gaps(pieces), element=id(element),
+        breaks=(element.get(BREAKS_ATTRIBUTE) or "") if element is not None else "",
     )
 
 
@@ -338,7 +342,7 @@ def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> 
     """Lay out the book's PDF editions as `huozi build` does (`pipeline.pdf_html`) and lint each one."""
     from ..editions import EDITIONS
     from ..figures import render_figures
-    from ..pdf.weasy_patch import cjk_layout
+    from ..pdf.weasy_patch import cjk_layout_for
     from ..pdf.writer import PdfOptions, render_document
     from ..pipeline import pdf_html
     from ..text.typeset import rules_for
@@ -349,7 +353,7 @@ def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> 
     for name in editions:
         edition = EDITIONS[name]
         options = PdfOptions(base_dir=config.styles_dir, project_root=config.root)
-        with cjk_layout(config.typography.justify):
+        with cjk_layout_for(config.typography):
             document = render_document(pdf_html(config, manuscript, edition, figures, options), options)
         reports[name] = lint_document(document, name, config.manuscript_dir.relative_to(config.root), rules)
     return reports

@@ -11,10 +11,10 @@ from ..config import Config
 from ..figures import Figures
 from ..errors import TemplateError, SourceLocation
 from ..editions import EDITIONS
-from ..layout.render import render_edition, render_template, template_env
+from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
 from ..pdf.pages import PageText
-from .accessibility import accessibility_meta
+from .accessibility import accessibility_meta, book_facts
 from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage
 
@@ -24,12 +24,9 @@ COVER_IMAGE = "images/cover.png"
 CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
 
-def _css(config: Config) -> bytes:
-    path = config.styles_dir / "epub" / "epub.css"
-    if not path.is_file():
-        raise TemplateError("the EPUB stylesheet does not exist", SourceLocation(path),
-                            "create styles/epub/epub.css (huozi new makes a default one)")
-    return path.read_bytes()
+def _css(config: Config, env, common: dict) -> bytes:
+    """The EPUB stylesheet, filled in like the PDF editions' (the `[fonts]` families)."""
+    return render_template(env, config.styles_dir, "epub/epub.css", **common).encode("utf-8")
 
 
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
@@ -42,7 +39,8 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     env = template_env(config.styles_dir)
     book = config.book
     css_href = "../" + CSS_NAME
-    common = {"book": book, "config": config, "css_href": css_href, "edition": edition}
+    common = {"book": book, "config": config_view(config), "css_href": css_href, "edition": edition,
+              "cpu_seconds": config.security.template_seconds}
     cover, cover_image = _cover(config, env, common)
     title = EpubDocument("text/title.xhtml", book.title,
                          render_template(env, config.styles_dir, "epub/title.xhtml.j2", **common),
@@ -72,13 +70,16 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         return nav
 
     documents, nav, page_list = _mark_print_pages(documents, render_nav, print_pages)
-    fonts, font_css = _fonts(config, [cover.content, *(d.content for d in documents), nav])
-    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config), "css"), cover_image, *fonts)
+    contents = [cover.content, *(d.content for d in documents), nav]
+    fonts, font_css = _fonts(config, contents)
+    facts = book_facts(book.language, contents, page_list=bool(page_list))
+    assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config, env, common), "css"),
+              cover_image, *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
-        extra_meta=accessibility_meta(page_numbers=bool(page_list), evaluator=book.publisher),
+        extra_meta=accessibility_meta(facts, config.epub.accessibility_assessed_by),
         page_list=tuple((b.number, b.href) for b in page_list),
         # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",
@@ -103,7 +104,7 @@ def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
     alt = "封面：" + "，".join(t for t in (book.title, book.subtitle, "、".join(book.creators), book.publisher) if t)
     content = render_template(env, config.styles_dir, "epub/cover.xhtml.j2", image_href="../" + COVER_IMAGE,
                               alt=alt, **common)
-    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book), "cover-image", ("cover-image",))
+    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book, config.fonts.body, config.fonts.heading), "cover-image", ("cover-image",))
     return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
 
 
@@ -136,4 +137,7 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
         return (), ""
     from .fonts import embed_fonts
 
-    return embed_fonts(contents, config.root / CACHE_DIR / "fonts")
+    from ..fonts import SANS, SERIF
+
+    families = {SERIF: config.fonts.body, SANS: config.fonts.heading}
+    return embed_fonts(contents, config.root / CACHE_DIR / "fonts", families)

@@ -55,7 +55,7 @@ def _centred(draw, y: int, text: str, family: str, style: str, size: int, fill) 
     draw.text(((WIDTH - (right - left)) / 2 - left, y), text, font=font, fill=fill)
 
 
-def draw_cover(book: BookMeta) -> bytes:
+def draw_cover(book: BookMeta, body: str = SERIF, heading: str = SANS) -> bytes:
     """The cover as PNG bytes: title, subtitle and creators above the motif, publisher below."""
     from PIL import Image, ImageDraw
 
@@ -64,13 +64,13 @@ def draw_cover(book: BookMeta) -> bytes:
     _mountains(draw)
     _sea(draw)
     draw.ellipse((1060, 250, 1200, 390), fill=SEAL)  # a red sun over the hills
-    _centred(draw, 380, book.title, SERIF, "Bold", 200, INK)
+    _centred(draw, 380, book.title, body, "Bold", 200, INK)
     if book.subtitle:
-        _centred(draw, 660, book.subtitle, SANS, "Regular", 56, INK)
+        _centred(draw, 660, book.subtitle, heading, "Regular", 56, INK)
     if book.creators:
-        _centred(draw, 800, "　".join(book.creators), SANS, "Regular", 52, INK)
+        _centred(draw, 800, "　".join(book.creators), heading, "Regular", 52, INK)
     if book.publisher:
-        _centred(draw, 1880, book.publisher, SANS, "Bold", 56, PAPER)
+        _centred(draw, 1880, book.publisher, heading, "Bold", 56, PAPER)
     # Flat colours and antialiased type: a 64-colour palette looks the same at a third of the size.
     image = image.quantize(64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     buffer = io.BytesIO()

@@ -1,13 +1,16 @@
 """The key numbers (figures/facts.toml) and the check that the manuscript still says them."""
 from __future__ import annotations
 
+import decimal
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FigureError, SourceLocation
+from ..sources import read_text
 from ..manuscript.parse import join_soft_break
 
 FACTS_NAME = "facts.toml"
@@ -16,6 +19,18 @@ FACT_KEYS = {"id", "value", "qualifier", "unit", "label", "short", "year", "file
 PAIRING_KEYS = {"east", "west", "since", "file", "quote"}
 # A number as Chinese newspapers print it: digits, an optional decimal part, never part of a longer number.
 NUMBER = r"(?<![\d.])\d+(?:\.\d+)?"
+
+
+def format_number(value: int | float) -> str:
+    """A number as written in the data, never rounded or in exponent form: 1.523456, 1.5, 7400.
+
+    (`:g` keeps six significant digits, so 1.523456 became 1.52346 and matched no prose.)
+    """
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer():
+        return str(int(value))
+    return format(decimal.Decimal(repr(value)), "f")
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,7 @@ class Fact:
         """The number as the prose prints it: 7400余万元, 1.5亿元, 71%."""
         if self.value is None:
             return ""
-        number = str(self.value) if isinstance(self.value, int) else f"{self.value:g}"
-        return f"{number}{self.qualifier}{self.unit}"
+        return f"{format_number(self.value)}{self.qualifier}{self.unit}"
 
     @property
     def name(self) -> str:
@@ -89,7 +103,7 @@ class SourceText:
 
 def _item_lines(source: str, table: str) -> list[int]:
     """The 1-based line of each `[[table]]` header, so messages can point into the TOML."""
-    return [n for n, line in enumerate(source.splitlines(), 1) if line.strip() == f"[[{table}]]"]
+    return [n for n, line in enumerate(source.split("\n"), 1) if line.strip() == f"[[{table}]]"]
 
 
 def _check_keys(path: Path, line: int, item: dict, allowed: set[str], required: tuple[str, ...]) -> None:
@@ -103,10 +117,44 @@ def _check_keys(path: Path, line: int, item: dict, allowed: set[str], required: 
             raise FigureError(f"missing field '{key}'", SourceLocation(path, line), f"add '{key} = …'")
 
 
-def _fact(path: Path, line: int, item: dict) -> Fact:
+def field_line(source: str, start: int, key: str) -> int:
+    """The line of `key = …` in the TOML table whose header is at line `start` (else `start`)."""
+    lines = source.split("\n")
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1].strip()
+        if line.startswith("["):
+            break
+        if re.match(rf"{re.escape(key)}\s*=", line):
+            return number
+    return start
+
+
+# The type of each field of a fact and a pairing, as TOML gives it: (type, what it is, an example).
+_TEXT = (str, 'text in "quotes"', '{key} = "…"')
+_YEAR = (int, "a year written in digits", "{key} = 2019")
+FIELD_TYPES = {"id": _TEXT, "label": _TEXT, "short": _TEXT, "file": _TEXT, "quote": _TEXT, "unit": _TEXT,
+               "qualifier": _TEXT, "year": _YEAR, "east": _TEXT, "west": _TEXT, "since": _YEAR}
+MAY_BE_EMPTY = {"unit", "qualifier", "short"}
+
+
+def _check_types(path: Path, source: str, line: int, item: dict) -> None:
+    for key, value in item.items():
+        if key not in FIELD_TYPES:
+            continue
+        kind, what, example = FIELD_TYPES[key]
+        empty = kind is str and isinstance(value, str) and not value.strip() and key not in MAY_BE_EMPTY
+        if not isinstance(value, kind) or isinstance(value, bool) or empty:
+            raise FigureError(f"'{key}' must be {'non-empty ' if empty else ''}{what}, not {value!r}",
+                              SourceLocation(path, field_line(source, line, key)),
+                              f"write {example.format(key=key)}")
+
+
+def _fact(path: Path, line: int, item: dict, source: str = "") -> Fact:
     _check_keys(path, line, item, FACT_KEYS, ("id", "label", "year", "file", "quote"))
+    _check_types(path, source, line, item)
     value = item.get("value")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not math.isfinite(value)):
         raise FigureError(f"fact '{item['id']}': value must be a number", SourceLocation(path, line),
                           "write the number without its unit: value = 7400, unit = \"万元\"")
     qualifier = item.get("qualifier", "")
@@ -133,11 +181,11 @@ def load_facts(figures_dir: Path) -> FactBook:
     if not path.is_file():
         raise FigureError("the key-number data file does not exist", SourceLocation(path),
                           "create figures/facts.toml with one [[fact]] per number")
-    source = path.read_text(encoding="utf-8")
+    source = read_text(path, FigureError)
     data = read_toml(path, source)
     facts: dict[str, Fact] = {}
     for line, item in zip(_item_lines(source, "fact"), data.get("fact", [])):
-        fact = _fact(path, line, item)
+        fact = _fact(path, line, item, source)
         if fact.id in facts:
             raise FigureError(f"two facts share the id '{fact.id}'", SourceLocation(path, line),
                               f"the first is at line {facts[fact.id].line}; rename one")
@@ -145,6 +193,7 @@ def load_facts(figures_dir: Path) -> FactBook:
     pairings = []
     for line, item in zip(_item_lines(source, "pairing"), data.get("pairing", [])):
         _check_keys(path, line, item, PAIRING_KEYS, ("east", "west", "file", "quote"))
+        _check_types(path, source, line, item)
         pairings.append(Pairing(item["east"], item["west"], item["file"], item["quote"], line, item.get("since")))
     return FactBook(path, facts, tuple(pairings))
 
@@ -154,7 +203,7 @@ def read_source(path: Path) -> SourceText:
     chars: list[str] = []
     lines: list[int] = []
     previous = ""
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, raw in enumerate(read_text(path, FigureError).split("\n"), 1):
         line = raw.strip()
         joiner = "\n" if not line or not previous else join_soft_break(previous, line)
         chars.append(joiner + line)

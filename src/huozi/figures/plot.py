@@ -33,7 +33,8 @@ def _canvas(height_mm: float) -> tuple[Any, Any]:
 def _text(ax: Any, x: float, y: float, text: str, size: float = style.SIZE_LABEL, **kw: Any) -> None:
     kw.setdefault("va", "baseline")
     kw.setdefault("color", style.INK)
-    ax.text(x, y, text, fontsize=size, **kw)
+    # Labels are the author's text, never mathtext: "US$5与US$6" is two prices, not a formula.
+    ax.text(x, y, text, fontsize=size, parse_math=False, usetex=False, **kw)
 
 
 def text_width_mm(text: str, size: float) -> float:

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from ..errors import FigureError, SourceLocation
 from ..manuscript.model import FigureRef, Manuscript
+from ..sources import read_text
 from . import svg as svgtools
 from .cache import FigureCache, figure_key
 from .facts import FactBook, check_facts, load_facts
@@ -72,12 +73,32 @@ def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[s
                 raise FigureError(f"unknown figure '{block.figure_id}'", SourceLocation(article.path, block.line),
                                   f"figures are specified in figures/*.toml; known ids: {known}")
             placed.append(block.figure_id)
+    for spec in sorted(specs.values(), key=lambda s: s.number):
+        if spec.id not in placed:  # its number would leave a gap (图1, 图3) and its data unseen
+            raise FigureError(f"figure '{spec.id}' ({spec.label}) is never placed in the manuscript",
+                              SourceLocation(spec.path, _number_line(spec.path)),
+                              f"place it with '::: figure {spec.id}' and ':::' on the next line, "
+                              f"or delete {spec.path.parent.name}/{spec.path.name}")
     numbers = [specs[i].number for i in placed]
+    # (A figure placed twice is refused by the manuscript parser.)
+    if len(set(numbers)) == len(numbers) == len(specs) and numbers == sorted(numbers) \
+            and numbers != list(range(1, len(numbers) + 1)):
+        gap = next(n for n, want in zip(numbers, range(1, len(numbers) + 1)) if n != want)
+        spec = next(specs[i] for i in placed if specs[i].number == gap)
+        raise FigureError(f"the figures are numbered {', '.join(f'图{n}' for n in numbers)}: "
+                          f"{spec.label} ('{spec.id}') should be 图{numbers.index(gap) + 1}",
+                          SourceLocation(spec.path, _number_line(spec.path)),
+                          "number the figures 1, 2, 3 … in the order they are placed")
     if numbers != sorted(numbers):
         first = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
         raise FigureError(f"图{specs[first].number} ('{first}') comes before a figure with a lower number",
                           SourceLocation(specs[first].path), "number the figures in the order they are placed")
     return tuple(placed)
+
+
+def _number_line(path: Path) -> int | None:
+    lines = read_text(path, FigureError).split("\n")
+    return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("number")), None)
 
 
 def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FigureError, SourceLocation
+from ..sources import read_text
 from .facts import FACTS_NAME, Fact, FactBook, read_toml
 
 KINDS = ("bars", "pairings", "panel", "timeline")
@@ -15,6 +16,7 @@ GROUP_KEYS = {"title", "facts"}
 SOURCE_PREFIX = "数据来源："
 # {fact-id} is the fact's number as printed (483亿元); {fact-id.year} its year; {fact-id.label} its label;
 # {pairings} lists every east→west pair of the data file.
+FIGURE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 PLACEHOLDER = re.compile(r"\{([a-z0-9][a-z0-9-]*)(?:\.(year|label|short))?\}")
 
 
@@ -55,7 +57,7 @@ class FigureSpec:
 
 
 def _line_of(source: str, pattern: str) -> int | None:
-    for number, line in enumerate(source.splitlines(), 1):
+    for number, line in enumerate(source.split("\n"), 1):
         if re.match(pattern, line.strip()):
             return number
     return None
@@ -76,7 +78,18 @@ def fill(text: str, book: FactBook, where: SourceLocation) -> str:
             raise FigureError(f"fact '{fact.id}' has no number to put in {{{fact.id}}}", where,
                               f"write {{{fact.id}.label}} or {{{fact.id}.year}} instead")
         return fact.text
-    return PLACEHOLDER.sub(one, text)
+    filled = PLACEHOLDER.sub(one, text)
+    if leftover := re.search(r"\{[^{}]*\}", PLACEHOLDER.sub("", text)):
+        # A typo ({East-purchases}, {fact.yaer}) would otherwise be printed as it is.
+        name = leftover[0][1:-1].strip().lower()
+        base, _, field = name.partition(".")
+        close = difflib.get_close_matches(base, list(book.facts) + ["pairings"], n=1)
+        fields = difflib.get_close_matches(field, ["year", "label", "short"], n=1) if field else []
+        guess = "{" + (close[0] if close else base) + (f".{fields[0]}" if fields else "") + "}"
+        raise FigureError(f"'{leftover[0]}' is not a placeholder: it names no fact (or no field of one)", where,
+                          f"did you mean '{guess}'? placeholders are {{fact-id}}, {{fact-id.year}}, "
+                          "{fact-id.label}, {fact-id.short} and {pairings}")
+    return filled
 
 
 def pairings_sentence(book: FactBook) -> str:
@@ -102,7 +115,7 @@ def _check_keys(item: dict, allowed: set[str], where: SourceLocation) -> None:
 
 def load_spec(path: Path, book: FactBook) -> FigureSpec:
     """Read one spec; every fact it names must exist, every required field must be there."""
-    source = path.read_text(encoding="utf-8")
+    source = read_text(path, FigureError)
     data = read_toml(path, source)
     where = SourceLocation(path, 1)
     _check_keys(data, SPEC_KEYS, where)
@@ -113,6 +126,21 @@ def load_spec(path: Path, book: FactBook) -> FigureSpec:
     def at(key: str) -> SourceLocation:
         return SourceLocation(path, _line_of(source, rf"{key}\s*="))
 
+    for key, value in data.items():
+        if key in ("number", "group"):
+            continue
+        wanted = list if key == "facts" else str
+        if not isinstance(value, wanted) or (wanted is list and not all(isinstance(v, str) for v in value)):
+            what = 'a list of fact ids: facts = ["…", "…"]' if wanted is list else f'text in "quotes": {key} = "…"'
+            raise FigureError(f"'{key}' must be {what.split(':')[0]}, not {value!r}", at(key), f"write {what.split(': ')[1]}")
+    for key in ("id", "caption", "alt"):
+        if not data[key].strip():
+            raise FigureError(f"'{key}' of the figure is empty", at(key),
+                              "the alt text states the figure's numbers in words; the caption names it"
+                              if key != "id" else 'write an id such as id = "purchases-2019"')
+    if not FIGURE_ID.fullmatch(data["id"]):
+        raise FigureError(f"figure id {data['id']!r} may hold only letters, digits, '-' and '_'", at("id"),
+                          "write an id such as id = \"purchases-2019\" (it names the figure in the book's files)")
     if data["kind"] not in KINDS:
         raise FigureError(f"unknown figure kind '{data['kind']}'", at("kind"), f"choose from {', '.join(KINDS)}")
     if not str(data["source"]).startswith(SOURCE_PREFIX):
@@ -121,7 +149,15 @@ def load_spec(path: Path, book: FactBook) -> FigureSpec:
         raise FigureError("number must be a whole number (1 for 图1)", at("number"))
     facts = tuple(_fact(book, fid, at("facts")) for fid in data.get("facts", []))
     groups = []
-    for item in data.get("group", []):
+    groups_data = data.get("group", [])
+    if not isinstance(groups_data, list) or not all(
+            isinstance(g, dict) and isinstance(g.get("title", ""), str)
+            and isinstance(g.get("facts", []), list) and all(isinstance(f, str) for f in g.get("facts", []))
+            for g in groups_data):
+        raise FigureError("each [[group]] must have a title in quotes and a list of fact ids",
+                          SourceLocation(path, _line_of(source, r"\[\[group\]\]") or 1),
+                          'write [[group]], then title = "…" and facts = ["…", "…"]')
+    for item in groups_data:
         _check_keys(item, GROUP_KEYS, SourceLocation(path, _line_of(source, r"\[\[group\]\]")))
         title = fill(item.get("title", ""), book, at("title"))
         groups.append(Group(title, tuple(_fact(book, fid, at("facts")) for fid in item.get("facts", []))))

@@ -30,6 +30,7 @@ RC = {
     "font.size": SIZE_LABEL,
     "svg.fonttype": "none",  # labels stay text: selectable, searchable, set by the PDF's own fonts
     "axes.unicode_minus": False,
+    "text.usetex": False,  # a user's matplotlibrc must not hand the labels to LaTeX
     "figure.facecolor": "none",
     "savefig.facecolor": "none",
     "savefig.transparent": True,

@@ -1,20 +1,113 @@
-"""Jinja environment and the per-edition template context."""
+"""Jinja environment and the per-edition template context.
+
+Templates are user-editable code (a project's `styles/`, later shared themes), so they run in
+Jinja's immutable sandbox, see only plain data (no paths, no live config objects), and are
+bounded in the work they may do: a template cannot read files, run commands or hang the build.
+"""
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import difflib
-from collections.abc import Mapping
-from pathlib import Path
+import re
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePath
+from types import ModuleType
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from ..config import Config
+from ..config import THEME_DIR, Config
 from ..editions import Edition
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
 from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
 from ..manuscript.model import Manuscript
 from ..text.markup import inlines_to_html
+
+# Bounds on what one template render may do. No book needs more: the largest loops run over
+# the book's own blocks, which are data, not `range`.
+MAX_RANGE_ITEMS = 1_000_000   # all `range()` items of one render together
+MAX_SEQUENCE = 10_000_000     # a string or list a `*` or a size argument may make
+_BIG_NUMBER = re.compile(r"\d{7,}")  # a width or precision of 10^6 or more in a format string
+# Filters whose numeric arguments size their result ('x'|center(10**9)).
+_SIZED_FILTERS = ("center", "indent", "wordwrap", "truncate", "batch", "slice", "format")
+
+
+class _RenderLimits:
+    """The work one render has done so far: counted across every `range()` it calls."""
+
+    def __init__(self) -> None:
+        self.range_items = 0
+
+    def range(self, *args: int) -> range:
+        items = range(*args)
+        self.range_items += len(items)
+        if self.range_items > MAX_RANGE_ITEMS:
+            raise SecurityError(f"the template's loops ask for more than {MAX_RANGE_ITEMS:,} range() items")
+        return items
+
+
+def _check_number(value: Any, what: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SEQUENCE:
+        raise SecurityError(f"{what}: the number {value} is too large for a template")
+
+
+def _check_format(text: Any, what: str) -> None:
+    if isinstance(text, str) and _BIG_NUMBER.search(text):
+        raise SecurityError(f"{what}: a format width or precision this large is refused")
+
+
+def _sized(name: str, function: Any) -> Any:
+    """A filter that refuses numeric arguments (and format widths) that would make huge output."""
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args[1:], *kwargs.values()):
+            _check_number(value, f"filter '{name}'")
+        if name == "format":
+            _check_format(args[0] if args else None, "filter 'format'")
+        return function(*args, **kwargs)
+    return checked
+
+
+class BookSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox templates run in: no private attributes, no paths, no modules, bounded sizes."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, (PurePath, ModuleType)) or isinstance(value, (PurePath, ModuleType, type)):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int) and isinstance(left, int) and abs(left) > 1 and right > 64:
+                raise SecurityError(f"{left} ** {right} is too large for a template")
+            return left ** right
+        for count, sequence in ((right, left), (left, right)):
+            if isinstance(count, int) and isinstance(sequence, (str, list, tuple)):
+                if count * len(sequence) > MAX_SEQUENCE:
+                    raise SecurityError("a string or list repeated this often is too large for a template")
+        return left * right
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        for value in (*args, *kwargs.values()):
+            _check_number(value, "a call in the template")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        # str.format reached as an attribute ("{:>999999999}".format): the width is in the string.
+        if getattr(value, "__name__", "") in ("format", "format_map"):
+            _check_format(getattr(value, "__self__", None), "str.format")
+        return super().wrap_str_format(value)
+
+
+def _is_template(filename: str, styles_dir: Path) -> bool:
+    """Whether a traceback frame's file is a template: the project's, or the theme's."""
+    return filename.startswith((str(styles_dir), str(THEME_DIR)))
 
 
 class ProjectLoader(jinja2.FileSystemLoader):
@@ -39,9 +132,10 @@ class ProjectLoader(jinja2.FileSystemLoader):
 
 
 def template_env(styles_dir: Path) -> jinja2.Environment:
-    """Templates from the project's styles folder; undefined names are errors, output is escaped."""
-    env = jinja2.Environment(
-        loader=ProjectLoader(styles_dir),
+    """Templates from the project's styles folder, sandboxed; undefined names are errors, output is escaped."""
+    env = BookSandbox(
+        # A project's file replaces the theme's file of the same name, file by file.
+        loader=jinja2.ChoiceLoader([ProjectLoader(styles_dir), jinja2.FileSystemLoader(str(THEME_DIR))]),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
@@ -54,7 +148,38 @@ def template_env(styles_dir: Path) -> jinja2.Environment:
         "photo": lambda b: isinstance(b, Photo),
         "figure_ref": lambda b: isinstance(b, FigureRef),
     })
+    env.globals.pop("lipsum", None)  # makes text of any size; a book has its own text
+    for name in _SIZED_FILTERS:
+        env.filters[name] = _sized(name, env.filters[name])
     return env
+
+
+class TemplateTimeout(SecurityError):
+    """A render ran out of its CPU-time budget (raised from a timer signal)."""
+
+
+@contextlib.contextmanager
+def _cpu_budget(seconds: float) -> Iterator[None]:
+    """Stop the code inside after `seconds` of CPU time (a timer signal; main thread only).
+
+    CPU time, not wall time, so a busy machine does not fail a build that a quiet one passes.
+    Elsewhere (a caller's thread) the range and size bounds still hold, without a clock.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TemplateTimeout(f"the template took more than {seconds:g} s of CPU time")
+
+    previous = signal.signal(signal.SIGVTALRM, expired)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
 
 
 def _template_error(styles_dir: Path, exc: Exception) -> TemplateError:
@@ -67,6 +192,11 @@ def _template_error(styles_dir: Path, exc: Exception) -> TemplateError:
         where = _template_frame(styles_dir, exc)
         return TemplateError(f"template or stylesheet '{exc.name}' does not exist", where,
                              f"create {styles_dir.name}/{exc.name}, or fix the name on that line")
+    if isinstance(exc, SecurityError):
+        where = _template_frame(styles_dir, exc)
+        return TemplateError(f"refused by the template sandbox: {exc}", where,
+                             "templates see only the book's data (book, articles, edition, config, "
+                             "figures): no files, paths, Python internals or unbounded loops")
     if isinstance(exc, jinja2.UndefinedError):
         where = _template_frame(styles_dir, exc)
         return TemplateError(f"undefined variable in template: {exc.message}", where,
@@ -80,27 +210,54 @@ def _template_frame(styles_dir: Path, exc: BaseException) -> SourceLocation:
     where = SourceLocation(styles_dir)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(str(styles_dir)):
+        if _is_template(filename, styles_dir):
             where = SourceLocation(Path(filename), tb.tb_lineno)
         tb = tb.tb_next
     return where
 
 
-def render_template(env: jinja2.Environment, styles_dir: Path, name: str, **context: Any) -> str:
-    """Render one template, turning Jinja's exceptions into TemplateError with file:line."""
+def _recursion_frame(styles_dir: Path, exc: BaseException) -> SourceLocation:
+    """The template line that keeps coming back in a runaway recursion: an include if one does."""
+    seen: dict[tuple[str, int], int] = {}
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if _is_template(filename, styles_dir):
+            key = (filename, tb.tb_lineno)
+            seen[key] = seen.get(key, 0) + 1
+        tb = tb.tb_next
+    if not seen:
+        return SourceLocation(styles_dir)
+
+    def names_a_template(key: tuple[str, int]) -> bool:
+        lines = Path(key[0]).read_text(encoding="utf-8", errors="replace").splitlines()
+        return key[1] <= len(lines) and re.search(r"{%-?\s*(include|import|from)\b", lines[key[1] - 1]) is not None
+
+    filename, line = max(seen, key=lambda k: (seen[k] > 1 and names_a_template(k), seen[k]))
+    return SourceLocation(Path(filename), line)
+
+
+def render_template(env: jinja2.Environment, styles_dir: Path, name: str, *,
+                    cpu_seconds: float = 0, **context: Any) -> str:
+    """Render one template within its bounds, turning Jinja's exceptions into TemplateError with file:line."""
+    limits = _RenderLimits()
     try:
-        return env.get_template(name).render(**context)
+        with _cpu_budget(cpu_seconds):
+            return env.get_template(name).render(**context, range=limits.range)
     except jinja2.TemplateError as exc:
         raise _template_error(styles_dir, exc) from None
     except HuoziError:
         raise
+    except RecursionError as exc:
+        raise TemplateError("templates include or call themselves without end", _recursion_frame(styles_dir, exc),
+                            "an {% include %}, {% import %} or macro on that line leads back to itself") from None
     except Exception as exc:
         # e.g. {{ articles + 1 }}: a TypeError raised by template code itself. Raised further in
         # (a filter, the typesetter) it is a bug in huozi and must surface as one.
         tb = exc.__traceback__
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
-        if tb is None or not tb.tb_frame.f_code.co_filename.startswith(str(styles_dir)):
+        if tb is None or not _is_template(tb.tb_frame.f_code.co_filename, styles_dir):
             raise
         where = _template_frame(styles_dir, exc)
         raise TemplateError(f"error in template: {type(exc).__name__}: {exc}", where,
@@ -125,14 +282,26 @@ def render_edition(
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {
         "book": config.book,
-        "config": config,
+        "config": config_view(config),
         "articles": manuscript.articles,
         "article": article,
         "edition": edition,
         "figures": figures or {},
         **(extra or {}),
     }
-    return render_template(env, config.styles_dir, edition.template, **context)
+    return render_template(env, config.styles_dir, edition.template,
+                           cpu_seconds=config.security.template_seconds, **context)
+
+
+def config_view(config: Config) -> dict[str, Any]:
+    """The options templates may read, as plain values (no paths, no methods of the live config)."""
+    return {
+        "print": {**dataclasses.asdict(config.print), "sheet_bleed": config.print.sheet_bleed},
+        "epub": dataclasses.asdict(config.epub),
+        "typography": dataclasses.asdict(config.typography),
+        "labels": dataclasses.asdict(config.labels),
+        "fonts": dataclasses.asdict(config.fonts),
+    }
 
 
 def check_figure_refs(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:

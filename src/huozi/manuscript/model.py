@@ -78,8 +78,15 @@ class Article:
     order: int
     sections: tuple[Section, ...]
     subtitle: str = ""
-    byline: str = ""
+    byline: str = ""  # as printed: the front matter's byline, or its authors joined with 、
+    authors: tuple[str, ...] = ()
+    date: str = ""  # as written in the front matter (Pandoc's `date`)
     title_line: int = 1
+
+    @property
+    def source(self) -> str:
+        """The manuscript file's name, as templates see it (they get no paths)."""
+        return self.path.name
 
     @property
     def paragraphs(self) -> tuple[Paragraph, ...]:

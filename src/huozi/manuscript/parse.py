@@ -1,6 +1,7 @@
 """Parse front matter + CommonMark into the book model, keeping source line numbers."""
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from pathlib import Path
@@ -12,10 +13,13 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import ManuscriptError, SourceLocation
+from ..sources import read_text
 from ..text.chars import is_wide
 from .model import Article, Block, FigureRef, Heading, Inline, Manuscript, Paragraph, Photo, Section
 
-FRONT_MATTER_KEYS = {"title": str, "subtitle": str, "byline": str, "order": int}
+# Pandoc and Quarto spell the byline `author` (one name or a list) and give a `date`: both are
+# accepted beside huozi's own `byline`, which wins when both are given.
+FRONT_MATTER_KEYS = {"title": str, "subtitle": str, "byline": str, "order": int, "author": list, "date": str}
 REQUIRED_KEYS = ("title",)
 CONTAINERS = ("preface", "photo", "figure")
 
@@ -44,15 +48,7 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _read(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ManuscriptError(
-            "file is not UTF-8 text", SourceLocation(path, line),
-            "save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)",
-        ) from None
+    text = read_text(path, ManuscriptError)  # UTF-8, BOM dropped, CR and CRLF made LF
     if found := _FORBIDDEN.search(text):
         line = text.count("\n", 0, found.start()) + 1
         column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
@@ -91,13 +87,16 @@ def _front_matter(path: Path, token: Token | None) -> dict:
                 f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(FRONT_MATTER_KEYS)}",
             )
         expected = FRONT_MATTER_KEYS[key]
-        if expected is str and isinstance(value, (int, float)):
-            data[key] = value = str(value)
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise ManuscriptError(
-                f"front matter field '{key}' must be {'a number' if expected is int else 'text'}",
-                SourceLocation(path, line),
-            )
+        if expected is str and isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
+            data[key] = value = value.isoformat() if isinstance(value, dt.date) else str(value)
+        if expected is list and isinstance(value, str):
+            data[key] = value = [value]
+        if expected is list and isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+            continue
+        if not isinstance(value, expected) or isinstance(value, bool) or expected is list:
+            wanted = {int: "a number", str: "text", list: "a name or a list of names"}[expected]
+            raise ManuscriptError(f"front matter field '{key}' must be {wanted}", SourceLocation(path, line),
+                                  "write e.g. 'author: 张三' or 'author: [张三, 李四]'" if expected is list else None)
     for key in REQUIRED_KEYS:
         if not data.get(key):
             raise ManuscriptError(
@@ -257,7 +256,9 @@ def parse_article(path: Path, default_order: int = 0) -> Article:
     return Article(
         path=path, slug=slug, title=str(front["title"]).strip(),
         order=int(front.get("order", default_order)), sections=tuple(builder.sections),
-        subtitle=str(front.get("subtitle", "")).strip(), byline=str(front.get("byline", "")).strip(),
+        subtitle=str(front.get("subtitle", "")).strip(),
+        byline=str(front.get("byline", "")).strip() or "、".join(a.strip() for a in front.get("author", ())),
+        authors=tuple(a.strip() for a in front.get("author", ())), date=str(front.get("date", "")).strip(),
     )
 
 

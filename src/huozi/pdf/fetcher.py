@@ -80,6 +80,20 @@ def check_url(url: str, root: Path, allow_hosts: Iterable[str] = (), base: Path 
                            "copy the file into the project and refer to it by a relative path")
 
 
+def check_image(url: str, root: Path, base: Path | None = None) -> None:
+    """Raise FetchRefused when `url` is a file that is a broken or hostile image."""
+    from .images import image_problem
+
+    parsed = urlparse(url)
+    if parsed.scheme.lower() != "file":
+        return
+    path = Path(unquote(parsed.path))
+    if path.is_file() and (problem := image_problem(path)):
+        shown = os.path.relpath(path, root) if path.is_relative_to(root) else str(path)
+        raise FetchRefused(f"cannot use the image '{shown}': {problem}", locate_reference(root, url, base),
+                           "replace the file with a working PNG, JPEG or plain SVG image, or remove the reference")
+
+
 def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = (), base: Path | None = None):
     """A WeasyPrint URLFetcher confined to `root`; any failure stops the build (no silent gaps)."""
     from weasyprint.urls import URLFetcher
@@ -96,6 +110,7 @@ def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = (), base: Path | N
         def fetch(self, url, headers=None):
             try:
                 check_url(url, root, hosts, base)
+                check_image(url, root, base)
             except FetchRefused as exc:
                 self.refused.append(exc)
                 raise

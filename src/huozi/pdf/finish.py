@@ -86,6 +86,31 @@ def neutral_rgb_to_gray(pdf: Any) -> int:
     return rewritten
 
 
+def rgb_to_cmyk(pdf: Any) -> int:
+    """Rewrite every RGB colour left after `neutral_rgb_to_gray` as DeviceCMYK; return how many.
+
+    A PDF/X-4 file for one press holds no RGB: a link's blue, or a colour the book's CSS sets,
+    becomes the naive CMYK equivalent (K from the darkest channel), which the output intent's
+    profile then renders; a printer who wants a managed conversion sends the colours in CMYK.
+    """
+    import pydyf
+
+    rewritten = 0
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Stream):
+            continue
+        for index, item in enumerate(obj.stream):
+            match = _RGB_OP.match(item) if isinstance(item, bytes) else None
+            if match:
+                r, g, b = (min(1.0, max(0.0, float(v))) for v in match.group(1, 2, 3))
+                k = 1 - max(r, g, b)
+                c, m, y = ((1 - v - k) / (1 - k) if k < 1 else 0.0 for v in (r, g, b))
+                operator = b"k" if match[4] == b"rg" else b"K"
+                obj.stream[index] = " ".join(f"{v:.4g}" for v in (c, m, y, k)).encode() + b" " + operator
+                rewritten += 1
+    return rewritten
+
+
 def fixed_document_id(pdf: Any, identifier: str) -> None:
     """Replace the random XMP DocumentID with one derived from the book's identifier."""
     import pydyf
@@ -176,16 +201,25 @@ def _reachable_elements(root: Any, by_reference: dict) -> set:
 def make_finisher(options: PdfOptions) -> Callable[[Any, Any], None]:
     """The steps this edition needs, as one WeasyPrint finisher."""
 
+    if options.variant and options.variant.startswith("pdf/ua"):
+        from .structure import record_mcids
+
+        record_mcids()  # before drawing: the leaders' marked content is found by box
+
     def finish(document: Any, pdf: Any) -> None:
         if options.bleed_pt is not None:
             exact_bleed_box(pdf, options.bleed_pt)
         if options.output_profile is not None:
             neutral_rgb_to_gray(pdf)
+            rgb_to_cmyk(pdf)
         if options.identifier:
             fixed_document_id(pdf, options.identifier)
         if options.variant and options.variant.startswith("pdf/ua"):
             describe_links(pdf, link_texts(document))
             furniture_as_artifacts(pdf)
+            from .structure import restructure
+
+            restructure(document, pdf)
 
     return finish
 

@@ -37,12 +37,41 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..errors import OutputError
-from ..text.chars import is_wide
-from ..text.typeset import ZERO_WIDTH
+from ..text.chars import is_han, is_wide
+from ..text.typeset import CLOSING, OPENING, STOPS, ZERO_WIDTH
 
 SUPPORTED_MAJOR = "70"
 AUTOSPACE_CLASS = "hw"
 HALT_CLASS = "halt"
+
+
+# Marks whose blank half may go at a line's end (GB/T 15834-2011 §5.1.2) and those that may hang.
+END_MARKS = CLOSING | STOPS
+HANGING_MARKS = frozenset("。，、．")
+
+
+@dataclass(frozen=True)
+class LineEdges:
+    """What a line's first and last mark may give up (from `[typography]` in book.toml)."""
+
+    compress_end: bool = True
+    compress_start: bool = False
+    hanging: bool = False
+
+    def end_amount(self, char: str, advance: float, font_size: float, pair_halved: bool) -> float:
+        """Width a line's last glyph gives up (negative: takes back) at the line's end."""
+        if self.hanging and char in HANGING_MARKS:
+            return advance
+        if self.compress_end and char in END_MARKS and advance > 0.75 * font_size:
+            return advance - font_size / 2
+        if not self.compress_end and pair_halved:
+            return -max(font_size - advance, 0.0)  # its partner went down: the mark is whole again
+        return 0.0
+
+    def start_amount(self, char: str, advance: float, font_size: float) -> float:
+        if self.compress_start and char in OPENING and advance > 0.75 * font_size:
+            return advance - font_size / 2
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -82,8 +111,14 @@ def check_compatible() -> None:
                           hint="install weasyprint>=70,<71 (see pyproject.toml) or update huozi/pdf/weasy_patch.py")
 
 
+def cjk_layout_for(typography):  # TypographyOptions -> context manager
+    """`cjk_layout` with the book's `[typography]` options."""
+    edges = LineEdges(typography.compress_line_end, typography.compress_line_start, typography.hanging)
+    return cjk_layout(typography.justify, total_fit=typography.total_fit, edges=edges)
+
+
 @contextmanager
-def cjk_layout(justify: bool = True) -> Iterator[None]:
+def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = LineEdges()) -> Iterator[None]:
     """Activate the patches for the duration of a render and a PDF write, then restore them.
 
     With `justify` false lines keep WeasyPrint's own justification (spaces only), but the
@@ -94,18 +129,23 @@ def cjk_layout(justify: bool = True) -> Iterator[None]:
     draw_text = importlib.import_module("weasyprint.draw.text")
     saved_justify, saved_align = inline.justify_line, inline.text_align
     saved_draw = draw_text.draw_first_line
+    block = importlib.import_module("weasyprint.layout.block")
+    saved_lines = block.iter_line_boxes
     had_int = "int" in vars(draw_text)
     saved_int = vars(draw_text).get("int")
     rounding = _DiffusedRound()
     inline.justify_line = _make_justify_line(saved_justify) if justify else saved_justify
-    inline.text_align = _make_text_align(saved_align)
+    inline.text_align = _make_text_align(saved_align, edges)
     draw_text.int = rounding
     draw_text.draw_first_line = _make_draw_first_line(saved_draw, rounding)
+    if justify and total_fit:
+        block.iter_line_boxes = _make_iter_line_boxes(saved_lines, 2, edges)
     try:
         yield
     finally:
         inline.justify_line, inline.text_align = saved_justify, saved_align
         draw_text.draw_first_line = saved_draw
+        block.iter_line_boxes = saved_lines
         if had_int:
             draw_text.int = saved_int
         else:
@@ -138,10 +178,11 @@ def _make_draw_first_line(original, rounding: _DiffusedRound):
 
 # --- line edges: no Han–Western margin at a line's start or end -------------------------------
 
-def _make_text_align(original):
+def _make_text_align(original, edges: LineEdges):
     def text_align(context, line, available_width, last):
         _trim_edge_margins(line)
-        _widen_line_end_mark(line)
+        _adjust_line_end(context, line, edges, last)
+        _adjust_line_start(line, edges)
         if line.width > available_width:  # a widened mark: tighten the gaps instead (clreq §3.8)
             if _justify_between_characters(context, line, available_width - line.width):
                 line.width = available_width  # exactly, so that WeasyPrint does not justify again
@@ -160,26 +201,69 @@ def _is_autospace(box) -> bool:
     return _has_class(box, AUTOSPACE_CLASS)
 
 
-def _widen_line_end_mark(line) -> None:
-    """Give back its full em to a half-width (``halt``) mark whose partner went to the next line.
+def _adjust_line_end(context, line, edges: LineEdges, last: bool) -> None:
+    """Compress (or hang) the mark that ends a line, or widen a half-width mark left alone there.
 
-    The typesetter halves the first of two adjacent marks (”“ → ”“ in 1.5 em); when a break
-    falls between them the first mark ends the line alone and keeps one width with the same
-    mark elsewhere: full width, ink at the left and blank at the right.
+    The typesetter halves the first of two adjacent marks (”“ → ”“ in 1.5 em); when a break falls
+    between them and line ends are not compressed, the first mark keeps one width with the same
+    mark elsewhere: full width, ink at the left and blank at the right. A compressed mark keeps
+    its glyph and loses its blank half past the text block's edge; a hanging one goes all outside.
     """
     from weasyprint.formatting_structure import boxes
 
     chain = _edge_chain(line, last=True)
     leaf = chain[-1]
-    if not isinstance(leaf, boxes.TextBox) or len(chain) < 3 or not _has_class(chain[-2], HALT_CLASS):
+    if last or not isinstance(leaf, boxes.TextBox) or len(chain) < 2:
         return
-    if len(leaf.text.strip("".join(ZERO_WIDTH))) != 1:
+    visible = leaf.text.rstrip("".join(ZERO_WIDTH) + " ")
+    if not visible:
         return
-    missing = leaf.style["font_size"] - leaf.width
-    if missing <= 0:
+    pair_halved = len(chain) >= 3 and _has_class(chain[-2], HALT_CLASS) and len(visible.lstrip("".join(ZERO_WIDTH))) == 1
+    advance = _advance_of(context, leaf, visible[-1]) if visible[-1] in END_MARKS or pair_halved else 0.0
+    amount = edges.end_amount(visible[-1], advance, leaf.style["font_size"], pair_halved)
+    if amount:
+        for box in chain:
+            box.width -= amount
+
+
+def _advance_of(context, leaf, char: str) -> float:
+    """Advance of one character in a text box's style (px), as Pango shapes it alone."""
+    from weasyprint.text.line_break import create_layout
+
+    layout = create_layout(char, leaf.style, context, None, 0)
+    line, _ = layout.get_first_line()
+    return _line_width(line)
+
+
+def _line_width(line) -> float:
+    from weasyprint.text.ffi import ffi, FROM_UNITS
+
+    total, run = 0.0, line.runs
+    while run != ffi.NULL:
+        glyphs = run.data.glyphs
+        total += sum(glyphs.glyphs[i].geometry.width for i in range(glyphs.num_glyphs)) * FROM_UNITS
+        run = run.next
+    return total
+
+
+def _adjust_line_start(line, edges: LineEdges) -> None:
+    """Pull a line that starts with a full-width opening mark left by the mark's blank half."""
+    from weasyprint.formatting_structure import boxes
+
+    if not edges.compress_start:
         return
-    for box in chain:
-        box.width += missing
+    chain = _edge_chain(line, last=False)
+    leaf = chain[-1]
+    if not isinstance(leaf, boxes.TextBox):
+        return
+    visible = leaf.text.lstrip("".join(ZERO_WIDTH))
+    if not visible or visible[0] not in OPENING or _has_class(chain[-2], HALT_CLASS) or _has_class(chain[-2], "half"):
+        return
+    amount = edges.start_amount(visible[0], leaf.style["font_size"], leaf.style["font_size"])
+    if amount:
+        for child in line.children:
+            child.translate(-amount)
+        line.width -= amount
 
 
 def _edge_chain(line, last: bool) -> list:
@@ -386,3 +470,276 @@ def _spaced_layout_class():
 
     _SPACED_LAYOUT = SpacedLayout
     return SpacedLayout
+
+
+# --- total-fit line breaking: the paragraph's breaks chosen at once, then enforced ------------
+
+BREAKS_ATTRIBUTE = "data-huozi-breaks"  # on the paragraph's element: how its lines were broken (read by the lint)
+URL_BREAK_AFTER = frozenset("/?&-=#._")
+URL_PENALTY = 5_000.0      # a break inside a URL or a long word, only to keep the text block
+ANYWHERE_PENALTY = 50_000.0
+
+
+@dataclass
+class _Paragraph:
+    """A paragraph's measured text and its plan, kept on its LineBox across layout passes."""
+
+    key: tuple
+    originals: list           # (leaf, text) to restore if the measure changes
+    lines: frozenset[str]     # the planned lines' visible text, to verify the layout against
+    spacing: tuple[float, ...]
+
+
+def _make_iter_line_boxes(original, last_line_units: int, edges: LineEdges):
+    def iter_line_boxes(context, box, position_y, bottom_space, skip_stack, containing_block, *args):
+        def lines():
+            return original(context, box, position_y, bottom_space, skip_stack, containing_block, *args)
+        paragraph = _plan(context, box, containing_block, last_line_units, edges) if skip_stack is None else None
+        if paragraph is None:
+            yield from lines()
+            return
+        # A planned paragraph is plain text (no floats, no positioned boxes): laying out all its lines
+        # at once has no side effect, and lets a paragraph WeasyPrint broke otherwise start again greedily.
+        laid_out = list(lines())
+        if all(_visible_line(line) in paragraph.lines for line, _ in laid_out):
+            yield from laid_out
+            return
+        for leaf, text in paragraph.originals:
+            leaf.text = text
+        box._huozi_paragraph = _Paragraph((), [], frozenset(), ())  # never planned again
+        _mark(containing_block, "fallback: WeasyPrint did not take the planned breaks", force=True)
+        yield from lines()
+    return iter_line_boxes
+
+
+def _mark(block, value: str, force: bool = False) -> None:
+    element = getattr(block, "element", None)
+    if element is None or getattr(block, "element_tag", None) != "p":
+        return
+    if force or not (element.get(BREAKS_ATTRIBUTE) or "").startswith("fallback: WeasyPrint"):
+        element.set(BREAKS_ATTRIBUTE, value)
+
+
+def _visible_line(line) -> str:
+    from weasyprint.formatting_structure import boxes
+
+    text = "".join(leaf.text for leaf in _leaves(line) if isinstance(leaf, boxes.TextBox))
+    return "".join(ch for ch in text if ch not in ZERO_WIDTH).strip(" ")
+
+
+def _flatten(box, out: list, left: float = 0.0) -> float | None:
+    """(leaf, extra before, extra after, autospace sides) for each text leaf; None if not all text."""
+    from weasyprint.formatting_structure import boxes
+
+    pending = left
+    for child in box.children:
+        if not child.is_in_normal_flow():
+            return None
+        if isinstance(child, boxes.InlineBox):
+            style = child.style
+            start = _px(style["margin_left"]) + style["border_left_width"] + _px(style["padding_left"])
+            end = _px(style["margin_right"]) + style["border_right_width"] + _px(style["padding_right"])
+            if start is None or end is None:
+                return None
+            count = len(out)
+            pending = _flatten(child, out, pending + start)
+            if pending is None or len(out) == count:
+                return None
+            for name in ("halt", "half"):
+                if _has_class(child, name):
+                    out[-1] = (*out[-1][:3], out[-1][3] | {name})
+            leaf, before, after, sides = out[-1]
+            out[-1] = (leaf, before, after + end, sides | ({"r"} if _is_autospace(child) and end else set()))
+            if _is_autospace(child) and start:
+                first = out[count]
+                out[count] = (first[0], first[1], first[2], first[3] | {"l"})
+            pending = 0.0
+        elif isinstance(child, boxes.TextBox):
+            out.append((child, pending, 0.0, set()))
+            pending = 0.0
+        else:
+            return None  # an image or inline block: its width is not known before layout
+    return pending
+
+
+def _px(value) -> float | None:
+    if value == "auto" or value is None:
+        return 0.0
+    if getattr(value, "unit", "px") != "px":
+        return None
+    return float(getattr(value, "value", value))
+
+
+def _advances(context, leaf) -> list[float]:
+    """Advance of each character of a text leaf (px), shaped by Pango as WeasyPrint will."""
+    from weasyprint.text.ffi import ffi, FROM_UNITS
+    from weasyprint.text.line_break import create_layout
+
+    layout = create_layout(leaf.text, leaf.style, context, None, 0)
+    line, _ = layout.get_first_line()
+    encoded = leaf.text.encode()
+    by_byte: dict[int, float] = {}
+    run = line.runs
+    while run != ffi.NULL:
+        item = run.data
+        run = run.next
+        glyphs = item.glyphs
+        for i in range(glyphs.num_glyphs):
+            offset = item.item.offset + glyphs.log_clusters[i]
+            by_byte[offset] = by_byte.get(offset, 0.0) + glyphs.glyphs[i].geometry.width * FROM_UNITS
+    advances, offset = [], 0
+    for ch in leaf.text:
+        advances.append(by_byte.get(offset, 0.0))
+        offset += len(ch.encode())
+    if len(encoded) != offset:
+        return []
+    return advances
+
+
+def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Paragraph | None:
+    """Choose the paragraph's breaks (huozi.text.linebreak) and make WeasyPrint take exactly them."""
+    from weasyprint.layout.percent import resolve_one_percentage
+    from weasyprint.text.line_break import get_log_attrs
+
+    from ..text.linebreak import Break, Glyph, break_paragraph
+
+    style = block.style
+    if (style["text_align_all"] != "justify" or style["direction"] != "ltr"
+            or style["white_space"] != "normal" or getattr(block, "element_tag", None) != "p"):
+        return None
+    if context.excluded_shapes:
+        _mark(block, "fallback: a float beside the paragraph")
+        return None
+    resolve_one_percentage(box, "text_indent", block.width)
+    key = (round(block.width, 3), round(box.text_indent, 3))
+    previous = getattr(box, "_huozi_paragraph", None)
+    if previous is not None:
+        if previous.key == key:
+            return previous
+        if previous.key == ():
+            return None  # WeasyPrint did not take its planned breaks once: greedy from now on
+        for leaf, text in previous.originals:
+            leaf.text = text
+    pieces: list = []
+    if _flatten(box, pieces) is None:
+        _mark(block, "fallback: the paragraph holds an image or inline block")
+        return None
+    leaves = [leaf for leaf, *_ in pieces]
+    if any(leaf.style["letter_spacing"] != "normal" or "\n" in leaf.text for leaf in leaves):
+        return None
+    font_size = style["font_size"]
+    # Visible glyphs with their leaf, index in the leaf and offset in the paragraph's text.
+    chars, positions, offsets = [], [], []
+    glyphs: list[Glyph] = []
+    total = 0
+    for n, (leaf, before, after, sides) in enumerate(pieces):
+        advances = _advances(context, leaf)
+        if not advances:
+            return None
+        visible = [i for i, ch in enumerate(leaf.text) if ch not in ZERO_WIDTH]
+        for k, i in enumerate(visible):
+            width = advances[i] + (before if k == 0 else 0.0) + (after if k == len(visible) - 1 else 0.0)
+            start_trim = before if k == 0 and "l" in sides else 0.0
+            end_trim = after if k == len(visible) - 1 and "r" in sides else 0.0
+            end_trim += edges.end_amount(leaf.text[i], advances[i], font_size, "halt" in sides and len(visible) == 1)
+            if k == 0 and not ({"halt", "half"} & sides):
+                start_trim += edges.start_amount(leaf.text[i], advances[i], font_size)
+            chars.append(leaf.text[i])
+            positions.append((n, i))
+            offsets.append(total + i)
+            glyphs.append(Glyph(leaf.text[i], width, start_trim, end_trim))
+        total += len(leaf.text)
+    if len(glyphs) < 2:
+        return None
+    glyphs = [Glyph(g.char, g.width, g.start_trim, g.end_trim, k + 1 < len(chars) and _stretchable(a, chars[k + 1]))
+              for k, (g, a) in enumerate(zip(glyphs, chars))]
+    text = "".join(leaf.text for leaf in leaves)
+    attrs = get_log_attrs(text, leaves[0].style["lang"])
+    breaks, natural = [], set()
+    for i in range(1, len(glyphs)):
+        allowed = any(attrs[q].is_line_break for q in range(offsets[i - 1] + 1, offsets[i] + 1))
+        if chars[i] == " ":
+            continue
+        if allowed:
+            skip = 0
+            while i - skip - 1 > 0 and chars[i - skip - 1] == " ":
+                skip += 1
+            breaks.append(Break(i, 0.0, skip))
+            natural.add(i)
+        elif _western(chars[i - 1]) and _western(chars[i]) and not _joined(text, offsets[i - 1], offsets[i]):
+            penalty = URL_PENALTY if chars[i - 1] in URL_BREAK_AFTER else ANYWHERE_PENALTY
+            breaks.append(Break(i, penalty))
+    units = [1 if is_han(ch) or (ch.isalnum() and not (k and chars[k - 1].isalnum() and not is_han(chars[k - 1])))
+             else 0 for k, ch in enumerate(chars)]
+    measures = (block.width - box.text_indent, block.width)
+    plan = break_paragraph(glyphs, breaks, measures, font_size, last_line_units, units)
+    if not plan.feasible:
+        _mark(block, "fallback: no feasible set of breaks")
+        return None
+    originals = [(leaf, leaf.text) for leaf in leaves]
+    import os
+    if os.environ.get("HUOZI_DEBUG_BREAKS") and os.environ["HUOZI_DEBUG_BREAKS"] in "".join(chars):
+        bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
+        for (a, b), sp in zip(bounds, [*plan.spacing_em, 0]):
+            w = sum(g.width for g in glyphs[a:b]) - glyphs[a].start_trim - glyphs[b - 1].end_trim
+            print(f"{w:.2f}/{measures[0 if a == 0 else 1]:.2f} {sp:.3f} {''.join(chars[a:b])}")
+        print([(g.char, round(g.width, 2), g.start_trim, g.end_trim) for g in glyphs if not is_han(g.char)])
+    _enforce(pieces, positions, glyphs, breaks, natural, plan.starts, measures)
+    bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
+    lines = frozenset("".join(chars[a:b]).strip(" ") for a, b in bounds)
+    paragraph = _Paragraph(key, originals, lines, plan.spacing_em)
+    box._huozi_paragraph = paragraph
+    _mark(block, "total-fit")
+    return paragraph
+
+
+def _western(ch: str) -> bool:
+    return not is_wide(ch) and not ch.isspace() and ch not in ZERO_WIDTH
+
+
+def _joined(text: str, a: int, b: int) -> bool:
+    return "\u2060" in text[a + 1:b]
+
+
+def _enforce(pieces, positions, glyphs, breaks, natural: set[int], starts: tuple[int, ...], measures) -> None:
+    """Edit the leaves' text so that WeasyPrint's greedy fill ends each line at the planned break.
+
+    WeasyPrint takes the last opportunity that fits: opportunities after the planned end that would
+    still fit get a word joiner; on a line set at (or over) its full measure the ones inside it too,
+    since WeasyPrint may judge it one hair too wide. A planned break Pango does not allow (inside a
+    long word or URL) gets a zero-width space.
+    """
+    from ..text.typeset import BREAK_HERE, WORD_JOINER
+
+    chosen = set(starts)
+    prefix = [0.0]
+    for g in glyphs:
+        prefix.append(prefix[-1] + g.width)
+    by_index = {b.index: b for b in breaks if b.index in natural and b.index not in chosen}
+    blocked: set[int] = set()
+    bounds = list(zip([0, *starts], [*starts, len(glyphs)]))
+    for number, (start, end) in enumerate(bounds):
+        measure = measures[min(number, len(measures) - 1)]
+        # WeasyPrint fits a line before it trims the edge margins: judge fitting on the untrimmed width.
+        full = prefix[end] - prefix[start] >= measure - 1
+        for index in sorted(i for i in by_index if i > start):
+            b = by_index[index]
+            width = prefix[index - b.skip] - prefix[start]
+            if index > end and width > measure + 1:
+                break
+            if index > end or full:
+                blocked.add(index)
+    inserts: dict[tuple[int, int], str] = {positions[i]: WORD_JOINER for i in blocked}
+    inserts.update({positions[i]: BREAK_HERE for i in chosen - natural})
+    removals = set()
+    for i in blocked:  # a zero-width space before a joiner still breaks (UAX #14 LB8): drop it
+        (n0, i0), (n1, i1) = positions[i - 1], positions[i]
+        for n in range(n0, n1 + 1):
+            text = pieces[n][0].text
+            lo = i0 + 1 if n == n0 else 0
+            hi = i1 if n == n1 else len(text)
+            removals |= {(n, k) for k in range(lo, hi) if text[k] == BREAK_HERE}
+    for n in {n for n, _ in inserts} | {n for n, _ in removals}:
+        leaf = pieces[n][0]
+        leaf.text = "".join(inserts.get((n, i), "") + ("" if (n, i) in removals else ch)
+                            for i, ch in enumerate(leaf.text))

@@ -7,9 +7,11 @@ that WeasyPrint draws as empty glyphs, so a PDF's text stays the manuscript's te
 - Han–Western spacing (clreq §3.2.1): a Western run (digits, Latin) touching a Han
   character becomes ``<span class="hw hw-l|hw-r">`` whose ¼ em margin the stylesheet
   sets; the layout patch (`huozi.pdf.weasy_patch`) drops a margin at a line's edge.
-- Punctuation width (clreq §3.1.6): the first of two adjacent compressible marks
-  (。” ，“ ”，) is set half width with the font's ``halt`` feature (``<span class="halt">``).
-  Debian's Noto CJK has no ``chws``; ``halt`` on every mark would halve them all.
+- Punctuation width (clreq §3.1.6): in the default scheme (全角, "quanjiao") the first of two
+  adjacent compressible marks (。” ，“ ”，) is set half width with the font's ``halt`` feature
+  (``<span class="halt">``). Debian's Noto CJK has no ``chws``. The 开明 ("kaiming") scheme sets
+  every mark but 。！？ half width and the 半角 ("banjiao") scheme every mark
+  (``<span class="half">``), so that one mark has one width in one context book-wide.
 - Line start and end (clreq §3.1.7): a word joiner before each mark that may not start
   a line and after each that may not end one; a zero-width space where clreq allows a
   break that Pango 1.50 forbids (around the curly quotes “ ” ‘ ’).
@@ -35,6 +37,8 @@ ZERO_WIDTH = frozenset(WORD_JOINER + BREAK_HERE + "\u200c\u200d\ufeff")
 # "strict" also keeps the solidus, the wave dash and the hyphen there.
 STRICT_NO_START = frozenset("／〜～-")
 LEVELS = ("basic", "strict")
+# ctex's punctuation schemes (typst/typst#2460): which marks are set half width everywhere.
+SCHEMES = ("quanjiao", "kaiming", "banjiao")
 
 # Marks that carry half an em of blank and may lose it next to another mark (clreq §3.1.6).
 # ？ and ！ are not compressed in Simplified Chinese; —— and …… never are.
@@ -43,6 +47,13 @@ CLOSING = frozenset("）〕］｝〉》」』】”’")
 STOPS = frozenset("、，。．；：")
 COMPRESSIBLE = OPENING | CLOSING | STOPS
 OPENING_QUOTES = frozenset("“‘")
+# 开明 (kaiming): the sentence-ending marks stay full width, every other mark is half.
+KAIMING_FULL = frozenset("。！？")
+HALF_IN_SCHEME = {
+    "quanjiao": frozenset(),
+    "kaiming": (COMPRESSIBLE | frozenset("！？")) - KAIMING_FULL,
+    "banjiao": COMPRESSIBLE | frozenset("！？"),
+}
 CLOSING_QUOTES = frozenset("”’")
 
 
@@ -54,6 +65,7 @@ class TypesetRules:
     autospace: bool = True
     compress_punctuation: bool = True
     keep_last_two: bool = True
+    punctuation: str = "quanjiao"
 
     def no_start(self) -> frozenset[str]:
         return frozenset(NO_START) | (STRICT_NO_START if self.line_break == "strict" else frozenset())
@@ -62,12 +74,17 @@ class TypesetRules:
 def rules_for(config: Config) -> TypesetRules:
     """The book's `[typography]` options as rules; an unknown strictness is a ConfigError."""
     options = config.typography
+    if options.punctuation not in SCHEMES:
+        lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
+        line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("punctuation")), None)
+        raise ConfigError(f"typography.punctuation must be one of {', '.join(SCHEMES)}, not {options.punctuation!r}",
+                          SourceLocation(config.path, line), 'write punctuation = "quanjiao" (full width, the default)')
     if options.line_break not in LEVELS:
         lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
         line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("line_break")), None)
         raise ConfigError(f"typography.line_break must be one of {', '.join(LEVELS)}, not {options.line_break!r}",
                           SourceLocation(config.path, line), 'write line_break = "basic" (clreq\'s recommended level)')
-    return TypesetRules(line_break=options.line_break, autospace=options.autospace)
+    return TypesetRules(line_break=options.line_break, autospace=options.autospace, punctuation=options.punctuation)
 
 
 def make_typesetter(rules: TypesetRules) -> Callable[[str], Markup]:
@@ -162,10 +179,17 @@ def halt_marks(text: str) -> set[int]:
     return {i for i in range(len(text) - 1) if text[i] in COMPRESSIBLE and text[i + 1] in COMPRESSIBLE}
 
 
+def half_marks(text: str, scheme: str) -> set[int]:
+    """Indices of marks the punctuation scheme sets half width wherever they stand."""
+    half = HALF_IN_SCHEME[scheme]
+    return {i for i, ch in enumerate(text) if ch in half}
+
+
 def typeset(text: str, rules: TypesetRules = TypesetRules()) -> Markup:
     """Escaped HTML for `text` with spacing spans and break controls (see module docstring)."""
     controls = break_controls(text, rules)
-    halts = halt_marks(text) if rules.compress_punctuation else set()
+    halves = half_marks(text, rules.punctuation)
+    halts = (halt_marks(text) if rules.compress_punctuation and rules.punctuation == "quanjiao" else set()) - halves
     opens: dict[int, str] = {}
     closes: set[int] = set()
     if rules.autospace:
@@ -182,7 +206,10 @@ def typeset(text: str, rules: TypesetRules = TypesetRules()) -> Markup:
         out.append(controls.get(i, ""))
         if i in opens:
             out.append(f'<span class="{opens[i]}">')
-        out.append(f'<span class="halt">{escape(ch)}</span>' if i in halts else str(escape(ch)))
+        if i in halts or i in halves:
+            out.append(f'<span class="{"halt" if i in halts else "half"}">{escape(ch)}</span>')
+        else:
+            out.append(str(escape(ch)))
         if i in closes:
             out.append("</span>")
     return Markup("".join(out))

@@ -1,0 +1,346 @@
+"""The handout's logical structure, made to follow the document instead of the pages (PDF/UA-1).
+
+WeasyPrint 70 tags each page on its own: a paragraph or section that crosses a page becomes two
+structure elements, every `<article>` one `Art` per page. It also gives every inline box inside
+a link its own link annotation (a contents entry held three or four overlapping links, nested
+Link > Link > Link, one of them parented to a `Span`), leaves empty `NonStruct` elements for
+empty pseudo-elements and nests an anonymous block's `Caption` in its figcaption's `Caption`.
+
+`restructure` repairs the in-memory pydyf tree in the finisher, where the laid-out boxes say
+which HTML element continues from one page to the next. Reads WeasyPrint's page boxes (an
+adapter of its internals, like finish.link_texts), pinned to WeasyPrint 70.x.
+"""
+from __future__ import annotations
+
+import contextlib
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+# The MCID WeasyPrint gave each box it drew as marked content (its tags.py forgets the map).
+_MCIDS: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
+
+
+def record_mcids() -> None:
+    """Wrap WeasyPrint's Stream.marked so the finisher knows each box's MCID (idempotent)."""
+    from weasyprint.pdf.stream import Stream
+
+    original = Stream.marked
+    if getattr(original, "huozi_records", False):
+        return
+
+    @contextlib.contextmanager
+    def marked(self, box, tag):
+        with original(self, box, tag):
+            if self._tags is not None and box in self._tags:
+                _MCIDS[box] = self._tags[box]["mcid"]
+            yield
+
+    marked.huozi_records = True
+    Stream.marked = marked
+
+# Elements that never meaningfully nest in themselves: a child of the same type is an anonymous box.
+_NO_SELF_NESTING = frozenset({"/Caption", "/P", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/Link"})
+
+
+@dataclass
+class _Tree:
+    """The structure tree as pydyf objects, by reference."""
+
+    pdf: Any
+    objects: dict[bytes, Any]
+    nums: Any                              # the ParentTree's Nums array
+    pages: list[Any]
+    replaced: dict[bytes, bytes] = field(default_factory=dict)  # merged element -> survivor
+
+    def get(self, ref: Any) -> Any:
+        return self.objects.get(ref) if isinstance(ref, bytes) else None
+
+    def is_element(self, ref: Any) -> bool:
+        obj = self.get(ref)
+        return obj is not None and obj.get("Type") == "/StructElem"
+
+    def element_kids(self, element: Any) -> list[bytes]:
+        return [k for k in element["K"] if self.is_element(k)]
+
+
+def _tree(pdf: Any) -> _Tree | None:
+    import pydyf
+
+    objects = {obj.reference: obj for obj in pdf.objects
+               if isinstance(obj, pydyf.Object) and getattr(obj, "number", None) is not None}
+    root = objects.get(pdf.catalog.get("StructTreeRoot"))
+    if root is None:
+        return None
+    pages = [obj for obj in pdf.objects if hasattr(obj, "get") and obj.get("Type") == "/Page"]
+    return _Tree(pdf, objects, objects[root["ParentTree"]]["Nums"], pages)
+
+
+def _page_of(tree: _Tree, element: Any) -> Any:
+    return element.get("Pg")
+
+
+def _adopt(tree: _Tree, survivor_ref: bytes, kids: list[Any], page_ref: Any, index: int | None = None) -> None:
+    """Make `kids` children of the survivor: structure kids get its /P, bare MCIDs of another
+    page become marked-content references (an integer kid means an MCID on the element's /Pg)."""
+    import pydyf
+
+    survivor = tree.objects[survivor_ref]
+    moved = []
+    for kid in kids:
+        if isinstance(kid, int) and page_ref != survivor.get("Pg"):
+            mcr = pydyf.Dictionary({"Type": "/MCR", "Pg": page_ref, "MCID": kid})
+            moved.append(mcr)
+        else:
+            if tree.is_element(kid):
+                tree.objects[kid]["P"] = survivor_ref
+            moved.append(kid)
+    if index is None:
+        survivor["K"].extend(moved)
+    else:
+        survivor["K"][index:index] = moved
+
+
+def _merge_into(tree: _Tree, survivor_ref: bytes, gone_ref: bytes) -> None:
+    """Move every kid of `gone` into `survivor`; whatever pointed at `gone` now points at it."""
+    gone = tree.objects[gone_ref]
+    _adopt(tree, survivor_ref, list(gone["K"]), gone.get("Pg"))
+    gone["K"] = type(gone["K"])()
+    tree.replaced[gone_ref] = survivor_ref
+
+
+def _detach(tree: _Tree, ref: bytes) -> int:
+    """Remove `ref` from its parent's K; return where it was."""
+    parent = tree.objects[tree.objects[ref]["P"]]
+    index = parent["K"].index(ref)
+    del parent["K"][index]
+    return index
+
+
+# --- one element per HTML element across pages -------------------------------------------------
+
+def _block_path(page_box: Any, last: bool) -> list[Any]:
+    """The first (or last) chain of block-level boxes that become structure elements, outermost first.
+
+    Follows WeasyPrint's tags.py: the page, html and body boxes make no element; a box whose
+    children are lines is the deepest block (its first kid is text, not a box).
+    """
+    from weasyprint.formatting_structure import boxes
+
+    path: list[Any] = []
+    box = page_box
+    while isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.LineBox):
+        children = [c for c in box.children if not isinstance(c, boxes.MarginBox)]
+        if not children or isinstance(children[0], boxes.LineBox):
+            break
+        box = children[-1 if last else 0]
+        if not (box.element_tag in ("html", "body") or box.element is None):
+            path.append(box)
+    return path
+
+
+def _element_path(tree: _Tree, first_ref: bytes | None, last: bool, depth: int) -> list[bytes]:
+    """The first (or last) chain of structure elements starting at `first_ref`."""
+    path: list[bytes] = []
+    ref = first_ref
+    while ref is not None and len(path) < depth:
+        path.append(ref)
+        kids = tree.element_kids(tree.objects[ref])
+        ref = (kids[-1] if last else kids[0]) if kids else None
+    return path
+
+
+def join_pages(tree: _Tree, document: Any, document_element_ref: bytes) -> int:
+    """Merge each element continued from the previous page into the one it continues; return how many."""
+    top = tree.objects[document_element_ref]
+    by_page: dict[Any, list[bytes]] = {}
+    for ref in top["K"]:
+        if tree.is_element(ref):
+            by_page.setdefault(tree.objects[ref].get("Pg"), []).append(ref)
+    merged = 0
+    page_refs = [p.reference for p in tree.pages]
+    for number in range(1, len(document.pages)):
+        before, after = by_page.get(page_refs[number - 1]), by_page.get(page_refs[number])
+        if not before or not after:
+            continue
+        end = _block_path(document.pages[number - 1]._page_box, last=True)
+        start = _block_path(document.pages[number]._page_box, last=False)
+        depth = 0
+        while depth < min(len(end), len(start)) and end[depth].element is start[depth].element:
+            depth += 1
+        if depth == 0:
+            continue
+        # The survivor of the previous page's last top-level element (it may itself be merged).
+        tail = _survivor(tree, before[-1])
+        old = _element_path(tree, tail, last=True, depth=depth)
+        new = _element_path(tree, after[0], last=False, depth=depth)
+        for level, (survivor, gone) in enumerate(zip(old, new)):
+            if tree.objects[survivor]["S"] != tree.objects[gone]["S"]:
+                break  # the tree is not what the boxes say: leave it as WeasyPrint wrote it
+            if level == 0:
+                top["K"].remove(gone)
+            else:
+                _detach(tree, gone)
+            _merge_into(tree, survivor, gone)
+            merged += 1
+    _repoint(tree)
+    return merged
+
+
+def _survivor(tree: _Tree, ref: bytes) -> bytes:
+    while ref in tree.replaced:
+        ref = tree.replaced[ref]
+    return ref
+
+
+def _repoint(tree: _Tree) -> None:
+    """The ParentTree names the survivor of every merged element."""
+    for index in range(1, len(tree.nums), 2):
+        value = tree.nums[index]
+        if isinstance(value, bytes):
+            tree.nums[index] = _survivor(tree, value)
+        elif isinstance(value, list):
+            value[:] = [_survivor(tree, v) if isinstance(v, bytes) else v for v in value]
+
+
+# --- links: one annotation and one Link element per link -----------------------------------------
+
+def single_links(tree: _Tree, root_ref: bytes) -> int:
+    """Keep only the outermost link annotation of each link; inner Links become Spans. Return
+    how many annotations were removed."""
+    removed: set[bytes] = set()
+
+    def walk(ref: bytes, in_link: bool) -> None:
+        element = tree.objects[ref]
+        is_link = element["S"] == "/Link"
+        if in_link:
+            kept = []
+            for kid in element["K"]:
+                obj = tree.get(kid)
+                if obj is not None and obj.get("Type") == "/OBJR":
+                    removed.add(obj["Obj"])
+                else:
+                    kept.append(kid)
+            element["K"][:] = kept
+            if is_link:
+                element["S"] = "/Span"
+        for kid in tree.element_kids(element):
+            walk(kid, in_link or is_link)
+
+    for kid in tree.element_kids(tree.objects[root_ref]):
+        walk(kid, False)
+    if not removed:
+        return 0
+    for page in tree.pages:
+        annots = tree.get(page.get("Annots")) if isinstance(page.get("Annots"), bytes) else page.get("Annots")
+        if annots is not None:
+            annots[:] = [a for a in annots if a not in removed]
+    parents = {tree.objects[a].get("StructParent") for a in removed}
+    pairs = [(tree.nums[i], tree.nums[i + 1]) for i in range(0, len(tree.nums), 2)
+             if tree.nums[i] not in parents]
+    tree.nums[:] = [item for pair in pairs for item in pair]
+    for ref in removed:
+        tree.objects[ref].pop("StructParent", None)
+    return len(removed)
+
+
+# --- leaders: dots drawn between an entry and its page number are not text ----------------------
+
+def leaders_as_artifacts(tree: _Tree, document: Any) -> int:
+    """Rewrite the marked content of leader() boxes as /Artifact and drop it from the tree (7.1).
+
+    A contents entry's dots would otherwise be read out, one "·" at a time, inside the link.
+    """
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+
+    rewritten = 0
+    for number, (page, laid) in enumerate(zip(tree.pages, document.pages)):
+        mcids = set()
+        for box in laid._page_box.descendants():
+            if getattr(box, "is_leader", False):
+                mcids.update(_MCIDS[text] for text in box.descendants()
+                             if isinstance(text, boxes.TextBox) and text in _MCIDS)
+        if not mcids:
+            continue
+        stream = tree.objects[page["Contents"]]
+        items = stream.stream
+        for index in range(len(items) - 2):
+            props = items[index + 1]
+            if (items[index + 2] == b"BDC" and isinstance(props, pydyf.Dictionary)
+                    and props.get("MCID") in mcids):
+                items[index], items[index + 1], items[index + 2] = "/Artifact", b"", b"BMC"
+                rewritten += 1
+        stream.stream = [item for item in items if item != b""]
+        page_mcids = tree.nums[2 * number + 1]
+        for mcid in mcids:
+            owner = tree.get(page_mcids[mcid])
+            if owner is not None:
+                owner["K"][:] = [k for k in owner["K"] if not (isinstance(k, int) and k == mcid)]
+            page_mcids[mcid] = "null"
+    return rewritten
+
+
+# --- tidying -----------------------------------------------------------------------------------
+
+def drop_empty(tree: _Tree, ref: bytes) -> bool:
+    """Remove elements with no content below them (empty pseudo-elements); True if `ref` is empty."""
+    element = tree.objects[ref]
+    kids = list(element["K"])
+    keep = []
+    for kid in kids:
+        if tree.is_element(kid):
+            if not drop_empty(tree, kid):
+                keep.append(kid)
+        else:
+            keep.append(kid)
+    element["K"][:] = keep
+    return not keep
+
+
+def unnest(tree: _Tree, ref: bytes) -> int:
+    """Lift a Caption out of a Caption (and P of P, H of H): an anonymous block, not a structure."""
+    element = tree.objects[ref]
+    lifted = 0
+    for kid in tree.element_kids(element):
+        lifted += unnest(tree, kid)
+    index = 0
+    while index < len(element["K"]):
+        kid = element["K"][index]
+        if tree.is_element(kid) and tree.objects[kid]["S"] == element["S"] and element["S"] in _NO_SELF_NESTING:
+            inner = tree.objects[kid]
+            grandkids = list(inner["K"])
+            del element["K"][index]
+            _adopt(tree, ref, grandkids, inner.get("Pg"), index)
+            inner["K"] = type(inner["K"])()
+            tree.replaced[kid] = ref
+            lifted += 1
+            continue
+        index += 1
+    return lifted
+
+
+def trim_parent_tree(tree: _Tree) -> None:
+    """No trailing nulls in a page's MCID array (left by the margin boxes made artifacts)."""
+    for index in range(1, len(tree.nums), 2):
+        value = tree.nums[index]
+        if isinstance(value, list):
+            while value and value[-1] == "null":
+                value.pop()
+
+
+def restructure(document: Any, pdf: Any) -> dict[str, int]:
+    """Every repair above, in order; the counts say what each changed."""
+    tree = _tree(pdf)
+    if tree is None:
+        return {}
+    root = tree.objects[pdf.catalog["StructTreeRoot"]]
+    document_ref = root["K"][0]
+    counts = {"joined": join_pages(tree, document, document_ref)}
+    counts["links_removed"] = single_links(tree, document_ref)
+    counts["leader_artifacts"] = leaders_as_artifacts(tree, document)
+    drop_empty(tree, document_ref)
+    counts["unnested"] = unnest(tree, document_ref)
+    _repoint(tree)
+    trim_parent_tree(tree)
+    return counts

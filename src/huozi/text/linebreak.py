@@ -1,0 +1,135 @@
+"""Paragraph-wide (total-fit) line breaking for justified CJK text, in the spirit of Knuth–Plass.
+
+A greedy breaker fills each line in turn, so when a character must move down (a mark that
+may not start a line, a lone last character) the whole em goes into the letter spacing of
+the line above. Here every break opportunity of the paragraph is weighed at once and the
+breaks that minimise the total badness are chosen (Knuth & Plass 1981, "Breaking paragraphs
+into lines"; clreq §3.8 line adjustment).
+
+The model is pure data, measured by the caller (`huozi.pdf.weasy_patch` measures with Pango
+on the real fonts):
+
+- a `Glyph` per visible character: its natural advance, the margin it loses at a line's start
+  or end (the ¼ em Han–Western margin is dropped at line edges), whether the gap after it takes
+  letter spacing (between two wide characters, clreq §3.8), and the compression it may get at
+  a line's end or start (a full-width mark set half width, GB/T 15834-2011 §5.1.2);
+- a `Break` per opportunity: before which glyph, what it costs (0 at an ordinary break, more
+  inside a URL, most inside a word), and how many glyphs (spaces) vanish at it.
+
+Badness of a line is the square of its per-gap letter spacing in hundredths of an em, with
+shrinking (negative spacing) costing four times as much and limited to `MAX_SHRINK_EM`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_SHRINK_EM = 0.02   # tighter than this and Han characters start to touch
+MAX_STRETCH_EM = 0.5   # looser than this a line is a failure, taken only if nothing else fits
+LINE_COST = 1.0        # a small cost per line: of two equally even settings, the shorter
+INFEASIBLE = 1e9
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One visible character of the paragraph (widths in px)."""
+
+    char: str
+    width: float
+    start_trim: float = 0.0   # width lost when the glyph starts a line
+    end_trim: float = 0.0     # width lost when the glyph ends a line
+    stretch_after: bool = False  # the gap to the next glyph takes letter spacing
+
+
+@dataclass(frozen=True)
+class Break:
+    """A place the paragraph may break: before glyph `index`, after dropping `skip` spaces."""
+
+    index: int
+    penalty: float = 0.0
+    skip: int = 0   # trailing spaces before `index` that vanish at the break
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The chosen breaks (glyph indices where each line after the first starts) and their spacing."""
+
+    starts: tuple[int, ...]
+    spacing_em: tuple[float, ...]  # per-gap letter spacing of each non-final line
+    feasible: bool
+
+
+def _line_width(glyphs: Sequence[Glyph], prefix: list[float], start: int, end: int) -> float:
+    """Natural width of glyphs[start:end] set as one line (edge trims applied)."""
+    return prefix[end] - prefix[start] - glyphs[start].start_trim - glyphs[end - 1].end_trim
+
+
+def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: Sequence[float],
+                    font_size: float, last_line_min_units: int = 0,
+                    units: Sequence[int] | None = None) -> Plan:
+    """The breaks minimising the paragraph's total badness.
+
+    `measures[i]` is the width of line i (the last value repeats); `units[i]` counts the
+    characters that make glyph i a unit for 孤字 (1 for a Han character or the start of a
+    Western run, 0 otherwise); a final line with fewer than `last_line_min_units` is penalised.
+    """
+    n = len(glyphs)
+    prefix = [0.0]
+    gaps = [0]
+    for glyph in glyphs:
+        prefix.append(prefix[-1] + glyph.width)
+        gaps.append(gaps[-1] + (1 if glyph.stretch_after else 0))
+    unit_prefix = [0]
+    for u in (units if units is not None else [1] * n):
+        unit_prefix.append(unit_prefix[-1] + u)
+    nodes = [Break(0)] + sorted(breaks, key=lambda b: b.index) + [Break(n)]
+    best: list[tuple[float, int, int]] = [(0.0, -1, 0)]  # (cost, previous node, line number)
+    for k in range(1, len(nodes)):
+        end_node = nodes[k]
+        final = k == len(nodes) - 1
+        end = end_node.index - end_node.skip
+        choice = (INFEASIBLE * 10, -1, 0)
+        for j in range(k - 1, -1, -1):
+            cost_j, _, line_no = best[j]
+            start = nodes[j].index
+            if end <= start:
+                continue
+            measure = measures[min(line_no, len(measures) - 1)]
+            width = _line_width(glyphs, prefix, start, end)
+            if width - measure > MAX_SHRINK_EM * font_size * max(gaps[end - 1] - gaps[start], 0) + 0.01 and j < k - 1:
+                break  # lines from earlier starts are only wider
+            badness = _badness(width, measure, gaps[end - 1] - gaps[start], font_size, final)
+            if final and last_line_min_units and unit_prefix[end] - unit_prefix[start] < last_line_min_units:
+                badness += 1e6
+            total = cost_j + badness + end_node.penalty + LINE_COST
+            if total < choice[0]:
+                choice = (total, j, line_no + 1)
+        best.append(choice)
+    starts, spacing, k = [], [], len(nodes) - 1
+    while best[k][1] > 0:
+        j = best[k][1]
+        starts.append(nodes[j].index)
+        k = j
+    starts.reverse()
+    lines = list(zip([0, *starts], [*starts, n]))
+    for number, (start, end) in enumerate(lines[:-1]):
+        skip = next(b.skip for b in breaks if b.index == end)
+        width = _line_width(glyphs, prefix, start, end - skip)
+        count = max(gaps[end - skip - 1] - gaps[start], 1)
+        spacing.append((measures[min(number, len(measures) - 1)] - width) / count / font_size)
+    return Plan(tuple(starts), tuple(spacing), best[-1][0] < INFEASIBLE)
+
+
+def _badness(width: float, measure: float, gap_count: int, font_size: float, final: bool) -> float:
+    extra = measure - width
+    if final:
+        return 0.0 if extra >= -0.01 else INFEASIBLE
+    if gap_count == 0:
+        return 0.0 if abs(extra) < 0.01 else INFEASIBLE / 10 + abs(extra)
+    per_gap = extra / gap_count / font_size
+    if per_gap < -MAX_SHRINK_EM:
+        return INFEASIBLE
+    if per_gap > MAX_STRETCH_EM:
+        return INFEASIBLE / 10 + per_gap
+    hundredths = per_gap * 100
+    return hundredths ** 2 * (4 if per_gap < 0 else 1)
