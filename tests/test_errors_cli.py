@@ -363,10 +363,10 @@ def test_a_bug_in_a_filter_is_not_blamed_on_the_template(project_copy, capsys, m
 
     real = huozi.layout.render.inlines_to_html
 
-    def buggy(inlines, typeset=None):
+    def buggy(inlines, *args, **kwargs):
         if any("东西部" in run.text for run in inlines):
             raise IndexError("simulated bug in the typesetter")
-        return real(inlines, typeset)
+        return real(inlines, *args, **kwargs)
 
     monkeypatch.setattr(huozi.layout.render, "inlines_to_html", buggy)
     code = main(["build", "--quiet", str(project_copy), "--out", str(project_copy / "dist"), "--jobs", "1"])

@@ -221,7 +221,7 @@ def test_epubcheck_is_clean(report):
 def test_epub_embeds_bold_serif_mono_and_kai(epub):
     names = {i.get("href") for i in epub.manifest().values()}
     assert {"fonts/NotoSerifCJKsc-Bold.otf", "fonts/NotoSansMonoCJKsc-Regular.otf",
-            "fonts/ARPLUKaiCN-Book.ttf"} <= names
+            "fonts/ARPLUKaiCN-Regular.otf"} <= names
 
 
 # --- corpus: nothing silently lost ------------------------------------------------------------------
