@@ -299,11 +299,10 @@ def test_missing_cjk_font_through_fontconfig(project_copy, tmp_path):
     env = {**os.environ, "FONTCONFIG_FILE": str(conf), "PYTHONPATH": str(src)}
     run = subprocess.run([sys.executable, "-m", "huozi", "build", ".", "--out", str(tmp_path / "dist")],
                          cwd=project_copy, env=env, capture_output=True, text=True, timeout=120)
-    css = project_copy / "styles" / "base.css"
-    line = _line_of(css, "Noto Serif CJK SC")
     assert run.returncode == EXIT_INPUT, run.stderr
-    assert run.stderr.startswith(f"huozi: error: styles/base.css:{line}:"), run.stderr
-    assert "'Noto Serif CJK SC' (Regular) is not installed" in run.stderr
+    # The family is [fonts] body's default: the message says so and names book.toml.
+    assert run.stderr.startswith("huozi: error: book.toml: "), run.stderr
+    assert "'Noto Serif CJK SC' (Regular) is not installed (the default [fonts] body)" in run.stderr
     assert "hint: install the Debian package fonts-noto-cjk" in run.stderr
     assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
 

@@ -177,6 +177,8 @@ FALLBACK_PACKAGES = "fonts-hanazono fonts-noto-color-emoji"
 @functools.lru_cache(maxsize=None)
 def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The code points some installed font has, as sorted, merged (starts, ends) ranges."""
+    import subprocess  # only on a build that lays something out
+
     if shutil.which("fc-list") is None:
         raise FontError("fontconfig (fc-list) is not installed", hint="apt-get install fontconfig")
     out = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True,

@@ -414,9 +414,12 @@ def _book_fonts(config: Config) -> tuple[FontFile, ...]:
     except FontError as exc:
         family = exc.message.split("'")[1]
         role = next((role for role, name in fonts.families() if name == family), None)
-        line = config_key_line(config.path, role, "fonts") if role else None
-        if line is None:
+        if role is None:
             raise
+        line = config_key_line(config.path, role, "fonts")
+        if line is None:  # huozi's default for the role, not written in book.toml
+            raise FontError(f"{exc.message} (the default [fonts] {role})", SourceLocation(config.path),
+                            f"{exc.hint}; or name an installed family as [fonts] {role} in book.toml") from None
         raise FontError(f"{exc.message} ([fonts] {role})", SourceLocation(config.path, line),
                         "install it, or name an installed family there (fc-list : family lists them)") from None
 
