@@ -435,8 +435,8 @@ def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> 
 
 
 def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding]
-    """The lint as a `huozi check` check of one PDF output: its measures as a note, violations
-    (overflow too) errors, ragged lines and greedily broken paragraphs warnings."""
+    """The lint as a `huozi check` check of one PDF output: its measures and each greedily broken
+    paragraph as notes, violations (overflow too) errors, ragged lines warnings."""
     from ..editions import EDITIONS
     from ..manuscript import parse_manuscript
     from .base import Finding
@@ -447,7 +447,7 @@ def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding
     report = lint(config, parse_manuscript(config.manuscript_dir), names)[names[0]]
     findings = [Finding("typography", "note", report.summary(), SourceLocation(path))]
     for found in report.findings:
-        level = "warning" if found.rule in ("flush", "greedy") else "error"
+        level = {"flush": "warning", "greedy": "note"}.get(found.rule, "error")
         message = f"{report.edition} page {found.page} line {found.line}: {found.rule}: {found.detail} «{found.text}»"
         findings.append(Finding("typography", level, message, found.where or SourceLocation(path)))
     return findings
