@@ -34,6 +34,6 @@ def test_one_line_of_a_hundred_thousand_characters_builds(manuscript, project_ro
     assert line in re.sub(r"\s+", "", body_text)
 
     with zipfile.ZipFile(outputs["epub"].path) as epub:
-        body = ET.fromstring(epub.read("EPUB/text/long.xhtml"))
+        body = ET.fromstring(epub.read("EPUB/text/chapter-long.xhtml"))
     paragraphs = ["".join(p.itertext()) for p in body.iter("{http://www.w3.org/1999/xhtml}p")]
     assert line in paragraphs

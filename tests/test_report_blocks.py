@@ -128,7 +128,7 @@ def handout(report) -> pypdf.PdfReader:
 
 
 def _doc(epub: Epub, name: str) -> etree._Element:
-    return epub.tree(f"text/{name}.xhtml")
+    return epub.tree(f"text/chapter-{name}.xhtml")
 
 
 def _article_text(epub: Epub, name: str) -> str:
@@ -189,12 +189,12 @@ def test_ids_never_show_and_links_cross_files(epub):
     assert len(internal) >= 10
     for a in internal:
         file_name, _, ident = a.get("href").partition("#")
-        assert ident in ids[file_name.removesuffix(".xhtml")], a.get("href")
+        assert ident in ids[file_name.removeprefix("chapter-").removesuffix(".xhtml")], a.get("href")
     by_text = {text_of(a): a.get("href") for a in internal}
-    assert by_text["第二章的统计"] == "method.xhtml#sec-data"
-    assert by_text["2.1节"] == "method.xhtml#sec-method"
-    assert by_text["图1"] == "method.xhtml#fig-villages-2025"
-    assert by_text["第一章的主要发现"] == "summary.xhtml#sec-findings"
+    assert by_text["第二章的统计"] == "chapter-method.xhtml#sec-data"
+    assert by_text["2.1节"] == "chapter-method.xhtml#sec-method"
+    assert by_text["图1"] == "chapter-method.xhtml#fig-villages-2025"
+    assert by_text["第一章的主要发现"] == "chapter-summary.xhtml#sec-findings"
 
 
 def test_epub_headings_skip_no_level_and_nav_follows_toc_depth(epub):

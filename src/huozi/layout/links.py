@@ -78,7 +78,8 @@ def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool) -> d
     found: dict[str, LinkTarget] = {}
 
     def href(article: Article, ident: str) -> str:
-        return f"{article.slug}.xhtml#{ident}" if epub else f"#{ident}"
+        # Beside it in text/: the name epub.assemble.chapter_file gives the article's document.
+        return f"chapter-{article.slug}.xhtml#{ident}" if epub else f"#{ident}"
 
     for ident, (article, label) in section_labels(manuscript).items():
         found[ident] = LinkTarget(href(article, ident), label)
