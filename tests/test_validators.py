@@ -217,13 +217,14 @@ def _report(*violations: tuple[str, str, str, str]) -> dict:
 
 def test_ace_findings_point_at_the_manuscript_line_or_book_toml(built, config, manuscript):
     from huozi.checks.validators import ace_findings
+    from huozi.epub.assemble import chapter_file
 
     article = manuscript.articles[0]
     paragraph = article.paragraphs[0]
     report = _report(
         ("EPUB/content.opf", "epub-lang", "serious", ""),
-        (f"text/{article.slug}.xhtml", "color-contrast", "moderate", f'<p data-line="{paragraph.line}">…</p>'),
-        (f"text/{article.slug}.xhtml", "region", "minor", "<div>…</div>"),
+        (chapter_file(article.slug), "color-contrast", "moderate", f'<p data-line="{paragraph.line}">…</p>'),
+        (chapter_file(article.slug), "region", "minor", "<div>…</div>"),
     )
     lang, contrast, region = ace_findings(config, built["epub"], report)
     assert (lang.level, str(lang.where)) == ("error", str(config.path))

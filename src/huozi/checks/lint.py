@@ -304,10 +304,13 @@ def _finding(rule: str, line: Line, detail: str) -> LintFinding:
 
 
 def _overflow(line: Line) -> float:
-    """How far (pt) the line reaches beyond its column or the page's text block; 0 when inside."""
-    left = max(line.column_left, line.text_left)
+    """How far (pt) the line reaches beyond the page's text block, or past its column's end; 0 when inside.
+
+    Only the text block bounds the left: list markers and the hanging indents of code and
+    list items sit left of their own column by design.
+    """
     right = min(line.column_right, line.text_right)
-    return max(0.0, left - line.left, line.right - right) * PT_PER_PX
+    return max(0.0, line.text_left - line.left, line.right - right) * PT_PER_PX
 
 
 def _line_findings(lines: list[Line], rules: TypesetRules) -> Iterator[LintFinding]:

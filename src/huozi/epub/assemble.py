@@ -20,6 +20,8 @@ from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage
 
 CSS_NAME = "style/book.css"
+
+
 def chapter_file(slug: str) -> str:
     """An article's document in the package: "chapter-" keeps it clear of the book's own pages
     (title, cover, nav) whatever the article is called (03-title.md, 04-cover.md)."""

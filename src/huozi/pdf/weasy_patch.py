@@ -518,7 +518,7 @@ class _Paragraph:
     """A paragraph's measured text and its plan, kept on its LineBox across layout passes."""
 
     key: tuple
-    originals: list           # (leaf, text) to restore if the measure changes
+    originals: list           # (leaf, text, style) to restore if the measure changes
     lines: frozenset[str]     # the planned lines' visible text, to verify the layout against
     spacing: tuple[float, ...]
 
@@ -537,8 +537,7 @@ def _make_iter_line_boxes(original, last_line_units: int, edges: LineEdges):
         if all(_visible_line(line) in paragraph.lines for line, _ in laid_out):
             yield from laid_out
             return
-        for leaf, text in paragraph.originals:
-            leaf.text = text
+        _restore(paragraph.originals)
         box._huozi_paragraph = _Paragraph((), [], frozenset(), ())  # never planned again
         _mark(containing_block, "fallback: WeasyPrint did not take the planned breaks", force=True)
         yield from lines()
@@ -651,8 +650,7 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
             return previous
         if previous.key == ():
             return None  # WeasyPrint did not take its planned breaks once: greedy from now on
-        for leaf, text in previous.originals:
-            leaf.text = text
+        _restore(previous.originals)
     pieces: list = []
     if _flatten(box, pieces) is None:
         _mark(block, "fallback: the paragraph holds an image or inline block")
@@ -714,7 +712,7 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
     if not plan.feasible:
         _mark(block, "fallback: no feasible set of breaks")
         return None
-    originals = [(leaf, leaf.text) for leaf in leaves]
+    originals = [(leaf, leaf.text, leaf.style) for leaf in leaves]
     import os
     if os.environ.get("HUOZI_DEBUG_BREAKS") and os.environ["HUOZI_DEBUG_BREAKS"] in "".join(chars):
         bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
@@ -723,12 +721,28 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
             print(f"{w:.2f}/{measures[0 if a == 0 else 1]:.2f} {sp:.3f} {''.join(chars[a:b])}")
         print([(g.char, round(g.width, 2), g.start_trim, g.end_trim) for g in glyphs if not is_han(g.char)])
     _enforce(pieces, positions, glyphs, breaks, natural, plan.starts, measures)
+    _no_overflow_wrap(leaves)
     bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
     lines = frozenset("".join(chars[a:b]).strip(" ") for a, b in bounds)
     paragraph = _Paragraph(key, originals, lines, plan.spacing_em)
     box._huozi_paragraph = paragraph
     _mark(block, "total-fit")
     return paragraph
+
+
+def _no_overflow_wrap(leaves: list) -> None:
+    # The plan already breaks long words where they must break (with zero-width spaces). Left on,
+    # `overflow-wrap: anywhere` makes WeasyPrint char-wrap a planned line that it judges a hair
+    # over its measure, instead of keeping it whole for the justification to shrink.
+    for leaf in leaves:
+        if leaf.style["overflow_wrap"] != "normal":
+            leaf.style = leaf.style.copy()
+            leaf.style["overflow_wrap"] = "normal"
+
+
+def _restore(originals: list) -> None:
+    for leaf, text, style in originals:
+        leaf.text, leaf.style = text, style
 
 
 def _western(ch: str) -> bool:
