@@ -215,6 +215,17 @@ class HeadingOptions:
 
 
 @dataclass(frozen=True)
+class TablesOptions:
+    """How tables are numbered."""
+
+    # "book": 表1, 表2 … through the book; "article": 表2-1, 表2-2 … per article (its place in the book).
+    numbering: str = "book"
+
+
+TABLE_NUMBERING = ("book", "article")
+
+
+@dataclass(frozen=True)
 class SecurityOptions:
     """What the build may reach beyond the project folder (nothing, by default)."""
 
@@ -263,6 +274,7 @@ class Config:
     security: SecurityOptions = SecurityOptions()
     toc: TocOptions = TocOptions()
     headings: HeadingOptions = HeadingOptions()
+    tables: TablesOptions = TablesOptions()
     labels: LabelsOptions = LabelsOptions()
     fonts: FontsOptions = FontsOptions()
 
@@ -287,6 +299,7 @@ _SECTIONS: dict[str, type] = {
     "security": SecurityOptions,
     "toc": TocOptions,
     "headings": HeadingOptions,
+    "tables": TablesOptions,
     "labels": LabelsOptions,
     "fonts": FontsOptions,
 }
@@ -442,6 +455,10 @@ def load_config(root: Path) -> Config:
         raise ConfigError(f"headings.numbering must be \"none\" or \"gb9704\", not {sections['headings'].numbering!r}",
                           SourceLocation(path, _key_line(text, "numbering", "headings")),
                           'write numbering = "gb9704" for 一、（一）1.（1）, or "none"')
+    if "tables" in sections and sections["tables"].numbering not in TABLE_NUMBERING:
+        raise ConfigError(f"tables.numbering must be \"book\" or \"article\", not {sections['tables'].numbering!r}",
+                          SourceLocation(path, _key_line(text, "numbering", "tables")),
+                          'write numbering = "book" for 表1, 表2 … or "article" for 表2-1, 表2-2 …')
     if "epub" in sections:
         _check_epub(path, text, sections["epub"])
     return Config(root=root, path=path, **sections)

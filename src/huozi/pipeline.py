@@ -163,6 +163,10 @@ def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures
     from .text.typeset import typesetter_for
 
     typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
+    fits: dict[str, Any] = {}
+    if manuscript.tables:                                      # wide tables set smaller, or turned
+        with _stage(clock, "tables"):
+            fits = _fit_tables(config, manuscript, edition, figures, options, typeset)
     if edition.name == "print" and figures:                    # figures to the top or bottom of a page
         def trial(html: str) -> tuple[Any, bool]:
             fetched: list[str] = []
@@ -171,12 +175,32 @@ def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures
 
         with _stage(clock, "placement"):
             manuscript = float_figures(
-                manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset),
+                manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset,
+                                                     table_fits=fits),
                 trial, _PLACEMENTS, salt=repr(_fontconfig_stamp()))
             while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
                 del _PLACEMENTS[next(iter(_PLACEMENTS))]
     with _stage(clock, "layout"):
-        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset), None
+        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset, table_fits=fits), None
+
+
+def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
+                typeset: Any) -> dict[str, Any]:
+    """The tables of an edition that must be set smaller or turned (pdf/tables.py), from trial layouts."""
+    from .layout.links import table_numbers
+    from .layout.render import render_edition
+    from .pdf import tables
+    from .pdf.writer import render_document
+
+    def layout(fits: dict[str, Any]) -> Any:
+        html = render_edition(config, manuscript, edition, figures=figures, typeset=typeset, table_fits=fits)
+        return render_document(html, options)
+
+    spaces = tables.measure_tables(layout({}), manuscript)
+    fits = tables.fit_tables(spaces, manuscript, table_numbers(manuscript, config.tables.numbering))
+    if edition.name == "print" and any(f.turned for f in fits.values()):
+        fits = tables.cut_turned(layout(tables.one_part(fits, manuscript)), fits, manuscript)
+    return fits
 
 
 def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
@@ -466,6 +490,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     for name in (e.name for e in chosen if e.name not in stale):
         emit(StageEvent("build", name, "skip"))
     runs: list[_EditionRun] = []
+    parse_warnings: tuple = ()
     if stale:
         from .figures import render_figures
         from .layout.stylecheck import check_styles
@@ -475,6 +500,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         if sum(1 for g in GROUPS if set(g) & set(stale)) > 1:
             workers.start()                                       # warms up while figures are drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
+        parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
         check_coverage([config.path, *manuscript.files,           # no character drawn as a box
                         *sorted(config.figures_dir.glob("*.toml"))])
         started = time.perf_counter()
@@ -498,7 +524,8 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     save_state(out_dir, states)
     outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
     timings = ([figure_time] if stale else []) + [t for run in runs for t in run.timings]
-    warnings = [w for run in runs for w in run.warnings]
+    warnings = [BuildWarning(w.message, SourceLocation(w.path, w.line)) for w in parse_warnings]
+    warnings += [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
     return BuildResult(
         tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt) for o in outputs),

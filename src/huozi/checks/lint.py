@@ -247,8 +247,13 @@ def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
     tag = getattr(box, "element_tag", None)
     element = getattr(box, "element", None)
     saved_file = context.file
+    saved_block = (context.text_left, context.text_right)
     if tag == "article" and element is not None and element.get("data-src"):
         context.file = element.get("data-src")
+    if element is not None and "tbl-page" in (element.get("class") or "").split():
+        # A part of a turned table (print) is drawn a quarter turn: its own box is its text block,
+        # and huozi.pdf.tables made it fit the page's text block across.
+        context.text_left, context.text_right = box.content_box_x(), box.content_box_x() + box.width
     if isinstance(box, boxes.BlockBox) and tag in HEADINGS:
         out.append(("heading", (context.page, tag, _where(context, element), context.number + 1)))
     if isinstance(box, boxes.BlockBox) and tag == "figure":
@@ -261,6 +266,7 @@ def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
         for child in getattr(box, "children", ()) or ():
             _walk(child, context, inner, out)
     context.file = saved_file
+    context.text_left, context.text_right = saved_block
 
 
 def _events(document, source_dir: Path | None) -> list[tuple[str, object]]:

@@ -6,7 +6,8 @@
 - every Figure has alternative text (7.3);
 - every link annotation is a Link element's object reference, links do not nest, and no two
   link annotations with the same target overlap (7.18.5: a screen reader announces each);
-- tables as Table > (THead|TBody|TFoot)? > TR > TH|TD (7.5);
+- tables as Table > (THead|TBody|TFoot)? > TR > TH|TD (7.5), each TH with a /Scope, each
+  /Headers naming header cells that exist;
 - no empty elements, no Caption in a Caption, no null at the end of a page's ParentTree array.
 """
 from __future__ import annotations
@@ -133,6 +134,8 @@ def tag_findings(path: Path) -> list[Finding]:
         elements = list(walk(pdf))
         owned: dict[tuple[int, int], str] = {}
         link_annots: dict[tuple[int, int], Element] = {}
+        header_ids: set[bytes] = set()
+        cited: list[tuple[bytes, int | None]] = []
         heading = 0
         for element in elements:
             kids = _kids(element.obj)
@@ -167,6 +170,15 @@ def tag_findings(path: Path) -> list[Finding]:
                 problem(f"{role} outside a TR", element.page)
             if role == "/TR" and element.parent_role not in ("/Table", "/THead", "/TBody", "/TFoot"):
                 problem(f"TR outside a Table", element.page)
+            if role == "/TH" and _attribute(element.obj, "/Scope") is None:
+                problem("a table header cell (TH) without /Scope", element.page)
+            if role == "/TH" and "/ID" in element.obj:
+                header_ids.add(bytes(element.obj.ID))
+            if role == "/TD" and _attribute(element.obj, "/Headers") is not None:
+                cited.extend((bytes(h), element.page) for h in _attribute(element.obj, "/Headers"))
+        for ident, page in cited:
+            if ident not in header_ids:
+                problem(f"a data cell's /Headers names {ident.decode('latin-1')!r}, which no TH has as /ID", page)
         nums = root.ParentTree.get("/Nums", [])
         for index in range(1, len(nums), 2):
             value = nums[index]
@@ -183,6 +195,17 @@ def tag_findings(path: Path) -> list[Finding]:
                 problem(f"content neither tagged nor an artifact: {what}", number)
             _check_links(page, number, link_annots, problem)
     return findings
+
+
+def _attribute(obj, name: str):
+    """An attribute of a structure element from its /A (a dictionary or an array of them)."""
+    import pikepdf
+
+    attributes = obj.get("/A")
+    for owner in (list(attributes) if isinstance(attributes, pikepdf.Array) else [attributes]):
+        if isinstance(owner, pikepdf.Dictionary) and name in owner:
+            return owner[name]
+    return None
 
 
 def _has_content(obj) -> bool:

@@ -9,13 +9,20 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Mapping
+
 from ..errors import FigureError, SourceLocation
+from ..manuscript.model import Manuscript, Table
 from ..sources import read_text
 from ..manuscript.parse import join_soft_break
 
 FACTS_NAME = "facts.toml"
 QUALIFIERS = ("", "余", "多")
-FACT_KEYS = {"id", "value", "qualifier", "unit", "label", "short", "year", "file", "quote"}
+FACT_KEYS = {"id", "value", "qualifier", "unit", "label", "short", "year", "file", "quote", "table", "row", "column"}
+# Where a fact is stated: in the prose (the file and the words), or in a cell of a manuscript table
+# (the table's id, the row by its first cell, the column by its header).
+PROSE_KEYS = ("file", "quote")
+CELL_KEYS = ("table", "row", "column")
 PAIRING_KEYS = {"east", "west", "since", "file", "quote"}
 # A number as Chinese newspapers print it: digits, an optional decimal part, never part of a longer number.
 NUMBER = r"(?<![\d.])\d+(?:\.\d+)?"
@@ -47,6 +54,9 @@ class Fact:
     qualifier: str = ""
     unit: str = ""
     short: str = ""
+    table: str = ""   # a table's id: the fact is the cell in `row` (its first cell) and `column` (its header)
+    row: str = ""
+    column: str = ""
 
     @property
     def text(self) -> str:
@@ -133,7 +143,8 @@ def field_line(source: str, start: int, key: str) -> int:
 _TEXT = (str, 'text in "quotes"', '{key} = "…"')
 _YEAR = (int, "a year written in digits", "{key} = 2019")
 FIELD_TYPES = {"id": _TEXT, "label": _TEXT, "short": _TEXT, "file": _TEXT, "quote": _TEXT, "unit": _TEXT,
-               "qualifier": _TEXT, "year": _YEAR, "east": _TEXT, "west": _TEXT, "since": _YEAR}
+               "qualifier": _TEXT, "year": _YEAR, "east": _TEXT, "west": _TEXT, "since": _YEAR,
+               "table": _TEXT, "row": _TEXT, "column": _TEXT}
 MAY_BE_EMPTY = {"unit", "qualifier", "short"}
 
 
@@ -150,7 +161,12 @@ def _check_types(path: Path, source: str, line: int, item: dict) -> None:
 
 
 def _fact(path: Path, line: int, item: dict, source: str = "") -> Fact:
-    _check_keys(path, line, item, FACT_KEYS, ("id", "label", "year", "file", "quote"))
+    in_table = "table" in item
+    _check_keys(path, line, item, FACT_KEYS, ("id", "label", "year") + (CELL_KEYS if in_table else PROSE_KEYS))
+    if in_table and any(key in item for key in PROSE_KEYS) and not all(key in item for key in PROSE_KEYS):
+        raise FigureError(f"fact '{item['id']}' names a table cell and only half of a quote", SourceLocation(path, line),
+                          "a fact in a table needs table, row and column; add file and quote only when the "
+                          "prose states it too")
     _check_types(path, source, line, item)
     value = item.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
@@ -162,8 +178,13 @@ def _fact(path: Path, line: int, item: dict, source: str = "") -> Fact:
         raise FigureError(f"fact '{item['id']}': qualifier must be \"余\", \"多\" or empty", SourceLocation(path, line))
     if value is None and (qualifier or item.get("unit")):
         raise FigureError(f"fact '{item['id']}' has a unit but no value", SourceLocation(path, line))
-    return Fact(id=item["id"], label=item["label"], year=item["year"], file=item["file"], quote=item["quote"],
-                line=line, value=value, qualifier=qualifier, unit=item.get("unit", ""), short=item.get("short", ""))
+    if in_table and value is None:
+        raise FigureError(f"fact '{item['id']}' names a table cell but has no value", SourceLocation(path, line),
+                          "write the cell's number as value = …")
+    return Fact(id=item["id"], label=item["label"], year=item["year"], file=item.get("file", ""),
+                quote=item.get("quote", ""), line=line, value=value, qualifier=qualifier, unit=item.get("unit", ""),
+                short=item.get("short", ""), table=item.get("table", ""), row=item.get("row", ""),
+                column=item.get("column", ""))
 
 
 def read_toml(path: Path, source: str) -> dict:
@@ -294,10 +315,68 @@ def check_pairing(book: FactBook, pairing: Pairing, sources: dict[str, SourceTex
     return source.line_at(at)
 
 
-def check_facts(book: FactBook, manuscript_files: tuple[Path, ...]) -> dict[str, int]:
-    """Check every fact and pairing against the manuscript; map fact id -> manuscript line."""
+def cell_number(text: str) -> str:
+    """A cell's number as facts print theirs: thousands separators dropped (1,234 -> 1234)."""
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text.strip())
+
+
+def check_cell(book: FactBook, fact: Fact, tables: Mapping[str, tuple[Path, Table]]) -> int:
+    """The manuscript line of the table row that states `fact`; a FigureError when cell and data disagree."""
+    where = book.where(fact.line)
+    if fact.table not in tables:
+        close = difflib.get_close_matches(fact.table, list(tables), n=1)
+        raise FigureError(f"fact '{fact.id}' names the table '{fact.table}', which the manuscript does not have",
+                          SourceLocation(book.path, field_line(_toml_text(book), fact.line, "table")),
+                          f"did you mean '{close[0]}'?" if close else
+                          "give the table's caption that id: 'Table: 标题 {#" + fact.table + "}'")
+    path, table = tables[fact.table]
+    headers = [cell.text for cell in table.header[0].cells]
+    if fact.column not in headers:
+        close = difflib.get_close_matches(fact.column, headers, n=1)
+        raise FigureError(f"fact '{fact.id}': table '{fact.table}' has no column headed “{fact.column}”",
+                          SourceLocation(path, table.header[0].line),
+                          f"did you mean “{close[0]}”? write the header as it stands in the table"
+                          if close else f"its columns: {'、'.join(headers)}")
+    stubs = [row.cells[0].text for row in table.rows]
+    if stubs.count(fact.row) != 1:
+        close = difflib.get_close_matches(fact.row, stubs, n=1)
+        what = "two rows start" if stubs.count(fact.row) > 1 else "no row starts"
+        raise FigureError(f"fact '{fact.id}': in table '{fact.table}' {what} with “{fact.row}”",
+                          SourceLocation(path, table.line),
+                          (f"did you mean “{close[0]}”? " if close and fact.row not in stubs else "")
+                          + "a fact names its row by the row's first cell, which must be unique")
+    row = table.rows[stubs.index(fact.row)]
+    said = cell_number(row.cells[headers.index(fact.column)].text)
+    number = f"{format_number(fact.value)}{fact.qualifier}"
+    if said not in (number, number + fact.unit):
+        raise FigureError(
+            f"the table says {said or 'nothing'} where fact '{fact.id}' ({book.cite(fact.line)}) says {fact.text} "
+            f"(row “{fact.row}”, column “{fact.column}”)", SourceLocation(path, row.line),
+            f"correct the cell, or the value of '{fact.id}' in {book.path.name}")
+    return row.line
+
+
+def _toml_text(book: FactBook) -> str:
+    return read_text(book.path, FigureError)
+
+
+def manuscript_tables(manuscript: Manuscript) -> dict[str, tuple[Path, Table]]:
+    """Each captioned table with an id the author gave, by id."""
+    return {table.anchor: (article.path, table) for article, table in manuscript.tables if table.explicit_id}
+
+
+def check_facts(book: FactBook, manuscript_files: tuple[Path, ...],
+                tables: Mapping[str, tuple[Path, Table]] | None = None) -> dict[str, int]:
+    """Check every fact and pairing against the manuscript's prose and `tables` (manuscript_tables);
+    map fact id -> manuscript line."""
     sources = {path.name: read_source(path) for path in manuscript_files}
-    lines = {fact.id: check_fact(book, fact, sources) for fact in book.facts.values()}
+    tables = tables or {}
+    lines: dict[str, int] = {}
+    for fact in book.facts.values():
+        if fact.table:
+            lines[fact.id] = check_cell(book, fact, tables)
+        if fact.quote:
+            lines[fact.id] = check_fact(book, fact, sources)
     for pairing in book.pairings:
         check_pairing(book, pairing, sources)
     return lines

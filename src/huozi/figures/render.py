@@ -12,7 +12,7 @@ from ..manuscript.model import FigureRef, Manuscript
 from ..sources import read_text
 from . import svg as svgtools
 from .cache import FigureCache, figure_key
-from .facts import FactBook, check_facts, load_facts
+from .facts import FactBook, check_facts, load_facts, manuscript_tables
 from .spec import FigureSpec, load_specs
 
 
@@ -126,8 +126,9 @@ def render_figures(root: Path, figures_dir: Path, manuscript: Manuscript) -> Fig
             isinstance(b, FigureRef) for a in manuscript.articles for b in a.walk()):
         return Figures({}, ())  # a book without figures needs no data file
     book = load_facts(figures_dir)
-    check_facts(book, manuscript.files)
-    specs = load_specs(figures_dir, book)
+    tables = manuscript_tables(manuscript)
+    check_facts(book, manuscript.files, tables)
+    specs = load_specs(figures_dir, book, tables)
     placed = _placements(manuscript, specs)
     cache = FigureCache(root)
     ordered = sorted(specs.values(), key=lambda s: s.number)

@@ -8,10 +8,16 @@ from pathlib import Path
 
 from ..errors import FigureError, SourceLocation
 from ..sources import read_text
-from .facts import FACTS_NAME, Fact, FactBook, read_toml
+from collections.abc import Mapping
+
+from ..manuscript.model import Table
+from .facts import FACTS_NAME, Fact, FactBook, cell_number, format_number, read_toml
 
 KINDS = ("bars", "pairings", "panel", "timeline")
-SPEC_KEYS = {"id", "number", "kind", "caption", "source", "alt", "facts", "note", "group"}
+SPEC_KEYS = {"id", "number", "kind", "caption", "source", "alt", "facts", "note", "group", "table", "column", "unit"}
+# A figure may draw a manuscript table instead of facts: one bar per row, the row's first cell its
+# label, its number in `column` (the header as typed) its length, `unit` printed after it.
+TABLE_KINDS = ("bars",)
 GROUP_KEYS = {"title", "facts"}
 SOURCE_PREFIX = "数据来源："
 # {fact-id} is the fact's number as printed (483亿元); {fact-id.year} its year; {fact-id.label} its label;
@@ -63,11 +69,14 @@ def _line_of(source: str, pattern: str) -> int | None:
     return None
 
 
-def fill(text: str, book: FactBook, where: SourceLocation) -> str:
-    """Replace each {fact-id} in `text` with the fact's printed number (or .year, .label, .short)."""
+def fill(text: str, book: FactBook, where: SourceLocation, rows: tuple[Fact, ...] = ()) -> str:
+    """Replace each {fact-id} in `text` with the fact's printed number (or .year, .label, .short);
+    `{table}` lists a table-fed figure's `rows` (label and number, as the bars print them)."""
     def one(match: re.Match) -> str:
         if match.group(1) == "pairings" and not match.group(2):
             return pairings_sentence(book)
+        if match.group(1) == "table" and not match.group(2) and rows:
+            return "；".join(f"{f.label}：{f.text}" for f in rows)
         fact = _fact(book, match.group(1), where)
         field = match.group(2)
         if field == "year":
@@ -113,8 +122,52 @@ def _check_keys(item: dict, allowed: set[str], where: SourceLocation) -> None:
                               f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(allowed))}")
 
 
-def load_spec(path: Path, book: FactBook) -> FigureSpec:
-    """Read one spec; every fact it names must exist, every required field must be there."""
+def table_facts(path: Path, source: str, data: dict, tables: Mapping[str, tuple[Path, Table]]) -> tuple[Fact, ...]:
+    """The bars of a figure drawn from a manuscript table: one per row, as facts (label, number, unit)."""
+    def at(key: str) -> SourceLocation:
+        return SourceLocation(path, _line_of(source, rf"{key}\s*="))
+
+    for key in ("table", "column", "unit"):
+        if not isinstance(data.get(key, ""), str):
+            raise FigureError(f"'{key}' must be text in \"quotes\", not {data[key]!r}", at(key), f'write {key} = "…"')
+    if "facts" in data or "group" in data:
+        raise FigureError("a figure takes its numbers from a table or from facts, not both", at("table"),
+                          "remove 'facts' (or 'table' and 'column')")
+    if data["kind"] not in TABLE_KINDS:
+        raise FigureError(f"a figure of kind '{data['kind']}' cannot be drawn from a table", at("kind"),
+                          f"draw a table as {', '.join(TABLE_KINDS)}")
+    ident = data["table"]
+    if ident not in tables:
+        close = difflib.get_close_matches(ident, list(tables), n=1)
+        raise FigureError(f"the figure names the table '{ident}', which the manuscript does not have", at("table"),
+                          f"did you mean '{close[0]}'?" if close else
+                          "give the table's caption that id: 'Table: 标题 {#" + ident + "}'")
+    manuscript_path, table = tables[ident]
+    headers = [cell.text for cell in table.header[0].cells]
+    column = data.get("column", "")
+    if column not in headers[1:]:
+        raise FigureError(f"table '{ident}' has no column headed “{column}” to draw", at("column"),
+                          f"write column = \"…\" as one of: {'、'.join(headers[1:])}")
+    index = headers.index(column)
+    unit = data.get("unit", "")
+    facts = []
+    for number, row in enumerate(table.rows, 1):
+        text = cell_number(row.cells[index].text).removesuffix(unit)
+        try:
+            value: int | float = int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+        except ValueError:
+            raise FigureError(f"the cell “{row.cells[index].text}” in column “{column}” is not a number to draw",
+                              SourceLocation(manuscript_path, row.line),
+                              "write the number alone in the cell (its unit in the header), or draw another column") from None
+        facts.append(Fact(id=f"{ident}-{number}", label=row.cells[0].text or str(number), year=0,
+                          file=manuscript_path.name, quote="", line=row.line, value=value, unit=unit))
+    if not facts:
+        raise FigureError(f"table '{ident}' has no rows to draw", at("table"), "draw a table that has rows")
+    return tuple(facts)
+
+
+def load_spec(path: Path, book: FactBook, tables: Mapping[str, tuple[Path, Table]] | None = None) -> FigureSpec:
+    """Read one spec; every fact (or table) it names must exist, every required field must be there."""
     source = read_text(path, FigureError)
     data = read_toml(path, source)
     where = SourceLocation(path, 1)
@@ -127,7 +180,7 @@ def load_spec(path: Path, book: FactBook) -> FigureSpec:
         return SourceLocation(path, _line_of(source, rf"{key}\s*="))
 
     for key, value in data.items():
-        if key in ("number", "group"):
+        if key in ("number", "group", "table", "column", "unit"):
             continue
         wanted = list if key == "facts" else str
         if not isinstance(value, wanted) or (wanted is list and not all(isinstance(v, str) for v in value)):
@@ -147,7 +200,8 @@ def load_spec(path: Path, book: FactBook) -> FigureSpec:
         raise FigureError(f"the source line must start with {SOURCE_PREFIX}", at("source"))
     if not isinstance(data["number"], int) or data["number"] < 1:
         raise FigureError("number must be a whole number (1 for 图1)", at("number"))
-    facts = tuple(_fact(book, fid, at("facts")) for fid in data.get("facts", []))
+    rows = table_facts(path, source, data, tables or {}) if "table" in data else ()
+    facts = rows or tuple(_fact(book, fid, at("facts")) for fid in data.get("facts", []))
     groups = []
     groups_data = data.get("group", [])
     if not isinstance(groups_data, list) or not all(
@@ -163,20 +217,21 @@ def load_spec(path: Path, book: FactBook) -> FigureSpec:
         groups.append(Group(title, tuple(_fact(book, fid, at("facts")) for fid in item.get("facts", []))))
     return FigureSpec(
         id=data["id"], number=data["number"], kind=data["kind"], path=path,
-        caption=fill(data["caption"], book, at("caption")), source=fill(data["source"], book, at("source")),
-        alt=fill(data["alt"], book, at("alt")), note=fill(data.get("note", ""), book, at("note")),
+        caption=fill(data["caption"], book, at("caption"), rows), source=fill(data["source"], book, at("source"), rows),
+        alt=fill(data["alt"], book, at("alt"), rows), note=fill(data.get("note", ""), book, at("note"), rows),
         facts=facts, groups=tuple(groups),
     )
 
 
-def load_specs(figures_dir: Path, book: FactBook) -> dict[str, FigureSpec]:
+def load_specs(figures_dir: Path, book: FactBook,
+               tables: Mapping[str, tuple[Path, Table]] | None = None) -> dict[str, FigureSpec]:
     """Every figures/*.toml except the data file, keyed by figure id; ids and numbers are unique."""
     specs: dict[str, FigureSpec] = {}
     numbers: dict[int, FigureSpec] = {}
     for path in sorted(figures_dir.glob("*.toml")):
         if path.name == FACTS_NAME:
             continue
-        spec = load_spec(path, book)
+        spec = load_spec(path, book, tables)
         if spec.id in specs:
             raise FigureError(f"two figures share the id '{spec.id}'", SourceLocation(path, 1),
                               f"the other is {specs[spec.id].path.name}")

@@ -1,8 +1,8 @@
 """In-book ids: where each leads in an edition, the label a cross-reference prints, and the checks.
 
-An id is an article's slug, a heading's `{#id}` (or generated anchor) or `fig-ID` for a data
-figure. `[文字](#id)` links to it; Quarto's `@sec-id` / `@fig-id` / `@tbl-id` print its label
-(第二章, 2.1节, 图3) as a link. A link to an id that does not exist is an error at the
+An id is an article's slug, a heading's `{#id}` (or generated anchor), a table caption's
+`{#tbl-id}` or `fig-ID` for a data figure. `[文字](#id)` links to it; Quarto's `@sec-id` /
+`@fig-id` / `@tbl-id` print its label (第二章, 2.1节, 图3, 表2) as a link. A link to an id that does not exist is an error at the
 manuscript's line, never a dangling anchor.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import ManuscriptError, SourceLocation
-from ..manuscript.model import Article, FigureRef, Heading, Inline, Manuscript, Paragraph, walk_blocks
+from ..manuscript.model import Article, FigureRef, Heading, Inline, Manuscript, Paragraph, Table, walk_blocks
 from ..text.markup import LinkTarget
 
 CHINESE_DIGITS = "〇一二三四五六七八九"
@@ -73,7 +73,22 @@ def section_labels(manuscript: Manuscript) -> dict[str, tuple[Article, str]]:
     return labels
 
 
-def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool) -> dict[str, LinkTarget]:
+def table_numbers(manuscript: Manuscript, numbering: str = "book") -> dict[str, str]:
+    """anchor -> 表N of each captioned table: through the book, or 表A-N within article A."""
+    numbers: dict[str, str] = {}
+    count = 0
+    for index, article in enumerate(manuscript.articles, 1):
+        if numbering == "article":
+            count = 0
+        for block in article.walk():
+            if isinstance(block, Table) and block.captioned:
+                count += 1
+                numbers[block.anchor] = f"表{index}-{count}" if numbering == "article" else f"表{count}"
+    return numbers
+
+
+def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool,
+            numbering: str = "book") -> dict[str, LinkTarget]:
     """id -> LinkTarget in one edition: in the EPUB an id lives in its article's own file."""
     found: dict[str, LinkTarget] = {}
 
@@ -88,6 +103,10 @@ def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool) -> d
             if isinstance(block, FigureRef) and block.figure_id in figures:
                 number = str(getattr(figures[block.figure_id], "number", "")) or block.figure_id
                 found[f"fig-{block.figure_id}"] = LinkTarget(href(article, f"fig-{block.figure_id}"), number)
+    numbers = table_numbers(manuscript, numbering)
+    for article, table in manuscript.tables:
+        if table.anchor in numbers:
+            found[table.anchor] = LinkTarget(href(article, table.anchor), numbers[table.anchor])
     return found
 
 
@@ -110,6 +129,14 @@ def _block_inlines(block) -> Iterator[tuple[Inline, ...]]:
     for item in getattr(block, "items", ()):
         if hasattr(item, "term"):
             yield item.term
+    if isinstance(block, Table):
+        yield block.caption
+        for row in block.header + block.rows:
+            for cell in row.cells:
+                yield cell.inlines
+        for paragraph in block.notes:
+            yield paragraph.inlines
+        return
     for paragraph in getattr(block, "caption", ()):
         yield paragraph.inlines
 
@@ -117,7 +144,7 @@ def _block_inlines(block) -> Iterator[tuple[Inline, ...]]:
 def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
     """Every in-book link and cross-reference names an id of the book (a FigureError or
     ManuscriptError at the manuscript's line otherwise)."""
-    known = targets(manuscript, figures, epub=False)
+    known = targets(manuscript, figures, epub=False)  # numbering does not change which ids exist
     for article in manuscript.articles:
         blocks = [h for s in article.sections for h in (s.heading, s.subheading) if h] + list(walk_blocks(
             tuple(b for s in article.sections for b in s.blocks)))
@@ -127,12 +154,14 @@ def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
                     if ref.target in known:
                         continue
                     line = ref.line or getattr(block, "line", 1)
-                    if ref.target.startswith("tbl-"):
-                        hint = "tables arrive with issue 12: there is no table to refer to yet"
+                    close = difflib.get_close_matches(ref.target, list(known), n=1)
+                    if close:
+                        hint = f"did you mean '{close[0]}'?"
+                    elif ref.target.startswith("tbl-"):
+                        hint = "give the table's caption the id: 'Table: 标题 {#" + ref.target + "}' (a table " \
+                               "without a caption has no number to refer to)"
                     else:
-                        close = difflib.get_close_matches(ref.target, list(known), n=1)
-                        hint = (f"did you mean '{close[0]}'?" if close else
-                                "give the heading an id: '## 标题 {#sec-name}', or correct the reference")
+                        hint = "give the heading an id: '## 标题 {#sec-name}', or correct the reference"
                     what = "cross-reference" if ref.kind == "xref" else "link"
                     raise ManuscriptError(f"{what} to '{ref.target}', an id the book does not have",
                                           SourceLocation(article.path, line), hint)

@@ -155,6 +155,7 @@ def template_env(styles_dir: Path) -> jinja2.Environment:
         "rule": lambda b: isinstance(b, model.Rule),
         "admonition": lambda b: isinstance(b, model.Admonition),
         "deflist": lambda b: isinstance(b, model.DefinitionList),
+        "table": lambda b: isinstance(b, model.Table),
     })
     env.filters["unrendered"] = _unrendered
     env.globals.pop("lipsum", None)  # makes text of any size; a book has its own text
@@ -290,12 +291,17 @@ def render_edition(
     figures: Any = None,
     article: Article | None = None,
     extra: dict[str, Any] | None = None,
+    table_fits: Mapping[str, Any] | None = None,
 ) -> str:
-    """Fill an edition's template with the book (or one article, for EPUB chapters)."""
+    """Fill an edition's template with the book (or one article, for EPUB chapters).
+
+    `table_fits` (PDF editions) says which tables are set smaller or turned (huozi.pdf.tables).
+    """
     check_figure_refs(manuscript, figures or {})
     links.check_links(manuscript, figures or {})
     env = template_env(config.styles_dir)
-    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub"),
+    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub",
+                                                          config.tables.numbering),
                                    links=edition.name != "print")
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
@@ -309,6 +315,8 @@ def render_edition(
         "numbers": (numbers := links.heading_numbers(manuscript, config.headings.numbering)),
         "toc": {a.slug: links.toc_tree(a, config.toc.depth, numbers) for a in manuscript.articles},
         "toc_depth": config.toc.depth,
+        "table_numbers": links.table_numbers(manuscript, config.tables.numbering),
+        "table_fits": dict(table_fits or {}),
         **(extra or {}),
     }
     return render_template(env, config.styles_dir, edition.template,
@@ -325,6 +333,7 @@ def config_view(config: Config) -> dict[str, Any]:
         "fonts": dataclasses.asdict(config.fonts),
         "toc": dataclasses.asdict(config.toc),
         "headings": dataclasses.asdict(config.headings),
+        "tables": dataclasses.asdict(config.tables),
     }
 
 

@@ -1,6 +1,7 @@
 """The book model: plain frozen dataclasses with the source line of every block."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,8 +153,86 @@ class FigureRef:
     line: int
 
 
+@dataclass(frozen=True)
+class TableCell:
+    """One cell: running text (no blocks, as in GFM), with the line of its row."""
+
+    inlines: tuple[Inline, ...]
+    line: int
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.inlines).strip()
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A row of cells, as many as the table has columns (a short row is padded with empty cells)."""
+
+    cells: tuple[TableCell, ...]
+    line: int
+
+
+# A cell that holds only a number as a report prints one: 1,234.5  -3  12.5%  +0.8‰  (and — for none).
+_NUMBER = re.compile(r"[+\-−±]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[%‰]?")
+_NO_VALUE = frozenset({"", "—", "——", "-", "–", "…", "……", "/"})
+
+
+def is_numeric(text: str) -> bool:
+    """Whether a cell's text is a number (a column of them is right-aligned, in tabular figures)."""
+    return bool(_NUMBER.fullmatch(text.strip()))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A GFM pipe table with its Pandoc caption (`Table: 标题 {#tbl-id}` or `: 标题`) and notes.
+
+    `align` is each column's alignment as typed in the delimiter row ("left", "right",
+    "center", or "" when none was given); `alignment` is the one to set: a column with no
+    typed alignment whose every body cell is a number is right-aligned, others left.
+    `notes` are the paragraphs under the table that start with 注： or 数据来源： (and the like).
+    `number` is 表N (or 表2-1 per article), filled in when the book is put together.
+    """
+
+    header: tuple[TableRow, ...]
+    rows: tuple[TableRow, ...]
+    align: tuple[str, ...]
+    line: int
+    caption: tuple[Inline, ...] = ()
+    anchor: str = ""
+    explicit_id: bool = False
+    caption_line: int = 0
+    notes: tuple[Paragraph, ...] = ()
+
+    @property
+    def columns(self) -> int:
+        return len(self.align)
+
+    @property
+    def numeric(self) -> tuple[bool, ...]:
+        """Per column: every body cell is a number or holds no value (and one at least is a number)."""
+        found = []
+        for column in range(self.columns):
+            texts = [row.cells[column].text for row in self.rows]
+            found.append(any(is_numeric(t) for t in texts) and all(is_numeric(t) or t in _NO_VALUE for t in texts))
+        return tuple(found)
+
+    @property
+    def alignment(self) -> tuple[str, ...]:
+        return tuple(typed or ("right" if numeric else "left") for typed, numeric in zip(self.align, self.numeric))
+
+    @property
+    def captioned(self) -> bool:
+        """A table with a caption line is numbered (表N) and can be referred to."""
+        return bool(self.caption_line)
+
+    @property
+    def title(self) -> str:
+        return plain_text(self.caption).strip()
+
+
 Block = (Paragraph | Heading | Photo | FigureRef | List | Quote | CodeBlock | Rule | Admonition
-         | DefinitionList)
+         | DefinitionList | Table)
 
 
 @dataclass(frozen=True)
@@ -165,6 +244,15 @@ class Section:
     subheading: Heading | None
     blocks: tuple[Block, ...]
     anchor: str = ""
+
+
+@dataclass(frozen=True)
+class ManuscriptWarning:
+    """Something the parser read in a way the author may not have meant, without losing text."""
+
+    message: str
+    path: Path
+    line: int
 
 
 @dataclass(frozen=True)
@@ -181,6 +269,7 @@ class Article:
     authors: tuple[str, ...] = ()
     date: str = ""  # as written in the front matter (Pandoc's `date`)
     title_line: int = 1
+    warnings: tuple[ManuscriptWarning, ...] = ()
 
     @property
     def source(self) -> str:
@@ -225,3 +314,12 @@ class Manuscript:
 
     articles: tuple[Article, ...]
     files: tuple[Path, ...]
+
+    @property
+    def warnings(self) -> tuple[ManuscriptWarning, ...]:
+        return tuple(w for a in self.articles for w in a.warnings)
+
+    @property
+    def tables(self) -> tuple[tuple[Article, Table], ...]:
+        """Every table with its article, in reading order."""
+        return tuple((a, b) for a in self.articles for b in a.walk() if isinstance(b, Table))

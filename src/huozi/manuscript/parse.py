@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_block.table import escapedSplit
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
@@ -22,7 +23,8 @@ from ..sources import read_text
 from ..text.chars import is_wide
 from .model import (
     Admonition, Article, Block, CodeBlock, DefinitionItem, DefinitionList, FigureRef, Heading, Inline,
-    List, ListItem, Manuscript, Paragraph, Photo, Quote, Rule, Section, plain_text,
+    List, ListItem, Manuscript, ManuscriptWarning, Paragraph, Photo, Quote, Rule, Section, Table, TableCell,
+    TableRow, plain_text,
 )
 
 # Pandoc and Quarto spell the byline `author` (one name or a list) and give a `date`: both are
@@ -38,8 +40,8 @@ MAX_LIST_DEPTH = 6  # deeper, the PDFs' hanging indents would leave a column a f
 
 def _markdown() -> MarkdownIt:
     # html=False: raw HTML in a manuscript is shown as text, never passed to the layout.
-    # Tables and footnotes are parsed so that they can be refused by name (issues 12, 13),
-    # rather than printed as pipes and brackets.
+    # GFM tables are read into Table blocks; footnotes are parsed so that they can be refused
+    # by name (issue 13) rather than printed as brackets.
     md = (MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
           .use(front_matter_plugin).use(deflist_plugin).use(footnote_plugin))
     # One container rule for every `:::` block; the parser sorts them by name and refuses
@@ -125,8 +127,15 @@ def _front_matter(path: Path, token: Token | None) -> dict:
 _XREF = re.compile(r"(?<![A-Za-z0-9_.@/-])@((?:sec|fig|tbl)-[A-Za-z0-9_-]*[A-Za-z0-9_])")
 _ATTRS = re.compile(r"\s*\{([^{}]*)\}\s*$")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]*$")
+# Pandoc's table caption: a paragraph starting `Table:` (or `table:`, or a bare `:`), directly
+# before or after the table; Quarto writes it after, `: 标题 {#tbl-id}`.
+_CAPTION = re.compile(r"(?:[Tt]able:|:(?=\s))\s*")
+# Notes under a table (a Chinese report's 表注 and source line), set in the caption's small style.
+_TABLE_NOTE = re.compile(r"(?:注|说明|数据来源|资料来源|来源)[：:]")
+# A delimiter row of a GFM table (| :--- | ---: |): under a line with pipes, it means a table.
+_DELIMITER_ROW = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
+_ALIGN = {"text-align:left": "left", "text-align:right": "right", "text-align:center": "center"}
 _NOT_YET = {
-    "table_open": ("a table", "tables arrive with issue 12: for now write the figures as a list or in prose"),
     "footnote_block_open": ("a footnote", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
     "footnote_reference_open": ("a footnote", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
     "footnote_ref": ("a footnote reference", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
@@ -160,6 +169,7 @@ class _Parser:
         self.lines = source.splitlines()
         self.slug = slug
         self.ids: dict[str, int] = {}
+        self.warnings: list[ManuscriptWarning] = []
         # The article's title is its front matter: a file that uses # for its sections has
         # every level one deeper than one that starts at ##.
         self.shift = 0
@@ -173,7 +183,7 @@ class _Parser:
                              "an id starts with a letter and holds letters, digits, - and _ (e.g. {#sec-cases})")
         if ident in self.ids:
             raise self.error(f"the id '{ident}' is used twice (first at line {self.ids[ident]})", line,
-                             "give each heading or block its own {#id}")
+                             "give each heading or table its own {#id}")
         self.ids[ident] = line
         return ident
 
@@ -264,6 +274,13 @@ class _Parser:
             if re.fullmatch(r":{3,}.*", inline.content.strip()) and "\n" not in inline.content.strip():
                 raise self.error("a ':::' line closes no block", line,
                                  "delete it, or open the block it should close (e.g. '::: note')")
+            self._refuse_broken_table(token, inline)
+            if _CAPTION.match(inline.content):
+                if index + 3 < len(tokens) and tokens[index + 3].type == "table_open":
+                    return self.table(tokens, index + 3, before=(token, inline))
+                raise self.error("a table caption line with no table", line,
+                                 "put 'Table: 标题 {#tbl-id}' (or ': 标题') directly above or below the table, "
+                                 "with at most a blank line between")
             return Paragraph(self.inlines(inline), line), index + 3
         if kind == "heading_open":
             if nested:
@@ -286,6 +303,8 @@ class _Parser:
             return Rule(line), index + 1
         if kind == "dl_open":
             return self.deflist(tokens, index, depth)
+        if kind == "table_open":
+            return self.table(tokens, index)
         if kind == "container_div_open":
             return self.container(tokens, index, depth, nested)
         if kind in _NOT_YET:
@@ -298,23 +317,10 @@ class _Parser:
         line = _line(token)
         level = int(token.tag[1])
         anchor, explicit = f"{self.slug}-h{line}", False
-        content = inline.content
-        classes = ""
-        attrs = _ATTRS.search(content)
-        if attrs and not content.rstrip().endswith("\\}"):
-            found = parse_attrs(attrs[1])
-            classes = found.get("class", "")
-            if "id" in found:
-                anchor, explicit = self.claim_id(found["id"], line), True
-            # The attributes are markup: cut them from the inline tokens before they become text.
-            cut = len(content) - attrs.start()
-            for child in reversed(inline.children or []):
-                if cut <= 0:
-                    break
-                if child.type == "text":
-                    keep = max(0, len(child.content) - cut)
-                    cut -= len(child.content) - keep
-                    child.content = child.content[:keep].rstrip() if keep else ""
+        found = _cut_attrs(inline)
+        classes = found.get("class", "")
+        if "id" in found:
+            anchor, explicit = self.claim_id(found["id"], line), True
         inlines = self.inlines(inline)
         text = plain_text(inlines).strip()
         if not text:
@@ -364,6 +370,144 @@ class _Parser:
                 definitions.append(tuple(inner))
             items.append(DefinitionItem(term, tuple(definitions), term_line))
         return DefinitionList(tuple(items), line), index + 1
+
+    # -- tables --------------------------------------------------------------------------------
+
+    def table(self, tokens: list[Token], index: int, before: tuple[Token, Token] | None = None):
+        """A GFM table from tokens[index] (table_open), with its caption line (`before` it, directly
+        under it, or the paragraph after it) and the note paragraphs under it."""
+        line = _line(tokens[index])
+        align: list[str] = []
+        header: list[TableRow] = []
+        rows: list[TableRow] = []
+        under: list[tuple[int, Token]] = []  # lines without a pipe that GFM read as rows
+        in_head = False
+        index += 1
+        while tokens[index].type != "table_close":
+            kind = tokens[index].type
+            if kind in ("thead_open", "thead_close"):
+                in_head = kind == "thead_open"
+            elif kind == "tr_open":
+                row_line = _line(tokens[index])
+                if not in_head and "|" not in self._source_line(row_line):
+                    under.append((row_line, tokens[index + 2]))
+                    index = next(i for i in range(index, len(tokens)) if tokens[i].type == "tr_close") + 1
+                    continue
+                if under:  # a row after a line without pipes: the line was meant as text
+                    self._refuse_lazy_row(under[0][0])
+                row, index = self.table_row(tokens, index, align if in_head else None)
+                (header if in_head else rows).append(row)
+                continue
+            index += 1
+        index += 1
+        self._check_cells(rows, len(align))
+        if not any(cell.text for cell in header[0].cells):
+            raise self.error("a table whose header row is empty", line,
+                             "name each column in the first row: readers (and screen readers) need the header")
+        caption_at, notes = self._lines_under(under, before)
+        after = None if caption_at or notes else self._caption_after(tokens, index)
+        if before is not None and after is not None and index + 3 < len(tokens) \
+                and tokens[index + 3].type == "table_open":
+            after = None  # the caption above the next table (Pandoc allows either side)
+        if before is not None and (after is not None or caption_at is not None):
+            where = _line(after[0]) if after is not None else caption_at[0]
+            raise self.error("a table with a caption line both above and below it", where,
+                             "keep one caption: 'Table: 标题 {#tbl-id}' above the table, or ': 标题' below it")
+        caption, caption_line, anchor, explicit = (), 0, f"{self.slug}-tbl{line}", False
+        found = before or after or (caption_at[1] if caption_at else None)
+        if found is not None:
+            caption_line = caption_at[0] if caption_at else _line(found[0])
+            caption, ident = self.caption(found[1])
+            if ident:
+                anchor, explicit = self.claim_id(ident, caption_line), True
+            if after is not None:
+                index += 3
+        while (index + 1 < len(tokens) and tokens[index].type == "paragraph_open"
+               and _TABLE_NOTE.match(tokens[index + 1].content)):
+            notes.append(Paragraph(self.inlines(tokens[index + 1]), _line(tokens[index])))
+            index += 3
+        table = Table(tuple(header), tuple(rows), tuple(align), line, caption, anchor, explicit, caption_line,
+                      tuple(notes))
+        return table, index
+
+    def _source_line(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    def _refuse_lazy_row(self, line: int) -> None:
+        raise self.error("a line without | inside a table is read as one of its rows", line,
+                         "leave a blank line between the table and the text under it, or write the row's cells "
+                         "between | and |")
+
+    def _lines_under(self, under: list[tuple[int, Token]], before) -> tuple[tuple | None, list[Paragraph]]:
+        """Lines typed directly under the table, which GFM reads as rows: a caption (`: 标题`), then notes."""
+        caption = None
+        notes: list[Paragraph] = []
+        for number, (line, inline) in enumerate(under):
+            text = inline.content
+            if number == 0 and _CAPTION.match(text):
+                caption = (line, (None, inline))
+            elif _TABLE_NOTE.match(text):
+                notes.append(Paragraph(self.inlines(inline), line))
+            else:
+                self._refuse_lazy_row(line)
+        return caption, notes
+
+    def table_row(self, tokens: list[Token], index: int, align: list[str] | None) -> tuple[TableRow, int]:
+        """One tr's cells; `align` (for the header row) is filled with each column's alignment."""
+        line = _line(tokens[index])
+        cells: list[TableCell] = []
+        index += 1
+        while tokens[index].type != "tr_close":
+            token = tokens[index]
+            if token.type in ("th_open", "td_open"):
+                if align is not None:
+                    align.append(_ALIGN.get(str(token.attrs.get("style", "")), ""))
+                cells.append(TableCell(self.inlines(tokens[index + 1]) if tokens[index + 1].type == "inline" else (),
+                                       line))
+                index += 3
+                continue
+            index += 1
+        return TableRow(tuple(cells), line), index + 1
+
+    def _check_cells(self, rows: list[TableRow], columns: int) -> None:
+        """More cells than the header would be lost (an error); fewer are padded, as Pandoc does (a warning)."""
+        for row in rows:
+            typed = self._typed_cells(row.line)
+            if typed > columns:
+                raise self.error(f"a table row with {typed} cells under a header of {columns}", row.line,
+                                 "the text past the last column would be lost: add a column to the header row "
+                                 "(and the |---| row), or merge the cells (a | inside a cell is written \\|)")
+            if typed < columns:
+                self.warnings.append(ManuscriptWarning(
+                    f"a table row with {typed} cell{'s' if typed != 1 else ''} under a header of {columns}: "
+                    "the missing cells are left empty", self.path, row.line))
+
+    def _typed_cells(self, line: int) -> int:
+        """How many cells the row's source line has (markdown-it pads and cuts rows silently)."""
+        return _cell_count(re.sub(r"^[ \t]*(?:>[ \t]?)*", "", self._source_line(line)))
+
+    def _caption_after(self, tokens: list[Token], index: int) -> tuple[Token, Token] | None:
+        if (index + 1 < len(tokens) and tokens[index].type == "paragraph_open"
+                and _CAPTION.match(tokens[index + 1].content)):
+            return tokens[index], tokens[index + 1]
+        return None
+
+    def caption(self, inline: Token) -> tuple[tuple[Inline, ...], str]:
+        """A caption's text without its `Table:` / `:` and `{#id}`, and the id."""
+        found = _cut_attrs(inline)
+        _cut_prefix(inline, len(_CAPTION.match(inline.content)[0]))
+        return self.inlines(inline), found.get("id", "")
+
+    def _refuse_broken_table(self, token: Token, inline: Token) -> None:
+        """A paragraph that is a table whose header and |---| rows disagree: GFM reads it as text."""
+        lines = inline.content.split("\n")
+        for number, (head, delimiter) in enumerate(zip(lines, lines[1:])):
+            if "|" in head + delimiter and "-" in delimiter and _DELIMITER_ROW.fullmatch(delimiter.strip()):
+                raise self.error("a table whose |---| row does not match its header row",
+                                 _line(token) + number + 1,
+                                 f"the header row has {_cell_count(head)} cell(s) and the |---| row "
+                                 f"{_cell_count(delimiter)}: give the |---| row one '---' per cell "
+                                 "(':---' left, '---:' right, ':---:' centred)")
 
     def _closed(self, token: Token) -> bool:
         """Whether a `:::` block has its closing line (markdown-it closes it at the file's end)."""
@@ -447,6 +591,47 @@ class _Parser:
                     "move the text before or after the figure; its caption is set in figures/")
             index += 1
         return FigureRef(figure_id.split()[0], line), index + 1
+
+
+def _cut_attrs(inline: Token) -> dict[str, str]:
+    """Pandoc attributes `{#id .class}` at the end of a heading or caption: read, and cut from
+    its inline tokens before they become text."""
+    content = inline.content
+    attrs = _ATTRS.search(content)
+    if not attrs or content.rstrip().endswith("\\}"):
+        return {}
+    cut = len(content) - attrs.start()
+    for child in reversed(inline.children or []):
+        if cut <= 0:
+            break
+        if child.type == "text":
+            keep = max(0, len(child.content) - cut)
+            cut -= len(child.content) - keep
+            child.content = child.content[:keep].rstrip() if keep else ""
+    inline.content = content[:attrs.start()].rstrip()
+    return parse_attrs(attrs[1])
+
+
+def _cell_count(line: str) -> int:
+    """The cells of a table row as GFM splits it (| inside `code` splits too; \\| does not)."""
+    columns = escapedSplit(line.strip())
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    return len(columns)
+
+
+def _cut_prefix(inline: Token, length: int) -> None:
+    """Drop the first `length` characters of the inline's text (a caption's `Table:`)."""
+    inline.content = inline.content[length:]
+    for child in inline.children or []:
+        if length <= 0:
+            break
+        if child.type == "text":
+            taken = min(length, len(child.content))
+            child.content = child.content[taken:].lstrip() if taken == length else ""
+            length -= taken
 
 
 def _merge(runs: tuple[Inline, ...]) -> tuple[Inline, ...]:
@@ -563,6 +748,7 @@ def parse_article(path: Path, default_order: int = 0, slug: str | None = None) -
         subtitle=str(front.get("subtitle", "")).strip(),
         byline=str(front.get("byline", "")).strip() or "、".join(a.strip() for a in front.get("author", ())),
         authors=tuple(a.strip() for a in front.get("author", ())), date=str(front.get("date", "")).strip(),
+        warnings=tuple(parser.warnings),
     )
 
 
@@ -638,4 +824,21 @@ def parse_manuscript(folder: Path) -> Manuscript:
     articles = [parse_article(path, number, slug)
                 for number, (path, slug) in enumerate(zip(files, article_slugs(files)), 1)]
     articles.sort(key=lambda a: (a.order, a.path.name))
+    _check_unique_ids(articles)
     return Manuscript(tuple(articles), tuple(files))
+
+
+def _check_unique_ids(articles: list[Article]) -> None:
+    """An id the author gave ({#sec-x}, {#tbl-x}) names one place in the whole book, not one per file."""
+    seen: dict[str, tuple[Path, int]] = {}
+    for article in articles:
+        blocks = [h for s in article.sections for h in (s.heading, s.subheading) if h] + list(article.walk())
+        for block in blocks:
+            if isinstance(block, (Heading, Table)) and block.explicit_id:
+                line = block.caption_line if isinstance(block, Table) else block.line
+                if block.anchor in seen and seen[block.anchor][0] != article.path:
+                    path, first = seen[block.anchor]
+                    raise ManuscriptError(f"the id '{block.anchor}' is used twice (first at {path.name}:{first})",
+                                          SourceLocation(article.path, line),
+                                          "give each heading or table its own {#id}: a link names one place in the book")
+                seen.setdefault(block.anchor, (article.path, line))

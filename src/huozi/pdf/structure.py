@@ -6,6 +6,9 @@ a link its own link annotation (a contents entry held three or four overlapping 
 Link > Link > Link, one of them parented to a `Span`), leaves empty `NonStruct` elements for
 empty pseudo-elements and nests an anonymous block's `Caption` in its figcaption's `Caption`.
 
+A table that crosses a page is tagged once per page, its header rows again each time (they are
+repeated for the eye, with the 续表 line); its header cells carry no /Scope.
+
 `restructure` repairs the in-memory pydyf tree in the finisher, where the laid-out boxes say
 which HTML element continues from one page to the next. Reads WeasyPrint's page boxes (an
 adapter of its internals, like finish.link_texts), pinned to WeasyPrint 70.x.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,41 +248,121 @@ def single_links(tree: _Tree, root_ref: bytes) -> int:
     return len(removed)
 
 
-# --- leaders: dots drawn between an entry and its page number are not text ----------------------
+# --- artifacts: what is drawn for the eye and not read ------------------------------------------
+
+def _as_artifacts(tree: _Tree, number: int, mcids: set[int]) -> int:
+    """Rewrite the marked content of `mcids` on page `number` as /Artifact and drop it from the tree."""
+    import pydyf
+
+    page = tree.pages[number]
+    stream = tree.objects[page["Contents"]]
+    items = stream.stream
+    rewritten = 0
+    for index in range(len(items) - 2):
+        props = items[index + 1]
+        if (items[index + 2] == b"BDC" and isinstance(props, pydyf.Dictionary)
+                and props.get("MCID") in mcids):
+            items[index], items[index + 1], items[index + 2] = "/Artifact", b"", b"BMC"
+            rewritten += 1
+    stream.stream = [item for item in items if item != b""]
+    page_mcids = tree.nums[2 * number + 1]
+    for mcid in mcids:
+        owner = tree.get(page_mcids[mcid])
+        if owner is not None:
+            owner["K"][:] = [k for k in owner["K"] if not (isinstance(k, int) and k == mcid)]
+        page_mcids[mcid] = "null"
+    return rewritten
+
+
+def _text_mcids(box: Any) -> set[int]:
+    from weasyprint.formatting_structure import boxes
+
+    return {_MCIDS[text] for text in box.descendants() if isinstance(text, boxes.TextBox) and text in _MCIDS}
+
 
 def leaders_as_artifacts(tree: _Tree, document: Any) -> int:
     """Rewrite the marked content of leader() boxes as /Artifact and drop it from the tree (7.1).
 
     A contents entry's dots would otherwise be read out, one "·" at a time, inside the link.
     """
-    import pydyf
-    from weasyprint.formatting_structure import boxes
-
     rewritten = 0
-    for number, (page, laid) in enumerate(zip(tree.pages, document.pages)):
+    for number, laid in enumerate(document.pages):
         mcids = set()
         for box in laid._page_box.descendants():
             if getattr(box, "is_leader", False):
-                mcids.update(_MCIDS[text] for text in box.descendants()
-                             if isinstance(text, boxes.TextBox) and text in _MCIDS)
-        if not mcids:
-            continue
-        stream = tree.objects[page["Contents"]]
-        items = stream.stream
-        for index in range(len(items) - 2):
-            props = items[index + 1]
-            if (items[index + 2] == b"BDC" and isinstance(props, pydyf.Dictionary)
-                    and props.get("MCID") in mcids):
-                items[index], items[index + 1], items[index + 2] = "/Artifact", b"", b"BMC"
-                rewritten += 1
-        stream.stream = [item for item in items if item != b""]
-        page_mcids = tree.nums[2 * number + 1]
-        for mcid in mcids:
-            owner = tree.get(page_mcids[mcid])
-            if owner is not None:
-                owner["K"][:] = [k for k in owner["K"] if not (isinstance(k, int) and k == mcid)]
-            page_mcids[mcid] = "null"
+                mcids |= _text_mcids(box)
+        if mcids:
+            rewritten += _as_artifacts(tree, number, mcids)
     return rewritten
+
+
+def repeated_headers_as_artifacts(tree: _Tree, document: Any) -> int:
+    """A table's header rows on the pages after its first (with the 续表 line) are pagination
+    artifacts (ISO 32000-1 14.8.2.2): a screen reader reads the header once, where the table starts."""
+    from weasyprint.formatting_structure import boxes
+
+    seen: set[int] = set()
+    rewritten = 0
+    for number, laid in enumerate(document.pages):
+        mcids: set[int] = set()
+        for box in laid._page_box.descendants():
+            if not isinstance(box, boxes.TableBox) or box.element is None:
+                continue
+            if id(box.element) in seen and box.children and box.children[0].is_header:
+                mcids |= _text_mcids(box.children[0])
+            seen.add(id(box.element))
+        if mcids:
+            rewritten += _as_artifacts(tree, number, mcids)
+    return rewritten
+
+
+# --- tables: one body, headers with a scope ------------------------------------------------------
+
+def _descendants(tree: _Tree, ref: bytes) -> Iterator[tuple[bytes, Any]]:
+    for kid in tree.element_kids(tree.objects[ref]):
+        yield kid, tree.objects[kid]
+        yield from _descendants(tree, kid)
+
+
+def _header_key(value: Any) -> tuple[str, int] | None:
+    """WeasyPrint names a header cell `TABLE-ROW-COLUMN`: the table and the column."""
+    parts = str(getattr(value, "string", value)).rsplit("-", 2)
+    return (parts[0], int(parts[2])) if len(parts) == 3 and parts[2].isdigit() else None
+
+
+def join_tables(tree: _Tree, root_ref: bytes) -> int:
+    """In each Table: the bodies of its pages joined into one TBody; every TH given /Scope /Column
+    (huozi's tables have column headers only); each TD's /Headers naming the header cells that
+    remain, those of the table's first page. Return how many bodies were joined."""
+    import pydyf
+
+    joined = 0
+    for ref, element in list(_descendants(tree, root_ref)):
+        if element["S"] != "/Table":
+            continue
+        kids = tree.element_kids(element)
+        bodies = [k for k in kids if tree.objects[k]["S"] == "/TBody"]
+        for gone in bodies[1:]:
+            element["K"].remove(gone)
+            _merge_into(tree, bodies[0], gone)
+            joined += 1
+        columns: dict[int, list[Any]] = {}
+        cells = [cell for _, cell in _descendants(tree, ref) if cell["S"] in ("/TH", "/TD")]
+        for cell in cells:
+            if cell["S"] == "/TH":
+                if "A" not in cell:
+                    cell["A"] = pydyf.Dictionary({"O": "/Table"})
+                cell["A"]["Scope"] = "/Column"
+                key = _header_key(cell.get("ID", ""))
+                if key is not None:
+                    columns.setdefault(key[1], []).append(cell["ID"])
+        for cell in cells:
+            headers = cell.get("A", {}).get("Headers") if cell["S"] == "/TD" else None
+            if headers is None:
+                continue
+            wanted = [_header_key(h) for h in headers]
+            headers[:] = [ident for column in dict.fromkeys(k[1] for k in wanted if k) for ident in columns.get(column, [])]
+    return joined
 
 
 # --- tidying -----------------------------------------------------------------------------------
@@ -339,7 +423,9 @@ def restructure(document: Any, pdf: Any) -> dict[str, int]:
     counts = {"joined": join_pages(tree, document, document_ref)}
     counts["links_removed"] = single_links(tree, document_ref)
     counts["leader_artifacts"] = leaders_as_artifacts(tree, document)
+    counts["header_artifacts"] = repeated_headers_as_artifacts(tree, document)
     drop_empty(tree, document_ref)
+    counts["tables_joined"] = join_tables(tree, document_ref)
     counts["unnested"] = unnest(tree, document_ref)
     _repoint(tree)
     trim_parent_tree(tree)

@@ -21,6 +21,13 @@ characters instead. While `cjk_layout()` is active:
    ``int`` becomes `_DiffusedRound`, which rounds and carries each rounding error to the
    next glyph, and ``draw_first_line`` is wrapped to start each text box with no carry.
 
+5. ``layout.block.table_layout`` is wrapped so that a table's header row marked ``tbl-cont``
+   (it says 续表N) is laid out only on the pages after the table's first: WeasyPrint repeats
+   the whole header group on every page, and CSS cannot tell a repeated header from the first.
+   ``layout.table.table_and_columns_preferred_widths`` is wrapped to keep each table's column
+   min- and max-content widths on its box (`TABLE_WIDTHS`), which huozi.pdf.tables reads to
+   set a table too wide for the measure smaller, or turn it.
+
 4. ``pdf.tags._get_pdf_tag`` is wrapped so that the blocks huozi adds get their PDF/UA
    structure types: ``<pre>`` a P holding ``<code>`` as Code (ISO 32000-1 §14.8.4.4), the
    ``<lbody>`` element the PDF templates wrap a list item's content in an LBody (so an item
@@ -113,6 +120,12 @@ def check_compatible() -> None:
         function = getattr(owner, name, None)
         if function is None or list(inspect.signature(function).parameters) != params:
             problems.append(f"{getattr(owner, '__name__', owner)}.{name} changed")
+    table = importlib.import_module("weasyprint.layout.table")
+    block = importlib.import_module("weasyprint.layout.block")
+    if getattr(block, "table_layout", None) is not table.table_layout:
+        problems.append("layout.block no longer calls layout.table.table_layout by name")
+    if not callable(getattr(table, "table_and_columns_preferred_widths", None)):
+        problems.append("layout.table.table_and_columns_preferred_widths is gone")
     if "int(kerning)" not in inspect.getsource(draw_text.draw_first_line):
         problems.append("draw.text.draw_first_line no longer truncates kerning with int()")
     if problems:
@@ -142,7 +155,11 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
     saved_tag = tags._get_pdf_tag
     tags._get_pdf_tag = _make_pdf_tag(saved_tag)
     block = importlib.import_module("weasyprint.layout.block")
+    table = importlib.import_module("weasyprint.layout.table")
     saved_lines = block.iter_line_boxes
+    saved_table, saved_widths = block.table_layout, table.table_and_columns_preferred_widths
+    block.table_layout = _make_table_layout(saved_table)
+    table.table_and_columns_preferred_widths = _make_preferred_widths(saved_widths)
     had_int = "int" in vars(draw_text)
     saved_int = vars(draw_text).get("int")
     rounding = _DiffusedRound()
@@ -159,6 +176,7 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
         draw_text.draw_first_line = saved_draw
         tags._get_pdf_tag = saved_tag
         block.iter_line_boxes = saved_lines
+        block.table_layout, table.table_and_columns_preferred_widths = saved_table, saved_widths
         if had_int:
             draw_text.int = saved_int
         else:
@@ -173,6 +191,42 @@ def _make_pdf_tag(original):
     def get_pdf_tag(tag):
         return _PDF_TAGS.get(tag, None) or original(tag)
     return get_pdf_tag
+
+
+# --- tables: 续表 on the pages after the first, and the widths of their columns -----------------
+
+CONTINUED_ROW_CLASS = "tbl-cont"
+TABLE_WIDTHS = "_huozi_column_widths"  # attribute of a laid-out table box: (min-content, max-content) per column, px
+
+
+def _make_table_layout(original):
+    def table_layout(context, table, bottom_space, skip_stack, *args):
+        header = table.children[0] if table.children and table.children[0].is_header else None
+        continued = [row for row in header.children if _has_row_class(row, CONTINUED_ROW_CLASS)] if header else []
+        if not continued or skip_stack is not None:
+            return original(context, table, bottom_space, skip_stack, *args)
+        # The table's first page: lay out its header without the 续表 row, then put the group back.
+        table.children[0] = header.copy_with_children([row for row in header.children if row not in continued])
+        try:
+            return original(context, table, bottom_space, skip_stack, *args)
+        finally:
+            table.children[0] = header
+    return table_layout
+
+
+def _has_row_class(row, name: str) -> bool:
+    element = getattr(row, "element", None)
+    return element is not None and row.element_tag == "tr" and name in (element.get("class") or "").split()
+
+
+def _make_preferred_widths(original):
+    def table_and_columns_preferred_widths(context, box, outer=True):
+        result = original(context, box, outer)
+        table = box.get_wrapped_table() if box.is_table_wrapper else box
+        if table is not None and not hasattr(table, TABLE_WIDTHS):
+            setattr(table, TABLE_WIDTHS, (tuple(result[2]), tuple(result[3])))
+        return result
+    return table_and_columns_preferred_widths
 
 
 class _DiffusedRound:
