@@ -197,8 +197,12 @@ def figure_placed_twice(root: Path) -> tuple[str, str]:
     return _append(root, "::: figure pairings\n:::\n", "::: figure"), "placed twice"
 
 
-def table_refused(root: Path) -> tuple[str, str]:
-    return _append(root, "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n", "| 甲 |"), "tables arrive with issue 12"
+def table_row_too_long(root: Path) -> tuple[str, str]:
+    return _append(root, "| 甲 | 乙 |\n|---|---|\n| 1 | 2 | 3 |\n", "| 1 | 2 | 3 |"), "3 cells under a header of 2"
+
+
+def table_caption_alone(root: Path) -> tuple[str, str]:
+    return _append(root, "Table: 没有表的标题\n\n正文。\n", "Table:"), "a table caption line with no table"
 
 
 def footnote_refused(root: Path) -> tuple[str, str]:
@@ -215,7 +219,8 @@ CASES: list[Callable[[Path], tuple[str, str]]] = [
     undefined_template_variable, template_syntax_error, template_type_error, missing_css, missing_image,
     nested_too_deep, control_character, text_in_figure_block,
     unclosed_container, unknown_admonition, list_too_deep, duplicate_id, missing_cross_reference,
-    missing_figure_reference, link_to_missing_id, empty_heading, figure_placed_twice, table_refused,
+    missing_figure_reference, link_to_missing_id, empty_heading, figure_placed_twice, table_row_too_long,
+    table_caption_alone,
     footnote_refused, image_refused,
 ]
 

@@ -71,6 +71,10 @@ CORPUS = [
     "术语甲\n: 定义甲。\n\n术语乙\n: 定义乙一。\n: 定义乙二。",
     "混排：中文English中文，code与`GET`相邻。",
     "标点“引号”、《书名》、（括号）……——破折号。",
+    "| 甲 | 乙 |\n|---|--:|\n| 一 | 1 |\n| 二 | 2 |",
+    "Table: 带标题的表 {#tbl-corpus}\n\n| 名称 | 数值 |\n|:---|---:|\n| `代码` | **3** |\n| [链接](#tbl-corpus) | 4 |\n\n"
+    "数据来源：样例。\n\n见@tbl-corpus。",
+    "| 甲 | 乙 | 丙 |\n|---|---|---|\n| 短行只有两格 | 二 |",
 ]
 
 
@@ -86,8 +90,9 @@ def _reference_text(sample: str) -> str:
     container and attribute syntax read the way the samples mean it."""
     sample = re.sub(r"^:::.*$", "", sample, flags=re.M)
     sample = re.sub(r"\s*\{#[^}]*\}", "", sample)
-    sample = re.sub(r"(?<![A-Za-z0-9_@])@(sec-[\w-]+)", "", sample)
-    md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"]).use(deflist_plugin)
+    sample = re.sub(r"(?<![A-Za-z0-9_@])@((?:sec|tbl)-[\w-]+)", "", sample)
+    sample = re.sub(r"^(?:Table:|:)\s*", "", sample, flags=re.M)  # Pandoc's table caption line
+    md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"]).use(deflist_plugin)
     tree = lxml_html.fromstring(f"<div>{md.render(sample)}</div>")
     return re.sub(r"\s+", "", tree.text_content())
 

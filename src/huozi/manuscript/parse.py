@@ -360,15 +360,24 @@ class _Parser:
         line = _line(tokens[index])
         items: list[DefinitionItem] = []
         index += 1
+        last = line
         while tokens[index].type != "dl_close":
             term_line = _line(tokens[index])
             term = self.inlines(tokens[index + 1])
             index += 3
             definitions = []
             while tokens[index].type == "dd_open":
+                last = _line(tokens[index])
                 inner, index = self.blocks_until(tokens, index + 1, "dd_close", depth)
                 definitions.append(tuple(inner))
             items.append(DefinitionItem(term, tuple(definitions), term_line))
+        final = items[-1].definitions[-1] if items and items[-1].definitions else ()
+        if (index + 1 < len(tokens) and tokens[index + 1].type == "table_open" and len(final) == 1
+                and isinstance(final[0], Paragraph) and _ATTRS.search(final[0].text)):
+            # Pandoc's ambiguity: `: 标题 {#tbl-id}` under a paragraph is a definition, not the next
+            # table's caption; its {#id} would be printed as text.
+            raise self.error("a ': 标题' line above a table, under a paragraph, is read as a definition", last,
+                             "write the caption as 'Table: 标题 {#tbl-id}', or put ': 标题' under the table")
         return DefinitionList(tuple(items), line), index + 1
 
     # -- tables --------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 # text is left out of the page text, as it is out of the EPUB's, so the two keep one order.
 FLOATING = frozenset({"chart"})
 FOLIO = re.compile(r"[0-9]+|[ivxlcdm]+|[IVXLCDM]+")
+# What print repeats for the eye: a table's header on each page it crosses (with its 续表 line),
+# and the caption and header of each further part of a turned table. The EPUB has them once.
+REPEATED = "tbl-repeat"
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,24 @@ def floats(element: Any) -> bool:
     return getattr(element, "tag", "").rpartition("}")[2] == "figure" and bool(classes & FLOATING)
 
 
-def _texts(box: Any) -> list[str]:
-    """The text of `box` and its descendants in tree (reading) order, floating figures aside."""
+def _texts(box: Any, tables: set[int]) -> list[str]:
+    """The text of `box` and its descendants in tree (reading) order, floating figures and
+    repeated table headers aside (`tables`: the table elements already met on earlier pages)."""
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.TextBox):
         return [box.text]
-    if floats(getattr(box, "element", None)) and getattr(box, "element_tag", "") == "figure":
+    element = getattr(box, "element", None)
+    if floats(element) and getattr(box, "element_tag", "") == "figure":
         return []
-    return [text for child in getattr(box, "children", ()) for text in _texts(child)]
+    if element is not None and REPEATED in (element.get("class") or "").split():
+        return []
+    children = list(getattr(box, "children", ()))
+    if isinstance(box, boxes.TableBox) and element is not None:
+        if id(element) in tables and children and children[0].is_header:
+            children = children[1:]
+        tables.add(id(element))
+    return [text for child in children for text in _texts(child, tables)]
 
 
 def read_page_texts(document: Any) -> tuple[PageText, ...]:
@@ -48,10 +60,11 @@ def read_page_texts(document: Any) -> tuple[PageText, ...]:
     from weasyprint.formatting_structure import boxes
 
     pages = []
+    tables: set[int] = set()
     for index, page in enumerate(document.pages, 1):
         body, margins = [], []
         for child in page._page_box.children:
-            (margins if isinstance(child, boxes.MarginBox) else body).extend(_texts(child))
+            (margins if isinstance(child, boxes.MarginBox) else body).extend(_texts(child, tables))
         pages.append(PageText(_folio(margins, index), normalise("".join(body))))
     return tuple(pages)
 
