@@ -25,19 +25,22 @@ from .writer import EpubAsset
 XHTML = "http://www.w3.org/1999/xhtml"
 # Which text each face draws, as in styles/epub/epub.css (keep the two in step). Serif is the
 # fallback of every rule there, so it gets every character: a missed sans glyph is never tofu.
-SANS_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "dt"})
+SANS_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "dt", "caption", "th"})
 SANS_CLASSES = frozenset({"subtitle", "byline", "date", "book-subtitle", "book-creators", "book-publisher",
-                          "photo-placeholder", "subheading", "admonition-title"})
+                          "photo-placeholder", "subheading", "admonition-title", "tbl-note"})
 # Code in the monospace, quotations in the quote face ([fonts] mono and quote); strong text in a
 # serif paragraph in the serif's bold.
 MONO_TAGS = frozenset({"code", "pre"})
 QUOTE_TAGS = frozenset({"blockquote"})
 SERIF_BOLD_TAGS = frozenset({"strong", "b"})
-BOLD_TAGS = frozenset({"h1", "h2", "strong", "b"})
-BOLD_CLASSES = frozenset({"fig-number", "book-title"})
+BOLD_TAGS = frozenset({"h1", "h2", "strong", "b", "th"})
+BOLD_CLASSES = frozenset({"fig-number", "book-title", "tbl-number"})
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
 VERTICAL = frozenset({"vert", "vrt2", "vkrn", "vpal", "vhal"})
-CACHE_VERSION = "4"  # bump when subset_face's options change
+# Figures of one width for a table's number columns (epub.css: tnum, and the CJK faces' half-width
+# forms): HarfBuzz's default subset drops both features.
+FIGURES = ("tnum", "hwid")
+CACHE_VERSION = "5"  # bump when subset_face's options change
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ def subset_face(font: FontFile, text: str) -> bytes:
     request.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
     for feature in VERTICAL:
         request.layout_feature_tag_set.discard(_tag(feature))
+    for feature in FIGURES:
+        request.layout_feature_tag_set.add(_tag(feature))
     subset = hb.subset(face, request)
     if subset is None:
         raise FontError(f"HarfBuzz could not subset {font.family} ({font.path})",
