@@ -176,6 +176,7 @@ class TableRow:
 # A cell that holds only a number as a report prints one: 1,234.5  -3  12.5%  +0.8‰  (and — for none).
 _NUMBER = re.compile(r"[+\-−±]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[%‰]?")
 _NO_VALUE = frozenset({"", "—", "——", "-", "–", "…", "……", "/"})
+SHORT_CELL = 6
 
 
 def is_numeric(text: str) -> bool:
@@ -220,6 +221,12 @@ class Table:
     @property
     def alignment(self) -> tuple[str, ...]:
         return tuple(typed or ("right" if numeric else "left") for typed, numeric in zip(self.align, self.numeric))
+
+    @property
+    def short(self) -> tuple[bool, ...]:
+        """Per column: no body cell longer than SHORT_CELL characters (a reflowing reader keeps it on one line)."""
+        return tuple(all(len(row.cells[column].text) <= SHORT_CELL for row in self.rows)
+                     for column in range(self.columns))
 
     @property
     def captioned(self) -> bool:
