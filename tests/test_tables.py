@@ -492,3 +492,27 @@ def test_lint_takes_cells_for_unjustified_text_and_flags_a_cell_overflow(tmp_pat
     assert len([line for line in report.lines if line.text.startswith("山海")]) >= 1
     (overflow,) = [f for f in report.findings if f.rule == "overflow"]
     assert overflow.text == "123,456,789.0123" and str(overflow.where) == "manuscript/t.md:5"
+
+
+def test_a_row_taller_than_a_page_splits_under_repeated_headers_and_stays_one_tr(tmp_path):
+    project = tmp_path / "b"
+    project.mkdir()
+    shutil.copy(TABLES / "book.toml", project / "book.toml")
+    (project / "manuscript").mkdir()
+    tall = "很长的单元格文字，" * 150
+    (project / "manuscript" / "01-a.md").write_text(
+        f"---\ntitle: 大行\n---\n\n正文。\n\nTable: 大行表 {{#tbl-big}}\n\n| 名 | 说明 |\n|---|---|\n| 甲 | {tall} |\n"
+        "| 乙 | 短 |\n\n后文。\n", encoding="utf-8")
+    result = build(project, tmp_path / "out", ["handout"], environ={"SOURCE_DATE_EPOCH": "1775001600"})
+    (path,) = [o.path for o in result.outputs]
+    with pdfplumber.open(path) as pdf:
+        pages = _pages_with(pdf, "大行表")
+        assert len(pages) >= 2 and "正文。" in _page_text(pdf.pages[pages[0]])  # it starts where it stands
+        for index in pages[1:]:
+            assert _page_text(pdf.pages[index]).startswith("续表1大行表名说明很长")
+    assert tag_findings(path) == []
+    with pikepdf.open(path) as pdf:
+        (table,) = [e for e in walk(pdf) if e.role == "/Table"]
+        body = table.obj.K[-1]
+        assert body.S == "/TBody" and len(list(body.K)) == 2  # 甲 and 乙: the split row is one TR
+        assert all(len([c for c in tr.K if isinstance(c, pikepdf.Dictionary)]) == 2 for tr in body.K)

@@ -330,12 +330,64 @@ def _header_key(value: Any) -> tuple[str, int] | None:
     return (parts[0], int(parts[2])) if len(parts) == 3 and parts[2].isdigit() else None
 
 
-def join_tables(tree: _Tree, root_ref: bytes) -> int:
-    """In each Table: the bodies of its pages joined into one TBody; every TH given /Scope /Column
-    (huozi's tables have column headers only); each TD's /Headers naming the header cells that
-    remain, those of the table's first page. Return how many bodies were joined."""
+def _first_mark(tree: _Tree, ref: bytes) -> tuple[int, int] | None:
+    """(page index, MCID) of the first marked content below an element."""
+    element = tree.objects[ref]
+    for kid in element["K"]:
+        if isinstance(kid, int) and element.get("Pg") is not None:
+            pages = [page.reference for page in tree.pages]
+            return (pages.index(element["Pg"]), kid) if element["Pg"] in pages else None
+        if tree.is_element(kid) and (found := _first_mark(tree, kid)) is not None:
+            return found
+    return None
+
+
+def _row_elements(document: Any) -> dict[tuple[int, int], int]:
+    """(page index, MCID) -> id() of the HTML row (<tr>) that drew it."""
+    from weasyprint.formatting_structure import boxes
+
+    rows: dict[tuple[int, int], int] = {}
+    for number, laid in enumerate(document.pages):
+        for box in laid._page_box.descendants():
+            if isinstance(box, boxes.TableRowBox) and box.element is not None:
+                rows.update({(number, mcid): id(box.element) for mcid in _text_mcids(box)})
+    return rows
+
+
+def _join_split_rows(tree: _Tree, body_ref: bytes, rows: dict[tuple[int, int], int]) -> None:
+    """A row split across pages (one taller than a page) is one TR: its cells joined column by column."""
+    body = tree.objects[body_ref]
+    index = 0
+    kids = tree.element_kids(body)
+    while index + 1 < len(kids):
+        first, second = kids[index], kids[index + 1]
+        mark_a, mark_b = _first_mark(tree, first), _first_mark(tree, second)
+        if mark_a is None or mark_b is None or rows.get(mark_a) is None or rows.get(mark_a) != rows.get(mark_b):
+            index += 1
+            continue
+        cells = tree.element_kids(tree.objects[first])
+        for position, cell in enumerate(tree.element_kids(tree.objects[second])):
+            headers = list(tree.objects[cell].get("A", {}).get("Headers") or [])
+            match = next((c for c in cells if headers and list(tree.objects[c].get("A", {}).get("Headers") or [])
+                          == headers), cells[position] if not headers and position < len(cells) else None)
+            _detach(tree, cell)
+            if match is None:
+                _adopt(tree, first, [cell], tree.objects[cell].get("Pg"))
+            else:
+                _merge_into(tree, match, cell)
+        _detach(tree, second)
+        tree.replaced[second] = first
+        kids = tree.element_kids(body)
+
+
+def join_tables(tree: _Tree, document: Any, root_ref: bytes) -> int:
+    """In each Table: the bodies of its pages joined into one TBody, a row split across pages into
+    one TR; every TH given /Scope /Column (huozi's tables have column headers only); each TD's
+    /Headers naming the header cells that remain, those of the table's first page. Return how many
+    bodies were joined."""
     import pydyf
 
+    rows = _row_elements(document)
     joined = 0
     for ref, element in list(_descendants(tree, root_ref)):
         if element["S"] != "/Table":
@@ -362,6 +414,8 @@ def join_tables(tree: _Tree, root_ref: bytes) -> int:
                 continue
             wanted = [_header_key(h) for h in headers]
             headers[:] = [ident for column in dict.fromkeys(k[1] for k in wanted if k) for ident in columns.get(column, [])]
+        if bodies:
+            _join_split_rows(tree, bodies[0], rows)
     return joined
 
 
@@ -425,7 +479,7 @@ def restructure(document: Any, pdf: Any) -> dict[str, int]:
     counts["leader_artifacts"] = leaders_as_artifacts(tree, document)
     counts["header_artifacts"] = repeated_headers_as_artifacts(tree, document)
     drop_empty(tree, document_ref)
-    counts["tables_joined"] = join_tables(tree, document_ref)
+    counts["tables_joined"] = join_tables(tree, document, document_ref)
     counts["unnested"] = unnest(tree, document_ref)
     _repoint(tree)
     trim_parent_tree(tree)

@@ -42,6 +42,7 @@ class TableFit:
     turned: bool = False
     measure: float = 0.0
     chunks: tuple[tuple[int, int], ...] = ()
+    tall: tuple[int, ...] = ()   # body rows taller than a page under the header: they may split
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class TableSpace:
     available: float
     page_height: float   # the text block's height on the table's page: the measure of a turned table
     page_width: float    # the text block's width: the height of a turned page
+    tall: tuple[int, ...] = ()
 
     @property
     def needed(self) -> float:
@@ -115,7 +117,33 @@ def measure_tables(document: Any, manuscript: Manuscript) -> dict[str, TableSpac
         low, high = (tuple(w + 1.0 for w in widths) for widths in getattr(grids[0], TABLE_WIDTHS))
         needs = _needs(low, high, tables[anchor].numeric, grids[0].style["font_size"])
         found[anchor] = TableSpace(anchor, low, high, needs, box.width, page_box.height, page_box.width)
+    heights = _row_heights(document)
+    for anchor, space in found.items():
+        caption, header, rows = heights.get(anchor, (0.0, 0.0, []))
+        room = space.page_height - caption - header
+        found[anchor] = replace(space, tall=tuple(i for i, height in enumerate(rows) if height > room))
     return found
+
+
+def _row_heights(document: Any) -> dict[str, tuple[float, float, list[float]]]:
+    """(caption, header, [body rows]) heights (px) of each table, a row split across pages summed."""
+    found: dict[str, tuple[float, float, dict[Any, float]]] = {}
+    for _, box in _boxes(document):
+        element = getattr(box, "element", None)
+        if element is None or "tbl" not in _classes(box) or not element.get("data-tbl"):
+            continue
+        caption, header, rows = found.setdefault(element.get("data-tbl"), (0.0, 0.0, {}))
+        for inner in box.descendants():
+            tag = getattr(inner, "element_tag", None)
+            if tag == "caption" and not caption:
+                caption = inner.margin_height()
+            elif tag in ("thead", "tbody") and inner.is_header and not header:
+                header = inner.margin_height()
+            elif tag == "tbody" and not inner.is_header:
+                for row in inner.children:
+                    rows[row.element] = rows.get(row.element, 0.0) + row.margin_height()
+        found[element.get("data-tbl")] = (caption, header, rows)
+    return {anchor: (c, h, list(rows.values())) for anchor, (c, h, rows) in found.items()}
 
 
 def _step_down(scale: float) -> float:
@@ -125,15 +153,15 @@ def _step_down(scale: float) -> float:
 def decide(space: TableSpace, table: Table, path: Path, label: str) -> TableFit:
     """The fit of one table, or a ManuscriptError naming it."""
     if space.needed <= space.available:
-        return TableFit(widths=space.widths(space.available))
+        return TableFit(widths=space.widths(space.available), tall=space.tall)
     if space.available / space.needed >= FLOOR:
         scale = _step_down(space.available / space.needed)
-        return TableFit(scale=scale, widths=space.widths(space.available / scale))
+        return TableFit(scale=scale, widths=space.widths(space.available / scale), tall=space.tall)
     turned = space.page_height / space.needed
     if turned >= FLOOR:
         scale = min(1.0, _step_down(turned))
         return TableFit(scale=scale, widths=space.widths(space.page_height / scale), turned=True,
-                        measure=space.page_height)
+                        measure=space.page_height, tall=space.tall)
     name = f"{label} " if label else ""
     raise ManuscriptError(
         f"table {name}is too wide for the page: its {table.columns} columns need "
