@@ -11,7 +11,7 @@ from ..sources import read_text
 from collections.abc import Mapping
 
 from ..manuscript.model import Table
-from .facts import FACTS_NAME, Fact, FactBook, cell_number, format_number, read_toml
+from .facts import FACTS_NAME, Fact, FactBook, cell_number, read_toml
 
 KINDS = ("bars", "pairings", "panel", "timeline")
 SPEC_KEYS = {"id", "number", "kind", "caption", "source", "alt", "facts", "note", "group", "table", "column", "unit"}

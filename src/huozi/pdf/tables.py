@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,33 +117,12 @@ def measure_tables(document: Any, manuscript: Manuscript) -> dict[str, TableSpac
         low, high = (tuple(w + 1.0 for w in widths) for widths in getattr(grids[0], TABLE_WIDTHS))
         needs = _needs(low, high, tables[anchor].numeric, grids[0].style["font_size"])
         found[anchor] = TableSpace(anchor, low, high, needs, box.width, page_box.height, page_box.width)
-    heights = _row_heights(document)
+    heights = _heights(document)
     for anchor, space in found.items():
-        caption, header, rows = heights.get(anchor, (0.0, 0.0, []))
-        room = space.page_height - caption - header
-        found[anchor] = replace(space, tall=tuple(i for i, height in enumerate(rows) if height > room))
+        parts = heights.get(anchor, _Heights())
+        room = space.page_height - parts.caption - parts.header
+        found[anchor] = replace(space, tall=tuple(i for i, h in enumerate(parts.rows.values()) if h > room))
     return found
-
-
-def _row_heights(document: Any) -> dict[str, tuple[float, float, list[float]]]:
-    """(caption, header, [body rows]) heights (px) of each table, a row split across pages summed."""
-    found: dict[str, tuple[float, float, dict[Any, float]]] = {}
-    for _, box in _boxes(document):
-        element = getattr(box, "element", None)
-        if element is None or "tbl" not in _classes(box) or not element.get("data-tbl"):
-            continue
-        caption, header, rows = found.setdefault(element.get("data-tbl"), (0.0, 0.0, {}))
-        for inner in box.descendants():
-            tag = getattr(inner, "element_tag", None)
-            if tag == "caption" and not caption:
-                caption = inner.margin_height()
-            elif tag in ("thead", "tbody") and inner.is_header and not header:
-                header = inner.margin_height()
-            elif tag == "tbody" and not inner.is_header:
-                for row in inner.children:
-                    rows[row.element] = rows.get(row.element, 0.0) + row.margin_height()
-        found[element.get("data-tbl")] = (caption, header, rows)
-    return {anchor: (c, h, list(rows.values())) for anchor, (c, h, rows) in found.items()}
 
 
 def _step_down(scale: float) -> float:
@@ -188,57 +167,55 @@ def one_part(fits: Mapping[str, TableFit], manuscript: Manuscript) -> dict[str, 
     return {anchor: replace(fit, chunks=((0, rows[anchor]),)) if fit.turned else fit for anchor, fit in fits.items()}
 
 
-@dataclass(frozen=True)
-class _TurnedHeights:
-    """Heights (px) of a turned table's parts, measured at its size and measure."""
+@dataclass
+class _Heights:
+    """Heights (px) of the parts of a table as laid out, a row split across pages summed."""
 
-    caption: float
-    header: float
-    rows: tuple[float, ...]
-    notes: float
-    room: float    # the page's text block width: how high a turned part may be
+    caption: float = 0.0
+    header: float = 0.0
+    rows: dict[Any, float] = field(default_factory=dict)   # by the row's element, in reading order
+    notes: float = 0.0
+    room: float = 0.0   # the text block's width on the table's page: how high a turned part may be
 
 
-def _turned_heights(document: Any, anchor: str) -> _TurnedHeights | None:
-    rows: dict[Any, float] = {}
-    caption = header = notes = room = 0.0
+def _heights(document: Any) -> dict[str, _Heights]:
+    found: dict[str, _Heights] = {}
     for page_box, box in _boxes(document):
         element = getattr(box, "element", None)
-        if element is None or "tbl-turned" not in _classes(box) or element.get("data-tbl") != anchor:
+        if element is None or "tbl" not in _classes(box) or not element.get("data-tbl"):
             continue
-        room = page_box.width
+        heights = found.setdefault(element.get("data-tbl"), _Heights(room=page_box.width))
         for inner in box.descendants():
             tag = getattr(inner, "element_tag", None)
-            if tag == "caption" and not caption:
-                caption = inner.margin_height()
-            elif tag in ("thead", "tbody"):
-                if inner.is_header and not header:
-                    header = inner.margin_height()
-                elif not inner.is_header:
-                    for row in inner.children:
-                        rows[row.element] = rows.get(row.element, 0.0) + row.margin_height()
+            if tag == "caption" and not heights.caption:
+                heights.caption = inner.margin_height()
+            elif tag in ("thead", "tbody") and inner.is_header:
+                heights.header = heights.header or inner.margin_height()
+            elif tag == "tbody":
+                for row in inner.children:
+                    heights.rows[row.element] = heights.rows.get(row.element, 0.0) + row.margin_height()
             elif tag == "p" and "tbl-note" in _classes(inner):
-                notes += inner.margin_height()
-    if not rows:
-        return None
-    return _TurnedHeights(caption, header, tuple(rows.values()), notes, room)
+                heights.notes += inner.margin_height()
+    return found
 
 
 def cut_turned(document: Any, fits: Mapping[str, TableFit], manuscript: Manuscript) -> dict[str, TableFit]:
     """Print: the body rows of each turned page, so that every part fits across the page."""
     tables = {table.anchor: (article, table) for article, table in manuscript.tables}
+    measured = _heights(document)
     cut = dict(fits)
     for anchor, fit in fits.items():
         if not fit.turned:
             continue
-        heights = _turned_heights(document, anchor)
-        if heights is None:
+        heights = measured.get(anchor)
+        if heights is None or not heights.rows:
             continue
         article, table = tables[anchor]
         room = heights.room - heights.caption - heights.header - SLACK_PX
+        rows = list(heights.rows.values())
         chunks: list[tuple[int, int]] = []
         start, used = 0, 0.0
-        for index, height in enumerate(heights.rows):
+        for index, height in enumerate(rows):
             if height > room:
                 raise ManuscriptError(
                     "a row of a turned table is taller than the page is wide", SourceLocation(article.path,
@@ -248,9 +225,9 @@ def cut_turned(document: Any, fits: Mapping[str, TableFit], manuscript: Manuscri
                 chunks.append((start, index))
                 start, used = index, 0.0
             used += height
-        if used + heights.notes > room and start < len(heights.rows) - 1:
-            chunks.append((start, len(heights.rows) - 1))  # the notes go with the last row alone
-            start = len(heights.rows) - 1
-        chunks.append((start, len(heights.rows)))
+        if used + heights.notes > room and start < len(rows) - 1:
+            chunks.append((start, len(rows) - 1))  # the notes go with the last row alone
+            start = len(rows) - 1
+        chunks.append((start, len(rows)))
         cut[anchor] = replace(fit, chunks=tuple(chunks))
     return cut
