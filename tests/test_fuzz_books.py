@@ -69,6 +69,8 @@ def _inside_text_block(pdf: Path) -> list[str]:
 @given(texts=paragraphs, config=configs)
 @example(texts=[PIECES[0] + "".join(PIECES[6:13]), "".join(PIECES[13:15])], config=VALID)  # every hard piece
 @example(texts=[PIECES[0] + "\U00013000"], config=VALID)  # a character no font has: located error
+@example(texts=["| 甲 | 乙 | 丙 |\n|---|---|--:|\n| " + PIECES[8] + " | " + PIECES[9] + " | 12 |\n| " + PIECES[11]
+                + " | " + PIECES[6] + PIECES[7] + " | " + PIECES[12] + " |\n\n: 难排的表"], config=VALID)  # hard cells
 def test_a_build_fails_with_a_location_or_is_clean(texts, config, tmp_path_factory, capsys, monkeypatch):
     root = tmp_path_factory.mktemp("fuzzbook") / uuid.uuid4().hex[:8]
     _make(root, texts, config)
