@@ -22,6 +22,8 @@ import pdfplumber
 
 from huozi.text.chars import is_cjk_punct, is_han
 
+OPENING_MARKS = frozenset("（〔［｛〈《「『【“‘")
+
 
 @dataclass(frozen=True)
 class PdfLine:
@@ -74,9 +76,18 @@ def body_lines(path: Path) -> list[PdfLine]:
 def read_body(path: Path) -> Body:
     lines = body_lines(path)
     starts = {round(line.x0, 1) for line in lines}
-    # Indented by 2 em from a left edge that other lines start at.
-    indented = tuple(round(line.x0 - 2 * line.size, 1) in starts for line in lines)
-    lefts = tuple(line.x0 - (2 * line.size if ind else 0) for line, ind in zip(lines, indented))
+
+    def indent(line: PdfLine) -> float:
+        """Indented by 2 em from a left edge that other lines start at: 0 if not. An opening
+        mark set half width (kaiming, banjiao) draws its glyph into its blank half, 0.5 em left."""
+        for amount in (2.0, 1.5) if line.text[0] in OPENING_MARKS else (2.0,):
+            if any(abs(line.x0 - amount * line.size - start) < 0.3 for start in starts):
+                return amount * line.size
+        return 0.0
+
+    indents = [indent(line) for line in lines]
+    indented = tuple(bool(amount) for amount in indents)
+    lefts = tuple(line.x0 - amount for line, amount in zip(lines, indents))
     edge: dict[float, float] = {}
     for line, left in zip(lines, lefts):
         # A mark at a line's end may be compressed or hang past the edge: edges come from other lines.

@@ -30,6 +30,7 @@ from .chars import is_han
 
 MAX_SHRINK_EM = 0.03   # tighter than this and Han characters start to touch
 MAX_STRETCH_EM = 0.5   # looser than this a line is a failure, taken only if nothing else fits
+SHRINK_COST = 4.0   # a line shrunk costs this many times one spread as much
 LINE_COST = 1.0        # a small cost per line: of two equally even settings, the shorter
 INFEASIBLE = 1e9
 
@@ -147,4 +148,4 @@ def _badness(width: float, measure: float, gap_count: float, font_size: float, f
     if per_gap > MAX_STRETCH_EM:
         return INFEASIBLE / 10 + per_gap
     hundredths = per_gap * 100
-    return hundredths ** 2 * (4 if per_gap < 0 else 1)
+    return hundredths ** 2 * (SHRINK_COST if per_gap < 0 else 1)
