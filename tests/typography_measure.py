@@ -116,7 +116,8 @@ def flush(body: Body, i: int, tolerance_pt: float = 0.5) -> bool:
 def han_spacing(line: PdfLine) -> list[float]:
     """Letter spacing (em) between each pair of neighbouring Han characters of the line."""
     return [(b["x0"] - a["x1"]) / line.size
-            for a, b in zip(line.chars, line.chars[1:]) if is_han(a["text"]) and is_han(b["text"])]
+            for a, b in zip(line.chars, line.chars[1:])
+            if len(a["text"]) == len(b["text"]) == 1 and is_han(a["text"]) and is_han(b["text"])]
 
 
 @dataclass(frozen=True)
@@ -152,11 +153,12 @@ def spacing(body: Body) -> Spacing:
 
 
 def _is_mark(ch: str) -> bool:
-    return is_cjk_punct(ch) and ch not in "—…·"
+    return len(ch) == 1 and is_cjk_punct(ch) and ch not in "—…·"
 
 
 def _wide(ch: str) -> bool:
-    return is_han(ch) or is_cjk_punct(ch)
+    # A "character" of more than one code point is a ligature another tool wrote (Typst's PDFs).
+    return len(ch) == 1 and (is_han(ch) or is_cjk_punct(ch))
 
 
 def punctuation_advances(body: Body) -> dict[tuple[str, str], list[float]]:
