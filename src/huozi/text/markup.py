@@ -27,12 +27,16 @@ class InlineContext:
 
     `typeset` is the PDF editions' clreq hook (None in the EPUB); `targets` maps an id to its
     place in this edition; `links` is False in the print edition (PDF/X allows no annotations
-    on the page: links are set as text).
+    on the page: links are set as text). `marks` maps a footnote's id to the mark its call and
+    note print; `epub` sets a call as an EPUB noteref (its note is an <aside> the article's
+    template writes) instead of the PDFs' footnote float.
     """
 
     typeset: Callable[..., Markup] | None = None
     targets: Mapping[str, LinkTarget] | None = None
     links: bool = True
+    marks: Mapping[str, str] | None = None
+    epub: bool = False
 
 
 def inlines_to_html(inlines: Iterable[Inline], typeset: Callable[..., Markup] | None = None,
@@ -40,7 +44,7 @@ def inlines_to_html(inlines: Iterable[Inline], typeset: Callable[..., Markup] | 
     """Render runs as HTML; `typeset` turns plain text into markup (CJK spacing spans)."""
     context = context or InlineContext(typeset=typeset)
     if typeset is not None and context.typeset is None:
-        context = InlineContext(typeset, context.targets, context.links)
+        context = InlineContext(typeset, context.targets, context.links, context.marks, context.epub)
     return _render(tuple(inlines), context, emphasis=False)
 
 
@@ -89,6 +93,8 @@ def _one(run: Inline, context: InlineContext, emphasis: bool) -> Markup:
         return Markup("<br />")
     if run.kind == "code":
         return Markup('<code class="code">{}</code>').format(run.text)
+    if run.kind == "note":
+        return _note(run, context)
     if run.kind == "xref":
         target = (context.targets or {}).get(run.target)
         label = target.label if target else run.target
@@ -110,6 +116,31 @@ def _one(run: Inline, context: InlineContext, emphasis: bool) -> Markup:
         return Markup('<em class="{}">{}</em>').format(cls, _content(run, context, emphasis or han))
     tag = Markup(_TAGS[run.kind])
     return Markup("<{0}>{1}</{0}>").format(tag, _content(run, context, emphasis))
+
+
+def note_mark(note_id: str, context: InlineContext) -> str:
+    return (context.marks or {}).get(note_id, "*")
+
+
+def _note(run: Inline, context: InlineContext) -> Markup:
+    """A footnote call. EPUB: a noteref link to the note's <aside> (EPUB 3.3 SSV, DPUB-ARIA).
+
+    PDFs: the note itself, floated by the stylesheet to the foot of the page (CSS GCPM
+    `float: footnote`); WeasyPrint leaves its `::footnote-call` in the text. The elements are
+    HTML-unknown ones (`fn`, `fnp`), since the note sits inside the calling <p>, which a <p> or
+    <div> would close; weasy_patch tags them Note and P. The call's mark starts with a word
+    joiner, so it never starts a line (clreq §3.1.7: it belongs to the word before it).
+    """
+    mark = note_mark(run.target, context)
+    if context.epub:
+        return Markup('<a class="noteref" epub:type="noteref" role="doc-noteref" id="fnref-{0}" '
+                      'href="#fn-{0}">{1}</a>').format(run.target, mark)
+    parts = []
+    for index, paragraph in enumerate(run.blocks):
+        body = _render(paragraph.inlines, context, emphasis=False)
+        parts.append(body if index == 0 else Markup("<fnp>{}</fnp>").format(body))
+    return Markup('<fn class="footnote" id="fn-{}" data-mark="\u2060{}">{}</fn>').format(
+        run.target, mark, Markup("").join(parts))
 
 
 def _anchor(href: str, body: Markup, context: InlineContext, cls: str) -> Markup:
