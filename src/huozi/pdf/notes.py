@@ -22,7 +22,8 @@ def calls(document: Any) -> list[tuple[str, int]]:
     found: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for box in page._page_box.descendants():  # noqa: SLF001 - no public box tree
-            if getattr(box, "element_tag", None) == CALL and box.element is not None:
+            if (getattr(box, "element_tag", None) == CALL and box.element is not None
+                    and "cont" not in (box.element.get("class") or "").split()):  # a long note's later part
                 found.setdefault(box.element.get("id", "").removeprefix("fn-"), index)
     return list(found.items())
 

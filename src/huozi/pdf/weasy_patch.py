@@ -574,6 +574,9 @@ def _flatten(box, out: list, left: float = 0.0) -> float | None:
     for child in box.children:
         if not child.is_in_normal_flow():
             return None
+        if isinstance(child, boxes.InlineBox) and not child.children and (
+                child.element_tag or "").endswith("::footnote-call"):
+            continue  # the call of a long note's later part: empty, no width
         if isinstance(child, boxes.InlineBox):
             style = child.style
             start = _px(style["margin_left"]) + style["border_left_width"] + _px(style["padding_left"])
