@@ -107,9 +107,9 @@ def logo_png() -> bytes:
 
 
 def lowres_png() -> bytes:
-    """626 px wide: 150 ppi across the print edition's 106 mm text width."""
-    image = Image.new("RGB", (626, 300), (240, 240, 240))
-    ImageDraw.Draw(image).rectangle([50, 50, 576, 250], outline=(0, 0, 0), width=4)
+    """602 px wide: 150 ppi across the print edition's text width (102 mm)."""
+    image = Image.new("RGB", (602, 300), (240, 240, 240))
+    ImageDraw.Draw(image).rectangle([50, 50, 552, 250], outline=(0, 0, 0), width=4)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
