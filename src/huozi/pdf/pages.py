@@ -9,7 +9,10 @@ from typing import Any
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 # Figures the print edition may move to the top or bottom of a page (figures.placement): their
 # text is left out of the page text, as it is out of the EPUB's, so the two keep one order.
-FLOATING = frozenset({"chart"})
+FLOATING = frozenset({"chart", "image"})
+# Footnotes sit at the foot of a page in the PDFs and in asides at the article's end in the EPUB,
+# and their calls' marks differ (by page, by article): notes and calls are left out of both texts.
+NOTES = frozenset({"footnote", "noteref", "footnotes"})
 FOLIO = re.compile(r"[0-9]+|[ivxlcdm]+|[IVXLCDM]+")
 
 
@@ -27,9 +30,13 @@ def normalise(text: str) -> str:
 
 
 def floats(element: Any) -> bool:
-    """True for a figure element the print layout may move away from its place in the text."""
+    """True for a figure the print layout may move away from its place in the text, and for a
+    footnote or its call (PDF `fn`, EPUB noteref and aside)."""
     classes = set((element.get("class") or "").split()) if element is not None else set()
-    return getattr(element, "tag", "").rpartition("}")[2] == "figure" and bool(classes & FLOATING)
+    tag = getattr(element, "tag", "")
+    tag = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    return (tag == "figure" and bool(classes & FLOATING)) or (tag in ("fn", "a", "aside", "section")
+                                                               and bool(classes & NOTES))
 
 
 def _texts(box: Any) -> list[str]:
@@ -38,7 +45,7 @@ def _texts(box: Any) -> list[str]:
 
     if isinstance(box, boxes.TextBox):
         return [box.text]
-    if floats(getattr(box, "element", None)) and getattr(box, "element_tag", "") == "figure":
+    if floats(getattr(box, "element", None)) and (getattr(box, "element_tag", None) or "").startswith(("figure", "fn")):
         return []
     return [text for child in getattr(box, "children", ()) for text in _texts(child)]
 
