@@ -205,12 +205,28 @@ def table_caption_alone(root: Path) -> tuple[str, str]:
     return _append(root, "Table: 没有表的标题\n\n正文。\n", "Table:"), "a table caption line with no table"
 
 
-def footnote_refused(root: Path) -> tuple[str, str]:
-    return _append(root, "正文[^1]。\n\n[^1]: 注。\n", "正文"), "footnotes arrive with issue 13"
+def footnote_undefined(root: Path) -> tuple[str, str]:
+    return _append(root, "正文[^1]。\n", "正文"), "the footnote [^1] is never defined"
 
 
-def image_refused(root: Path) -> tuple[str, str]:
-    return _append(root, "![图](a.png)\n", "![图]"), "images arrive with issue 13"
+def footnote_never_called(root: Path) -> tuple[str, str]:
+    return _append(root, "正文。\n\n[^x]: 注。\n", "[^x]"), "defined but never called"
+
+
+def footnote_in_heading(root: Path) -> tuple[str, str]:
+    return _append(root, "## 标题^[注]\n\n正文。\n", "## 标题"), "a footnote (^[…]) in a heading"
+
+
+def image_missing(root: Path) -> tuple[str, str]:
+    return _append(root, "![图](a.png)\n", "![图]"), "the image 'a.png' does not exist"
+
+
+def image_outside(root: Path) -> tuple[str, str]:
+    return _append(root, "![图](../../../etc/hostname)\n", "![图]"), "outside the project folder"
+
+
+def image_in_text(root: Path) -> tuple[str, str]:
+    return _append(root, "文字![图](a.png)文字\n", "文字"), "an image inside a line of text"
 
 
 CASES: list[Callable[[Path], tuple[str, str]]] = [
@@ -221,7 +237,7 @@ CASES: list[Callable[[Path], tuple[str, str]]] = [
     unclosed_container, unknown_admonition, list_too_deep, duplicate_id, missing_cross_reference,
     missing_figure_reference, link_to_missing_id, empty_heading, figure_placed_twice, table_row_too_long,
     table_caption_alone,
-    footnote_refused, image_refused,
+    footnote_undefined, footnote_never_called, footnote_in_heading, image_missing, image_outside, image_in_text,
 ]
 
 

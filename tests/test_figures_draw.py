@@ -160,3 +160,17 @@ def test_outlined_shapes_stay_inside_the_canvas(drawn):
             xs = [float(x) for x in re.findall(r"[MLC] ([-\d.]+) ", path.get("d", ""))]
             half = float(stroke.group(1)) / 2
             assert min(xs) >= half - 0.01 and max(xs) <= width - half + 0.01, (spec_id, min(xs), max(xs))
+
+
+def test_a_wrapped_note_fits_its_width_with_the_autospace_and_keeps_marks_off_line_starts():
+    # The ¼ em the SVG's dx adds between Han and digits counts: before, 图1's note ran past the
+    # canvas and its closing 。 was cut off in every edition.
+    from huozi.figures.plot import _wrap, text_width_mm
+    from huozi.text.chars import NO_START
+
+    note = "1996年起，东部9省（市）和4个计划单列市对口帮扶西部10个省（区、市）。文中举例"
+    lines = _wrap(note, 100.0, 8.0, keep=("10个省（区、市）",))
+    assert "".join(lines) == note and len(lines) == 2
+    assert all(text_width_mm(line, 8.0) <= 100.0 for line in lines)
+    assert not any(line[0] in NO_START for line in lines)
+    assert any("10个省（区、市）" in line for line in lines)

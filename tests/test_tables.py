@@ -32,11 +32,27 @@ from pdf_helpers import MM
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "tests" / "tables"
 BODY_PT = {"print": 10.5, "handout": 12.0}
-# The text block of each edition's pages, in mm from the trim: (top, bottom, inner, outer) for print
-# (mirrored, the inner margin is the left of a right-hand page), (top, bottom, left, right) for the
-# handout's portrait pages and its landscape page `wide`.
-PRINT_MARGINS = (18, 20, 19, 15)
-HANDOUT_MARGINS = {"portrait": (25, 28, 30, 30), "landscape": (30, 30, 28, 25)}
+STYLES = ROOT / "styles"
+
+
+def _page_margins(css: str, selector: str) -> tuple[float, float, float, float]:
+    """(top, right, bottom, left) in mm of the first `margin:` of the @page rule `selector`."""
+    rule = re.search(re.escape(selector) + r"\s*\{[^{}]*?(?:\{[^{}]*\}[^{}]*?)*?\bmargin:\s*([^;]+);", css)
+    values = [float(v.removesuffix("mm")) for v in rule[1].split()]
+    top = values[0]
+    right = values[1] if len(values) > 1 else top
+    bottom = values[2] if len(values) > 2 else top
+    left = values[3] if len(values) > 3 else right
+    return top, right, bottom, left
+
+
+PRINT_CSS = (STYLES / "print.css").read_text(encoding="utf-8")
+HANDOUT_CSS = (STYLES / "handout.css").read_text(encoding="utf-8")
+# The text block of each edition's pages, in mm from the trim, as the stylesheets set it: print's
+# margins are mirrored (the inner one wider), the handout's landscape page `wide` has its own.
+PRINT_MARGINS = _page_margins(PRINT_CSS, "@page")
+RIGHT_PAGE = re.search(r"@page :right \{\s*margin-left: ([\d.]+)mm; margin-right: ([\d.]+)mm;", PRINT_CSS)
+HANDOUT_MARGINS = {"portrait": _page_margins(HANDOUT_CSS, "@page"), "landscape": _page_margins(HANDOUT_CSS, "@page wide")}
 TOLERANCE = 0.6  # pt: rounding of positions in the PDF
 
 
@@ -87,10 +103,11 @@ def _trim(page) -> tuple[float, float, float, float]:
 def _text_block(page, number: int, edition: str) -> tuple[float, float, float, float]:
     left, top, right, bottom = _trim(page)
     if edition == "print":
-        t, b, inner, outer = PRINT_MARGINS
+        t, _, b, _ = PRINT_MARGINS
+        inner, outer = float(RIGHT_PAGE[1]), float(RIGHT_PAGE[2])
         l, r = (inner, outer) if number % 2 else (outer, inner)
     else:
-        t, b, l, r = HANDOUT_MARGINS["landscape" if page.width > page.height else "portrait"]
+        t, r, b, l = HANDOUT_MARGINS["landscape" if page.width > page.height else "portrait"]
     return left + l * MM, top + t * MM, right - r * MM, bottom - b * MM
 
 

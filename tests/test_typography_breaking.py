@@ -53,6 +53,30 @@ def test_a_lone_last_character_is_avoided():
     assert len(text) - plan.starts[-1] >= 2
 
 
+def test_one_western_word_may_end_a_paragraph_alone():
+    # 孤字 is a Han rule: forbidding "dots." alone would spread the Han lines above it.
+    text = "甲" * 9 + " " + "dots."
+    glyphs = [Glyph(ch, 10.0 if is_han(ch) else 5.0, stretch_after=is_han(ch)) for ch in text]
+    units = [1 if is_han(ch) or ch == "d" else 0 for ch in text]
+    breaks = [Break(i) for i in range(1, 10)] + [Break(10, 0.0, 1)]
+    plan = break_paragraph(glyphs, breaks, [90.0], 10.0, last_line_min_units=2, units=units)
+    assert plan.starts == (10,) and plan.spacing_em == (0.0,)
+
+
+def test_word_spaces_stretch_more_than_han_gaps():
+    # 「甲乙丙丁戊 ab」 set 7 px short on a 72 px line: 4 Han gaps take one share each and the
+    # word space SPACE_STRETCH shares, so one share is 7 / (4 + 3) px = 0.1 em at 10 px.
+    from huozi.pdf.weasy_patch import SPACE_STRETCH, _stretchable
+
+    text = "甲乙丙丁戊 ab cd"
+    widths = [10.0 if is_han(ch) else 5.0 for ch in text]
+    glyphs = [Glyph(ch, w, stretch_after=_stretchable(ch, nxt)) for ch, w, nxt in zip(text, widths, text[1:] + "\n")]
+    assert SPACE_STRETCH == 3.0 and [g.stretch_after for g in glyphs[:8]] == [1, 1, 1, 1, 0, 3, 0, 0]
+    plan = break_paragraph(glyphs, [Break(text.index("c"), 0.0, 1)], [72.0], 10.0)
+    assert plan.starts == (text.index("c"),)
+    assert plan.spacing_em[0] == pytest.approx(0.1)
+
+
 def test_a_long_word_breaks_at_its_emergency_breaks_only_when_it_must():
     url = "https://example.org/a/very/long/path?query=1&x=2"
     glyphs = [Glyph(ch, 6.0) for ch in url]
@@ -244,3 +268,13 @@ def test_figure_labels_in_the_pdf_have_a_quarter_em_han_western_gap(config, manu
                     gaps.append((round(gap, 3), pair))
     assert len(gaps) > 5
     assert [g for g in gaps if not 0.15 <= g[0] <= 0.35] == []
+
+
+def test_a_paragraph_with_emphasis_dots_is_broken_total_fit(tmp_path):
+    # The 着重号 is a background of each character's span, not an inline block the breaker
+    # cannot measure: the paragraph is planned like any other.
+    body = (f'<p data-line="3">{typeset(PROSE[:70])}<em>{typeset("关键在于基础设施", emphasis=True)}</em>'
+            f'{typeset(PROSE[70:160])}</p>')
+    report = _lint_fixture(tmp_path, body, total_fit=True)
+    assert report.fallbacks() == 0
+    assert {line.breaks for line in report.lines} == {"total-fit"} and len(report.lines) >= 4

@@ -22,6 +22,8 @@ import pdfplumber
 
 from huozi.text.chars import is_cjk_punct, is_han
 
+OPENING_MARKS = frozenset("（〔［｛〈《「『【“‘")
+
 
 @dataclass(frozen=True)
 class PdfLine:
@@ -74,9 +76,18 @@ def body_lines(path: Path) -> list[PdfLine]:
 def read_body(path: Path) -> Body:
     lines = body_lines(path)
     starts = {round(line.x0, 1) for line in lines}
-    # Indented by 2 em from a left edge that other lines start at.
-    indented = tuple(round(line.x0 - 2 * line.size, 1) in starts for line in lines)
-    lefts = tuple(line.x0 - (2 * line.size if ind else 0) for line, ind in zip(lines, indented))
+
+    def indent(line: PdfLine) -> float:
+        """Indented by 2 em from a left edge that other lines start at: 0 if not. An opening
+        mark set half width (kaiming, banjiao) draws its glyph into its blank half, 0.5 em left."""
+        for amount in (2.0, 1.5) if line.text[0] in OPENING_MARKS else (2.0,):
+            if any(abs(line.x0 - amount * line.size - start) < 0.3 for start in starts):
+                return amount * line.size
+        return 0.0
+
+    indents = [indent(line) for line in lines]
+    indented = tuple(bool(amount) for amount in indents)
+    lefts = tuple(line.x0 - amount for line, amount in zip(lines, indents))
     edge: dict[float, float] = {}
     for line, left in zip(lines, lefts):
         # A mark at a line's end may be compressed or hang past the edge: edges come from other lines.
@@ -105,7 +116,8 @@ def flush(body: Body, i: int, tolerance_pt: float = 0.5) -> bool:
 def han_spacing(line: PdfLine) -> list[float]:
     """Letter spacing (em) between each pair of neighbouring Han characters of the line."""
     return [(b["x0"] - a["x1"]) / line.size
-            for a, b in zip(line.chars, line.chars[1:]) if is_han(a["text"]) and is_han(b["text"])]
+            for a, b in zip(line.chars, line.chars[1:])
+            if len(a["text"]) == len(b["text"]) == 1 and is_han(a["text"]) and is_han(b["text"])]
 
 
 @dataclass(frozen=True)
@@ -141,11 +153,12 @@ def spacing(body: Body) -> Spacing:
 
 
 def _is_mark(ch: str) -> bool:
-    return is_cjk_punct(ch) and ch not in "—…·"
+    return len(ch) == 1 and is_cjk_punct(ch) and ch not in "—…·"
 
 
 def _wide(ch: str) -> bool:
-    return is_han(ch) or is_cjk_punct(ch)
+    # A "character" of more than one code point is a ligature another tool wrote (Typst's PDFs).
+    return len(ch) == 1 and (is_han(ch) or is_cjk_punct(ch))
 
 
 def punctuation_advances(body: Body) -> dict[tuple[str, str], list[float]]:

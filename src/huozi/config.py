@@ -254,6 +254,34 @@ class FontsOptions:
 
 
 @dataclass(frozen=True)
+class FootnoteOptions:
+    """How footnotes are numbered (README, "Footnotes").
+
+    "page": ①②③, starting again on every page: the convention of Chinese books (CY/T 121-2015,
+    页下注), and the default, since huozi sets books first. "article": 1 2 3 through each
+    article, as reports and papers number them. The EPUB has no pages: there "page" numbers
+    ①②③ through each article.
+    """
+
+    numbering: str = "page"
+
+
+NOTE_NUMBERING = ("page", "article")
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """What the build asks of the image files a manuscript shows."""
+
+    # The press edition's resolution at the placed size: below it is a warning (an error with
+    # `huozi check --strict`). 300 ppi is what printers ask of photographs.
+    min_ppi: int = 300
+    # The EPUB gets each image file as it is; true re-encodes JPEGs wider than 1600 px at that
+    # width (quality 85), for readers on small devices.
+    epub_shrink_jpeg: bool = False
+
+
+@dataclass(frozen=True)
 class LabelsOptions:
     """Words the layout prints on its own, in the book's language."""
 
@@ -277,6 +305,8 @@ class Config:
     tables: TablesOptions = TablesOptions()
     labels: LabelsOptions = LabelsOptions()
     fonts: FontsOptions = FontsOptions()
+    footnotes: FootnoteOptions = FootnoteOptions()
+    images: ImageOptions = ImageOptions()
 
     @property
     def manuscript_dir(self) -> Path:
@@ -302,6 +332,8 @@ _SECTIONS: dict[str, type] = {
     "tables": TablesOptions,
     "labels": LabelsOptions,
     "fonts": FontsOptions,
+    "footnotes": FootnoteOptions,
+    "images": ImageOptions,
 }
 
 
@@ -461,4 +493,8 @@ def load_config(root: Path) -> Config:
                           'write numbering = "book" for 表1, 表2 … or "article" for 表2-1, 表2-2 …')
     if "epub" in sections:
         _check_epub(path, text, sections["epub"])
+    if "footnotes" in sections and sections["footnotes"].numbering not in NOTE_NUMBERING:
+        raise ConfigError(f"footnotes.numbering must be \"page\" or \"article\", not {sections['footnotes'].numbering!r}",
+                          SourceLocation(path, _key_line(text, "numbering", "footnotes")),
+                          'write numbering = "page" for ①②③ on each page (books), or "article" for 1 2 3 (reports)')
     return Config(root=root, path=path, **sections)

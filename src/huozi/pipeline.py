@@ -24,6 +24,7 @@ from .watch import check_out_dir
 
 if TYPE_CHECKING:
     from .figures import Figures
+    from .figures.images import ImageSet
     from .manuscript import Manuscript
     from .pdf.pages import PageText
     from .pdf.writer import PdfOptions
@@ -146,18 +147,23 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
 # a warm worker (huozi watch, a library caller building again) lays out only changed articles.
 _PLACEMENTS: dict[str, list] = {}
 _PLACEMENTS_KEPT = 4096  # entries (each a few slots); a long watch session forgets the oldest
+# Footnote marks numbered by page, by the hash of the edition's HTML with placeholder marks.
+_NOTE_MARKS: dict[str, dict[str, str]] = {}
 
 
 def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures,
-               options: PdfOptions, clock: _Stopwatch | None = None) -> tuple[str, Any]:
-    """The HTML the PDF writer lays out (clreq-typeset text, print figures floated to a page edge),
-    and its laid-out Document when this step already made it (else None: the caller lays it out).
+               options: PdfOptions, clock: _Stopwatch | None = None,
+               images: ImageSet | None = None) -> tuple[str, Any]:
+    """The HTML the PDF writer lays out (clreq-typeset text, print figures floated to a page edge,
+    footnotes marked), and its laid-out Document when this step already made it (else None: the
+    caller lays it out).
 
     Call it inside `pdf.weasy_patch.cjk_layout()`, so that the trial layouts that place the
     figures break lines as the final layout does. `checks.lint` lays out the same HTML.
     """
     from .figures.placement import float_figures
     from .fonts import _fontconfig_stamp
+    from .layout.notes import has_notes, placeholder_marks
     from .layout.render import render_edition
     from .pdf.writer import render_document
     from .text.typeset import typesetter_for
@@ -166,7 +172,7 @@ def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures
     fits: dict[str, Any] = {}
     if manuscript.tables:                                      # wide tables set smaller, or turned
         with _stage(clock, "tables"):
-            fits = _fit_tables(config, manuscript, edition, figures, options, typeset)
+            fits = _fit_tables(config, manuscript, edition, figures, options, typeset, images)
     if edition.name == "print" and figures:                    # figures to the top or bottom of a page
         def trial(html: str) -> tuple[Any, bool]:
             fetched: list[str] = []
@@ -176,16 +182,28 @@ def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures
         with _stage(clock, "placement"):
             manuscript = float_figures(
                 manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset,
-                                                     table_fits=fits),
+                                                     images=images, table_fits=fits),
                 trial, _PLACEMENTS, salt=repr(_fontconfig_stamp()))
             while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
                 del _PLACEMENTS[next(iter(_PLACEMENTS))]
+
+    def render(marks: dict[str, str] | None = None) -> str:
+        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset, marks=marks,
+                              images=images, table_fits=fits)
+
+    if config.footnotes.numbering == "page" and has_notes(manuscript):   # ①②③ from each page's first note
+        from .pdf.notes import settle_marks
+
+        with _stage(clock, "notes"):
+            first = placeholder_marks(manuscript)
+            key = hashlib.sha256(f"{_fontconfig_stamp()!r}\0{render(first)}".encode()).hexdigest()
+            return settle_marks(render, lambda html: render_document(html, options), first, _NOTE_MARKS, key)
     with _stage(clock, "layout"):
-        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset, table_fits=fits), None
+        return render(), None
 
 
 def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-                typeset: Any) -> dict[str, Any]:
+                typeset: Any, images: ImageSet | None) -> dict[str, Any]:
     """The tables of an edition that must be set smaller or turned (pdf/tables.py), from trial layouts."""
     from .layout.links import table_numbers
     from .layout.render import render_edition
@@ -193,7 +211,8 @@ def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figure
     from .pdf.writer import render_document
 
     def layout(fits: dict[str, Any]) -> Any:
-        html = render_edition(config, manuscript, edition, figures=figures, typeset=typeset, table_fits=fits)
+        html = render_edition(config, manuscript, edition, figures=figures, typeset=typeset, images=images,
+                              table_fits=fits)
         return render_document(html, options)
 
     spaces = tables.measure_tables(layout({}), manuscript)
@@ -204,9 +223,9 @@ def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figure
 
 
 def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-             clock: _Stopwatch | None = None) -> str:
+             clock: _Stopwatch | None = None, images: ImageSet | None = None) -> str:
     """The HTML of `pdf_layout` alone."""
-    return pdf_layout(config, manuscript, edition, figures, options, clock)[0]
+    return pdf_layout(config, manuscript, edition, figures, options, clock, images)[0]
 
 
 def _stage(clock: _Stopwatch | None, name: str):
@@ -214,8 +233,9 @@ def _stage(clock: _Stopwatch | None, name: str):
 
 
 def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
-              figures: Figures, clock: _Stopwatch) -> _EditionRun:
+              figures: Figures, clock: _Stopwatch, images: ImageSet | None = None) -> _EditionRun:
     """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
+    from .checks.images import resolution_warnings
     from .checks.lint import lint_document
     from .pdf.variants import pdf_options
     from .pdf.weasy_patch import cjk_layout_for
@@ -224,16 +244,19 @@ def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Pat
 
     options = pdf_options(config, edition.name, epoch)
     with cjk_layout_for(config.typography):                # clreq justification in WeasyPrint
-        html, document = pdf_layout(config, manuscript, edition, figures, options, clock)
+        html, document = pdf_layout(config, manuscript, edition, figures, options, clock, images)
         with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
             document = document or render_document(html, options)
             result = write_pdf(html, output_path(config, edition, out), options, document)
         lint = lint_document(document, edition.name, rules=rules_for(config))  # even colour, for the report
+    if edition.name == "print" and images is not None:    # print-ready resolution at the placed size
+        warnings.extend(resolution_warnings(document, images, config.images.min_ppi))
     return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings),
                        page_texts=result.page_texts, typography=lint.metrics())
 
 
-def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: Figures) -> tuple[PageText, ...]:
+def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: Figures,
+                  images: ImageSet | None = None) -> tuple[PageText, ...]:
     """The print edition's pages when this build does not write it (it is current, or not chosen).
 
     Laid out as build_pdf lays it out, and not written; a print PDF left in the output folder
@@ -247,19 +270,21 @@ def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: F
     edition = EDITIONS["print"]
     options = pdf_options(config, edition.name, epoch)
     with cjk_layout_for(config.typography):
-        html, document = pdf_layout(config, manuscript, edition, figures, options)
+        html, document = pdf_layout(config, manuscript, edition, figures, options, images=images)
         return read_page_texts(document or render_document(html, options))
 
 
 def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
-               figures: Figures, clock: _Stopwatch, print_pages: tuple[PageText, ...] = ()) -> _EditionRun:
+               figures: Figures, clock: _Stopwatch, print_pages: tuple[PageText, ...] = (),
+               images: ImageSet | None = None) -> _EditionRun:
     """Templates -> XHTML documents (+ the print pages' breaks) -> ebooklib -> reproducible zip."""
     from .epub.assemble import assemble_epub
     from .epub.writer import write_epub
 
     modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     with clock.stage("layout"):
-        package = assemble_epub(config, manuscript, modified, figures=figures, print_pages=print_pages)
+        package = assemble_epub(config, manuscript, modified, figures=figures, print_pages=print_pages,
+                                images=images)
     with clock.stage("epub"):
         path = write_epub(package, output_path(config, edition, out), epoch)
     return _EditionRun(edition.name, path, None)
@@ -268,10 +293,12 @@ def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Pa
 def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
                  figures: Figures) -> list[_EditionRun]:
     """Build editions in order; runs in a worker process, so it loads what it needs itself."""
+    from .figures.images import load_images
     from .manuscript import parse_manuscript
 
     config = load_config(root)
     manuscript = parse_manuscript(config.manuscript_dir)
+    images = load_images(config, manuscript)
     runs: list[_EditionRun] = []
     with staging() as staged:                                     # written, moved into place by build()
         for name in names:
@@ -279,13 +306,13 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
             clock = _Stopwatch(name)
             first = len(staged)
             if edition.kind == "pdf":
-                run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock)
+                run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock, images)
             else:
                 pages = next((r.page_texts for r in runs if r.edition == "print"), None)
                 if pages is None:                                 # print not rebuilt: lay it out
                     with clock.stage("print pages"):
-                        pages = lay_out_print(config, manuscript, epoch, figures)
-                run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages)
+                        pages = lay_out_print(config, manuscript, epoch, figures, images)
+                run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages, images)
             run.timings, run.staged = clock.timings, staged[first:]
             runs.append(run)
     return runs
@@ -491,8 +518,10 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         emit(StageEvent("build", name, "skip"))
     runs: list[_EditionRun] = []
     parse_warnings: tuple = ()
+    images = None
     if stale:
         from .figures import render_figures
+        from .figures.images import load_images
         from .layout.stylecheck import check_styles
         from .manuscript import parse_manuscript
 
@@ -501,6 +530,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
             workers.start()                                       # warms up while figures are drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
+        images = load_images(config, manuscript)                  # every image file there, usable, described
         check_coverage([config.path, *manuscript.files,           # no character drawn as a box
                         *sorted(config.figures_dir.glob("*.toml"))])
         started = time.perf_counter()
@@ -525,7 +555,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
     timings = ([figure_time] if stale else []) + [t for run in runs for t in run.timings]
     warnings = [BuildWarning(w.message, SourceLocation(w.path, w.line)) for w in parse_warnings]
-    warnings += [w for run in runs for w in run.warnings]
+    warnings += ([*images.warnings] if stale else []) + [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
     return BuildResult(
         tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt) for o in outputs),

@@ -121,13 +121,34 @@ def inputs_key(config: Config, edition: str, editions: tuple[str, ...], epoch: i
     digest.update(f"{edition}\0{epoch}\0".encode())
     digest.update(json.dumps(tool_versions(), sort_keys=True).encode())
     _hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
-                + _styles_for(edition, editions, config.styles_dir) + _tree(config.figures_dir), memo)
+                + _styles_for(edition, editions, config.styles_dir) + _tree(config.figures_dir)
+                + _images_elsewhere(config), memo)
     _hash_files(digest, THEME_DIR, _styles_for(edition, editions, THEME_DIR), memo)  # what styles/ does not override
     digest.update(code_digest())
     for font in fonts:
         stat = font.stat()
         digest.update(f"{font}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest()
+
+
+_IMAGE_LINK = re.compile(rb"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+
+
+def _images_elsewhere(config: Config) -> list[Path]:
+    """Image files the manuscript names outside manuscript/ (those inside are hashed with it)."""
+    from urllib.parse import unquote
+
+    root = config.root.resolve()
+    found = set()
+    for path in _tree(config.manuscript_dir):
+        if not path.name.lower().endswith((".md", ".markdown")):
+            continue
+        for match in _IMAGE_LINK.finditer(path.read_bytes()):
+            target = (path.parent / unquote(match[1].decode("utf-8", "replace"))).resolve()
+            if target.is_relative_to(root) and not target.is_relative_to(config.manuscript_dir.resolve()) \
+                    and target.is_file():
+                found.add(config.root / target.relative_to(root))
+    return sorted(found)
 
 
 @dataclass(frozen=True)

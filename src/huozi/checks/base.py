@@ -44,15 +44,20 @@ def _pdf_checks(edition: str) -> list[Check]:
 
         checks += [check_tags, run_pdfua]
     if edition == "print":  # the PDF/X-4 press edition
+        from .images import check_image_resolution
         from .pdf_colour import check_press_colour
 
-        checks.append(check_press_colour)
+        checks += [check_press_colour, check_image_resolution]
     return checks
 
 
 def check_outputs(config: Config, outputs: dict[str, Path]) -> list[Finding]:
     """Run every check that applies to each output (edition name -> file)."""
+    from .images import check_alt_text
+
     findings: list[Finding] = []
+    if outputs:  # the manuscript's, once for the book: every image described
+        findings.extend(check_alt_text(config, next(iter(outputs.values()))))
     for edition, path in sorted(outputs.items()):
         if not path.is_file():
             findings.append(Finding("exists", "error", f"{edition} output is missing; run huozi build first",

@@ -9,6 +9,7 @@ from lxml import etree
 
 from ..config import Config
 from ..figures import Figures
+from ..figures.images import ImageSet
 from ..errors import TemplateError, SourceLocation
 from ..editions import EDITIONS
 from ..layout.links import heading_numbers, toc_tree
@@ -43,10 +44,12 @@ def _css(config: Config, env, common: dict) -> bytes:
 
 
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
-                  figures: Figures | None = None, print_pages: Sequence[PageText] = ()) -> EpubPackage:
+                  figures: Figures | None = None, print_pages: Sequence[PageText] = (),
+                  images: ImageSet | None = None) -> EpubPackage:
     """Render the cover, title page, one document per article and the nav into a package.
 
     `print_pages` is the print edition's layout: with it the EPUB gets the print page numbers.
+    `images` are the manuscript's image files, packaged as they are (see `_image_assets`).
     """
     edition = EDITIONS["epub"]
     env = template_env(config.styles_dir)
@@ -63,7 +66,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     for article in manuscript.articles:
         name = chapter_file(article.slug)
         content = render_edition(config, manuscript, edition, article=article, figures=figures,
-                                 extra={"css_href": css_href})
+                                 extra={"css_href": css_href}, images=images)
         tree = toc_tree(article, config.toc.depth, heading_numbers(manuscript, config.headings.numbering))
         children = tuple((f"{name}#{e['id']}", e["title"]) for e in tree)
         # EPUB 3.3 section 5.6.2.2: a document with inline SVG says so in the manifest.
@@ -88,7 +91,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     fonts, font_css = _fonts(config, contents)
     facts = book_facts(book.language, contents, page_list=bool(page_list))
     assets = (EpubAsset(CSS_NAME, "text/css", font_css.encode() + _css(config, env, common), "css"),
-              cover_image, *fonts)
+              cover_image, *_image_assets(images, config.images.epub_shrink_jpeg), *fonts)
     return EpubPackage(
         identifier=book.identifier, title=book.title, language=book.language,
         creators=book.creators, publisher=book.publisher, date=book.date, subtitle=book.subtitle,
@@ -98,6 +101,39 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",
     )
+
+
+# A JPEG wider than this is scaled to it when `[images] epub_shrink_jpeg` asks (quality 85).
+EPUB_JPEG_WIDTH = 1600
+
+
+def _image_assets(images: ImageSet | None, shrink_jpeg: bool) -> tuple[EpubAsset, ...]:
+    """Each image file once, with its media type; its bytes as supplied (a JPEG is not re-encoded
+    unless `shrink_jpeg`, and then only when it is wider than EPUB_JPEG_WIDTH)."""
+    assets: dict[str, EpubAsset] = {}
+    for image in (images.files.values() if images is not None else ()):
+        if image.name in assets:
+            continue
+        data = image.path.read_bytes()
+        if shrink_jpeg and image.kind == "jpeg" and image.width > EPUB_JPEG_WIDTH:
+            data = _shrunk_jpeg(data)
+        uid = "img-" + image.name.rpartition("/")[2].rpartition(".")[0]
+        assets[image.name] = EpubAsset(image.name, image.media_type, data, uid)
+    return tuple(assets.values())
+
+
+def _shrunk_jpeg(data: bytes) -> bytes:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        height = round(image.height * EPUB_JPEG_WIDTH / image.width)
+        icc = image.info.get("icc_profile")
+        smaller = image.resize((EPUB_JPEG_WIDTH, height), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        smaller.save(buffer, format="JPEG", quality=85, optimize=True, **({"icc_profile": icc} if icc else {}))
+    return buffer.getvalue()
 
 
 def _nav_entries(file_name: str, tree: list[dict]) -> list[dict]:

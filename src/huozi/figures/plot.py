@@ -10,9 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import FigureError, SourceLocation
+from ..text.chars import NO_START
 from . import style
 from .facts import Fact, FactBook
 from .spec import FigureSpec
+from .svg import AUTOSPACE_EM, autospace_gaps
 
 # Money units scale to one base so bars in 万元 and 亿元 compare (1亿 = 10000万).
 UNIT_SCALE = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
@@ -38,8 +40,9 @@ def _text(ax: Any, x: float, y: float, text: str, size: float = style.SIZE_LABEL
 
 
 def text_width_mm(text: str, size: float) -> float:
-    """Width of `text` set at `size` pt: Han characters are one em, digits and Latin about half."""
-    ems = sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in text)
+    """Width of `text` set at `size` pt: Han characters are one em, digits and Latin about half,
+    and the ¼ em `svg.autospace` adds between them."""
+    ems = sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in text) + AUTOSPACE_EM * autospace_gaps(text)
     return ems * size * style.PT_MM
 
 
@@ -87,24 +90,46 @@ def _box(ax: Any, x: float, y: float, text: str, filled: bool, width: float) -> 
     _text(ax, x + width / 2, y + 1.3, text, style.SIZE_LABEL, ha="center")
 
 
-def _wrap(text: str, width_mm: float, size: float) -> list[str]:
-    """Break Chinese text into lines that fit `width_mm` (and at each newline the editor typed);
-    never start a line with closing punctuation."""
+def _wrap(text: str, width_mm: float, size: float, keep: tuple[str, ...] = ()) -> list[str]:
+    """Break Chinese text into lines that fit `width_mm` (and at each newline the editor typed):
+    never before a mark that may not start a line, never inside one of the `keep` strings (the
+    facts' numbers: "10个省（区、市）" stays whole)."""
     if "\n" in text:
-        return [line for part in text.split("\n") for line in _wrap(part, width_mm, size)]
-    lines, current = [], ""
-    for char in text:
-        if current and text_width_mm(current + char, size) > width_mm and char not in "，。、；：）”》":
-            lines.append(current)
-            current = ""
-        current += char
-    return lines + ([current] if current else [])
+        return [line for part in text.split("\n") for line in _wrap(part, width_mm, size, keep)]
+    inside = {i for word in keep if word for at in _occurrences(text, word) for i in range(at + 1, at + len(word))}
+
+    def can_break(k: int) -> bool:  # before text[k]
+        return k not in inside and text[k] not in NO_START
+
+    lines, start = [], 0
+    while start < len(text):
+        fits = start + 1
+        while fits < len(text) and text_width_mm(text[start:fits + 1], size) <= width_mm:
+            fits += 1
+        if fits >= len(text):
+            lines.append(text[start:])
+            break
+        cut = next((k for k in range(fits, start, -1) if can_break(k)), None)
+        if cut is None:  # nothing may break in the width: run on to the first place that may
+            cut = next((k for k in range(fits + 1, len(text)) if can_break(k)), len(text))
+        lines.append(text[start:cut])
+        start = cut
+    return lines
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found, at = [], text.find(word)
+    while at != -1:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
 
 
 def draw_pairings(spec: FigureSpec, book: FactBook) -> Any:
     """East on the left, west on the right, one arrow per pair; a shared east box for fan-outs."""
     pairs = sorted(book.pairings, key=lambda p: (p.since is None, p.since or 0))
-    note = _wrap(spec.note, style.WIDTH_MM, style.SIZE_LABEL) if spec.note else []
+    numbers = tuple(f.text for f in spec.all_facts)
+    note = _wrap(spec.note, style.WIDTH_MM, style.SIZE_LABEL, numbers) if spec.note else []
     head = 4 + 4.6 * len(note)
     row = 8.0
     fig, ax = _canvas(head + 7 + row * len(pairs))

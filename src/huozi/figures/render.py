@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
 from ..errors import FigureError, SourceLocation
-from ..manuscript.model import FigureRef, Manuscript
+from ..manuscript.model import FigureRef, Image, Manuscript
 from ..sources import read_text
 from . import svg as svgtools
 from .cache import FigureCache, figure_key
@@ -41,10 +41,15 @@ class Figure:
 
 @dataclass(frozen=True)
 class Figures(Mapping):
-    """All figures by id, plus which ids are placed in the manuscript (in reading order)."""
+    """All data figures by id, which ids are placed in the manuscript (in reading order), and the
+    number (图N) of each image figure by its anchor: images and data figures share one sequence."""
 
     by_id: dict[str, Figure]
     placed: tuple[str, ...]
+    image_labels: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_id or self.image_labels)
 
     def __getitem__(self, key: str) -> Figure:
         return self.by_id[key]
@@ -61,14 +66,36 @@ class Figures(Mapping):
         return tuple(f.id for f in self.by_id.values() if f.drawn)
 
 
+def image_labels(manuscript: Manuscript) -> dict[str, str]:
+    """图N of each image figure by its anchor: its place among all figures, data ones included."""
+    labels: dict[str, str] = {}
+    number = 0
+    for article in manuscript.articles:
+        for block in article.walk():
+            if isinstance(block, (FigureRef, Image)):
+                number += 1
+                if isinstance(block, Image):
+                    labels[block.anchor] = f"图{number}"
+    return labels
+
+
 def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[str, ...]:
-    """Figure ids in reading order; an unknown id is an error at its directive's line."""
+    """Figure ids in reading order; an unknown id is an error at its directive's line.
+
+    Image figures count in the sequence: a data figure placed after one image is 图2.
+    """
     placed: list[str] = []
     first: dict[str, tuple[Path, int]] = {}
+    position: dict[str, int] = {}   # data figure id -> its place among all figures
+    count = 0
     for article in manuscript.articles:
         for block in article.walk():  # a figure may sit in a list item, a quote or an aside
+            if isinstance(block, Image):
+                count += 1
             if not isinstance(block, FigureRef):
                 continue
+            count += 1
+            position.setdefault(block.figure_id, count)
             if block.figure_id in first:
                 path, line = first[block.figure_id]
                 raise FigureError(f"figure '{block.figure_id}' is placed twice (first at {path.name}:{line})",
@@ -87,15 +114,16 @@ def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[s
                               f"place it with '::: figure {spec.id}' and ':::' on the next line, "
                               f"or delete {spec.path.parent.name}/{spec.path.name}")
     numbers = [specs[i].number for i in placed]
+    wanted = [position[i] for i in placed]
     # (A figure placed twice is refused by the manuscript parser.)
-    if len(set(numbers)) == len(numbers) == len(specs) and numbers == sorted(numbers) \
-            and numbers != list(range(1, len(numbers) + 1)):
-        gap = next(n for n, want in zip(numbers, range(1, len(numbers) + 1)) if n != want)
-        spec = next(specs[i] for i in placed if specs[i].number == gap)
+    if len(set(numbers)) == len(numbers) == len(specs) and numbers == sorted(numbers) and numbers != wanted:
+        spec, want = next((specs[i], w) for i, w in zip(placed, wanted) if specs[i].number != w)
+        images = wanted != list(range(1, len(numbers) + 1))
         raise FigureError(f"the figures are numbered {', '.join(f'图{n}' for n in numbers)}: "
-                          f"{spec.label} ('{spec.id}') should be 图{numbers.index(gap) + 1}",
+                          f"{spec.label} ('{spec.id}') should be 图{want}",
                           SourceLocation(spec.path, _number_line(spec.path)),
-                          "number the figures 1, 2, 3 … in the order they are placed")
+                          "number the figures 1, 2, 3 … in the order they are placed"
+                          + (" (image figures count too)" if images else ""))
     if numbers != sorted(numbers):
         first = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
         raise FigureError(f"图{specs[first].number} ('{first}') comes before a figure with a lower number",
@@ -122,9 +150,10 @@ def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:
 
 def render_figures(root: Path, figures_dir: Path, manuscript: Manuscript) -> Figures:
     """Facts checked against the prose, placements checked against the specs, figures drawn or cached."""
+    labels = image_labels(manuscript)
     if not (figures_dir / "facts.toml").exists() and not any(
             isinstance(b, FigureRef) for a in manuscript.articles for b in a.walk()):
-        return Figures({}, ())  # a book without figures needs no data file
+        return Figures({}, (), labels)  # a book without data figures needs no data file
     book = load_facts(figures_dir)
     tables = manuscript_tables(manuscript)
     check_facts(book, manuscript.files, tables)
@@ -132,4 +161,4 @@ def render_figures(root: Path, figures_dir: Path, manuscript: Manuscript) -> Fig
     placed = _placements(manuscript, specs)
     cache = FigureCache(root)
     ordered = sorted(specs.values(), key=lambda s: s.number)
-    return Figures({s.id: _figure(s, book, cache) for s in ordered}, placed)
+    return Figures({s.id: _figure(s, book, cache) for s in ordered}, placed, labels)

@@ -25,6 +25,11 @@ def _han_western(a: str, b: str) -> bool:
     return (is_han(a) and western(b)) or (western(a) and is_han(b))
 
 
+def autospace_gaps(text: str) -> int:
+    """How many ¼ em gaps `autospace` will add to a label of plain `text`."""
+    return sum(1 for a, b in zip(text, text[1:]) if _han_western(a, b))
+
+
 def autospace(svg: str) -> str:
     """¼ em between Han and Western letters or digits in the figure's labels, by layout alone.
 

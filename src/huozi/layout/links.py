@@ -12,7 +12,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import ManuscriptError, SourceLocation
-from ..manuscript.model import Article, FigureRef, Heading, Inline, Manuscript, Paragraph, Table, walk_blocks
+from ..manuscript.model import (
+    Article, FigureRef, Heading, Image, Inline, Manuscript, Table, block_inlines, walk_blocks,
+)
 from ..text.markup import LinkTarget
 
 CHINESE_DIGITS = "〇一二三四五六七八九"
@@ -98,11 +100,14 @@ def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool,
 
     for ident, (article, label) in section_labels(manuscript).items():
         found[ident] = LinkTarget(href(article, ident), label)
+    labels = getattr(figures, "image_labels", {})
     for article in manuscript.articles:
         for block in article.walk():
             if isinstance(block, FigureRef) and block.figure_id in figures:
                 number = str(getattr(figures[block.figure_id], "number", "")) or block.figure_id
                 found[f"fig-{block.figure_id}"] = LinkTarget(href(article, f"fig-{block.figure_id}"), number)
+            elif isinstance(block, Image) and block.explicit_id:
+                found[block.anchor] = LinkTarget(href(article, block.anchor), labels.get(block.anchor, block.anchor))
     numbers = table_numbers(manuscript, numbering)
     for article, table in manuscript.tables:
         if table.anchor in numbers:
@@ -115,30 +120,12 @@ def _inline_refs(inlines: tuple[Inline, ...]) -> Iterator[Inline]:
         if run.kind == "xref" or (run.kind == "link" and run.target):
             yield run
         yield from _inline_refs(run.children)
+        for paragraph in run.blocks:  # a footnote's text
+            yield from _inline_refs(paragraph.inlines)
 
 
 def _block_inlines(block) -> Iterator[tuple[Inline, ...]]:
-    if isinstance(block, Paragraph):
-        yield block.inlines
-    elif isinstance(block, Heading):
-        yield block.inlines
-    for name in ("attribution", "title"):
-        value = getattr(block, name, ())
-        if isinstance(value, tuple) and value and isinstance(value[0], Inline):
-            yield value
-    for item in getattr(block, "items", ()):
-        if hasattr(item, "term"):
-            yield item.term
-    if isinstance(block, Table):
-        yield block.caption
-        for row in block.header + block.rows:
-            for cell in row.cells:
-                yield cell.inlines
-        for paragraph in block.notes:
-            yield paragraph.inlines
-        return
-    for paragraph in getattr(block, "caption", ()):
-        yield paragraph.inlines
+    yield from block_inlines(block)
 
 
 def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:

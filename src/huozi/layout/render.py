@@ -25,10 +25,11 @@ from ..config import THEME_DIR, Config
 from ..editions import Edition
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
 from ..manuscript import model
-from ..manuscript.model import Article, FigureRef, Heading, Paragraph, Photo
+from ..manuscript.model import Article, FigureRef, Heading, Image, Paragraph, Photo
 from ..manuscript.model import Manuscript
 from ..text.markup import InlineContext, inlines_to_html
 from . import links
+from .notes import article_marks
 
 # Bounds on what one template render may do. No book needs more: the largest loops run over
 # the book's own blocks, which are data, not `range`.
@@ -149,6 +150,7 @@ def template_env(styles_dir: Path) -> jinja2.Environment:
         "heading": lambda b: isinstance(b, Heading),
         "photo": lambda b: isinstance(b, Photo),
         "figure_ref": lambda b: isinstance(b, FigureRef),
+        "image": lambda b: isinstance(b, Image),
         "list_block": lambda b: isinstance(b, model.List),
         "quote": lambda b: isinstance(b, model.Quote),
         "code_block": lambda b: isinstance(b, model.CodeBlock),
@@ -291,18 +293,32 @@ def render_edition(
     figures: Any = None,
     article: Article | None = None,
     extra: dict[str, Any] | None = None,
+    marks: dict[str, str] | None = None,
+    images: Any = None,
     table_fits: Mapping[str, Any] | None = None,
 ) -> str:
     """Fill an edition's template with the book (or one article, for EPUB chapters).
 
+    `marks` are the footnotes' marks (default: numbered through each article, see layout.notes);
+    `images` the checked image files (`figures.images.ImageSet`): where each one is read from;
     `table_fits` (PDF editions) says which tables are set smaller or turned (huozi.pdf.tables).
     """
     check_figure_refs(manuscript, figures or {})
     links.check_links(manuscript, figures or {})
     env = template_env(config.styles_dir)
+    marks = marks if marks is not None else article_marks(manuscript, config.footnotes.numbering)
+    if images is None and any(a.images for a in manuscript.articles):
+        from ..figures.images import load_images
+
+        images = load_images(config, manuscript)
+    labels = getattr(figures, "image_labels", None)
+    if labels is None:
+        from ..figures.render import image_labels
+
+        labels = image_labels(manuscript)
     inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub",
                                                           config.tables.numbering),
-                                   links=edition.name != "print")
+                                   links=edition.name != "print", marks=marks, epub=edition.kind == "epub")
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {
@@ -315,6 +331,9 @@ def render_edition(
         "numbers": (numbers := links.heading_numbers(manuscript, config.headings.numbering)),
         "toc": {a.slug: links.toc_tree(a, config.toc.depth, numbers) for a in manuscript.articles},
         "toc_depth": config.toc.depth,
+        "note_marks": marks,
+        "image_labels": labels,
+        "image_files": images.view(edition) if images is not None else {},
         "table_numbers": links.table_numbers(manuscript, config.tables.numbering),
         "table_fits": dict(table_fits or {}),
         **(extra or {}),
@@ -333,6 +352,7 @@ def config_view(config: Config) -> dict[str, Any]:
         "fonts": dataclasses.asdict(config.fonts),
         "toc": dataclasses.asdict(config.toc),
         "headings": dataclasses.asdict(config.headings),
+        "footnotes": dataclasses.asdict(config.footnotes),
         "tables": dataclasses.asdict(config.tables),
     }
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-INLINE_KINDS = ("text", "em", "strong", "strike", "code", "break", "link", "xref")
+INLINE_KINDS = ("text", "em", "strong", "strike", "code", "break", "link", "xref", "note")
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,9 @@ class Inline:
 
     `kind` is one of INLINE_KINDS. A link carries `href`; a cross-reference (`@sec-id`, or a
     link to `#id`) carries `target` (the id) and, for `@…`, no children: the layout writes the
-    target's numbered label. `text` of a span is empty; `plain` is what a reader extracts.
+    target's numbered label. A footnote call (`[^id]` or `^[…]`) carries the note's id as
+    `target` and its paragraphs as `blocks`: the note travels with its call. `text` of a span is
+    empty; `plain` is what a reader extracts from the running text (a note's text is elsewhere).
     """
 
     kind: str
@@ -24,12 +26,21 @@ class Inline:
     children: tuple["Inline", ...] = ()
     target: str = ""
     line: int = 0
+    blocks: tuple["Paragraph", ...] = ()
 
     @property
     def plain(self) -> str:
         if self.kind == "break":
             return "\n"
         return self.text + "".join(c.plain for c in self.children)
+
+
+def notes_in(inlines: tuple[Inline, ...]):
+    """The footnote calls among `inlines` (and inside their spans), in reading order."""
+    for run in inlines:
+        if run.kind == "note":
+            yield run
+        yield from notes_in(run.children)
 
 
 def plain_text(inlines: tuple[Inline, ...]) -> str:
@@ -146,6 +157,27 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image file shown as a numbered figure: a paragraph holding only `![caption](path)`.
+
+    `path` is the file inside the project (resolved from the manuscript's folder; checked when
+    the book is built); `caption` the bracketed text, `alt` what a screen reader says (Quarto's
+    `fig-alt`, else the caption's text; empty is a warning), `anchor` the author's `{#fig-id}`
+    or a generated one, `width` the `width=` attribute as CSS (`60%`, `8cm`) or empty.
+    """
+
+    src: str
+    path: Path
+    caption: tuple[Inline, ...]
+    alt: str
+    line: int
+    anchor: str = ""
+    title: str = ""
+    width: str = ""
+    explicit_id: bool = False
+
+
+@dataclass(frozen=True)
 class FigureRef:
     """A reference to a data figure by id, placed where the editor typed it."""
 
@@ -238,7 +270,7 @@ class Table:
         return plain_text(self.caption).strip()
 
 
-Block = (Paragraph | Heading | Photo | FigureRef | List | Quote | CodeBlock | Rule | Admonition
+Block = (Paragraph | Heading | Photo | FigureRef | Image | List | Quote | CodeBlock | Rule | Admonition
          | DefinitionList | Table)
 
 
@@ -296,6 +328,44 @@ class Article:
         """Every block of the body, nested ones included, in reading order."""
         for section in self.sections:
             yield from walk_blocks(section.blocks)
+
+    @property
+    def notes(self) -> tuple[Inline, ...]:
+        """The article's footnote calls in reading order (each note is called once)."""
+        return tuple(note for block in self.walk() for inlines in block_inlines(block)
+                     for note in notes_in(inlines))
+
+    @property
+    def images(self) -> tuple[Image, ...]:
+        return tuple(b for b in self.walk() if isinstance(b, Image))
+
+
+def block_inlines(block):
+    """The runs of text a block holds itself (not those of the blocks nested in it)."""
+    if isinstance(block, Paragraph):
+        yield block.inlines
+    elif isinstance(block, Heading):
+        yield block.inlines
+    elif isinstance(block, Image):
+        yield block.caption
+    elif isinstance(block, Table):
+        yield block.caption
+        for row in block.header + block.rows:
+            for cell in row.cells:
+                yield cell.inlines
+        for paragraph in block.notes:
+            yield paragraph.inlines
+        return
+    for name in ("attribution", "title"):
+        value = getattr(block, name, ())
+        if isinstance(value, tuple) and value and isinstance(value[0], Inline):
+            yield value
+    for item in getattr(block, "items", ()):
+        if hasattr(item, "term"):
+            yield item.term
+    for paragraph in getattr(block, "caption", ()):
+        if isinstance(paragraph, Paragraph):
+            yield paragraph.inlines
 
 
 def child_blocks(block) -> tuple:

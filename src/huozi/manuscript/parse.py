@@ -22,7 +22,7 @@ from ..errors import ManuscriptError, SourceLocation
 from ..sources import read_text
 from ..text.chars import is_wide
 from .model import (
-    Admonition, Article, Block, CodeBlock, DefinitionItem, DefinitionList, FigureRef, Heading, Inline,
+    Admonition, Article, Block, CodeBlock, DefinitionItem, DefinitionList, FigureRef, Heading, Image, Inline,
     List, ListItem, Manuscript, ManuscriptWarning, Paragraph, Photo, Quote, Rule, Section, Table, TableCell,
     TableRow, plain_text,
 )
@@ -40,8 +40,8 @@ MAX_LIST_DEPTH = 6  # deeper, the PDFs' hanging indents would leave a column a f
 
 def _markdown() -> MarkdownIt:
     # html=False: raw HTML in a manuscript is shown as text, never passed to the layout.
-    # GFM tables are read into Table blocks; footnotes are parsed so that they can be refused
-    # by name (issue 13) rather than printed as brackets.
+    # GFM tables are read into Table blocks. The footnote plugin reads [^id] calls, [^id]:
+    # definitions and Pandoc's ^[inline] notes.
     md = (MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
           .use(front_matter_plugin).use(deflist_plugin).use(footnote_plugin))
     # One container rule for every `:::` block; the parser sorts them by name and refuses
@@ -135,12 +135,15 @@ _TABLE_NOTE = re.compile(r"(?:注|说明|数据来源|资料来源|来源)[：:]
 # A delimiter row of a GFM table (| :--- | ---: |): under a line with pipes, it means a table.
 _DELIMITER_ROW = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
 _ALIGN = {"text-align:left": "left", "text-align:right": "right", "text-align:center": "center"}
-_NOT_YET = {
-    "footnote_block_open": ("a footnote", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
-    "footnote_reference_open": ("a footnote", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
-    "footnote_ref": ("a footnote reference", "footnotes arrive with issue 13: for now put the note in brackets in the text"),
-    "image": ("an image", "images arrive with issue 13: for now describe it with '::: photo CREDIT'"),
-}
+# Constructs markdown-it reads that huozi cannot set yet, each refused by name: none today.
+_NOT_YET: dict[str, tuple[str, str]] = {}
+# `[^id]` left as text: the plugin found no definition for it.
+_UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+# Marks a paragraph-final call moves in front of: the call belongs to the sentence they close.
+_CALL_BEFORE = "。！？；，：、"
+# What `![…](path){…}` may say: an id, the width and Quarto's separate alt text.
+_IMAGE_ATTRS = ("id", "width", "fig-alt")
+_WIDTH = re.compile(r"(\d+(?:\.\d+)?)(%|mm|cm|in|pt|px|em)")
 
 
 def parse_attrs(text: str) -> dict[str, str]:
@@ -170,6 +173,9 @@ class _Parser:
         self.slug = slug
         self.ids: dict[str, int] = {}
         self.warnings: list[ManuscriptWarning] = []
+        # Footnotes: the plugin's note number -> (its paragraphs, its label); the calls seen so far.
+        self.notes: dict[int, tuple[tuple[Paragraph, ...], str | None]] = {}
+        self.calls = 0
         # The article's title is its front matter: a file that uses # for its sections has
         # every level one deeper than one that starts at ##.
         self.shift = 0
@@ -189,8 +195,11 @@ class _Parser:
 
     # -- inlines -------------------------------------------------------------------------------
 
-    def inlines(self, token: Token) -> tuple[Inline, ...]:
-        """A tree of inline runs; soft breaks follow the CJK rule, `@sec-id` becomes a cross-reference."""
+    def inlines(self, token: Token, notes: str = "") -> tuple[Inline, ...]:
+        """A tree of inline runs; soft breaks follow the CJK rule, `@sec-id` becomes a cross-reference.
+
+        `notes` is empty where a footnote call may stand, else what the runs are (for the message).
+        """
         line = _line(token)
         root: list[Inline] = []
         stack: list[tuple[Token, list[Inline]]] = []
@@ -214,6 +223,12 @@ class _Parser:
                     out.append(Inline("text", joiner))
             elif kind == "hardbreak":
                 out.append(Inline("break"))
+            elif kind == "footnote_ref":
+                out.append(self.call(child, line, notes))
+            elif kind == "image":
+                raise self.error("an image inside a line of text", line,
+                                 "give the image a paragraph of its own (a blank line before and after): "
+                                 "it becomes a numbered figure with its caption")
             elif kind in ("em_open", "strong_open", "s_open", "link_open"):
                 if len(stack) >= MAX_INLINE_DEPTH:
                     raise self.error(f"emphasis, strikethrough or links nested more than {MAX_INLINE_DEPTH} deep",
@@ -239,7 +254,25 @@ class _Parser:
                                  "write it as plain text, or report it: huozi would otherwise drop it")
         return _merge(tuple(root))
 
+    def call(self, token: Token, line: int, where: str) -> Inline:
+        """A footnote call, carrying its note's paragraphs."""
+        meta = token.meta or {}
+        blocks, label = self.notes.get(meta.get("id", -1), ((), None))
+        shown = f"[^{label}]" if label else "^[…]"
+        if where:
+            raise self.error(f"a footnote ({shown}) in {where}", line,
+                             "call the note from the text that follows instead")
+        if meta.get("subId", 0):
+            raise self.error(f"the footnote {shown} is called a second time", line,
+                             "a note is called once: write a second note, or refer to the first in words")
+        self.calls += 1
+        return Inline("note", target=f"{self.slug}-fn{self.calls}", blocks=blocks, line=line)
+
     def _text(self, text: str, line: int, in_link: bool) -> list[Inline]:
+        if found := _UNDEFINED_NOTE.search(text):
+            raise self.error(f"the footnote [^{found[1]}] is never defined", line,
+                             f"add a line '[^{found[1]}]: the note's text' below the paragraph, "
+                             "or write ^[the note] in place")
         if in_link or "@" not in text:
             return [Inline("text", text)]
         out: list[Inline] = []
@@ -281,7 +314,11 @@ class _Parser:
                 raise self.error("a table caption line with no table", line,
                                  "put 'Table: 标题 {#tbl-id}' (or ': 标题') directly above or below the table, "
                                  "with at most a blank line between")
-            return Paragraph(self.inlines(inline), line), index + 3
+            if any(c.type == "image" for c in inline.children or []):
+                figure = self.image(inline, line)
+                if figure is not None:
+                    return figure, index + 3
+            return Paragraph(_call_before_stop(self.inlines(inline)), line), index + 3
         if kind == "heading_open":
             if nested:
                 raise self.error("a heading inside a list, quote or ::: block", line,
@@ -313,6 +350,52 @@ class _Parser:
         raise self.error(f"unsupported Markdown block ({kind})", line,
                          "write it as paragraphs, or report it: huozi would otherwise drop it")
 
+    def image(self, inline: Token, line: int) -> Image | None:
+        """A paragraph holding only `![caption](path "title"){attributes}` as a figure; None otherwise."""
+        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())
+                    and c.type != "softbreak"]
+        if not children or children[0].type != "image":
+            return None
+        token, rest = children[0], children[1:]
+        attrs: dict[str, str] = {}
+        if len(rest) == 1 and rest[0].type == "text" and (found := re.fullmatch(r"\s*\{([^{}]*)\}\s*", rest[0].content)):
+            attrs = parse_attrs(found[1])
+            rest = []
+        if rest:
+            return None  # text beside the image: inlines() refuses it with its hint
+        for key in attrs:
+            if key not in _IMAGE_ATTRS:
+                raise self.error(f"huozi does not read '{key}' on an image", line,
+                                 "write {#fig-id width=60%} (and fig-alt=\"…\" for a description other than the caption)")
+        width = attrs.get("width", "")
+        if width:
+            match = _WIDTH.fullmatch(width)
+            if not match or float(match[1]) <= 0 or (match[2] == "%" and float(match[1]) > 100):
+                raise self.error(f"'width={width}' is not a width huozi can set", line,
+                                 "write a share of the text width (width=60%) or a length (width=8cm)")
+        anchor, explicit = f"{self.slug}-img{line}", False
+        if "id" in attrs:
+            anchor, explicit = self.claim_id(attrs["id"], line), True
+        caption = self.inlines(token, notes="an image's caption")
+        src = str(token.attrs.get("src", ""))
+        alt = attrs.get("fig-alt", plain_text(caption)).strip()
+        return Image(src, self.image_path(src, line), caption, alt, line, anchor,
+                     str(token.attrs.get("title") or ""), width, explicit)
+
+    def image_path(self, src: str, line: int) -> Path | None:
+        """The file `src` names, from the manuscript's folder; None for a web address (checked later)."""
+        from urllib.parse import unquote, urlparse
+
+        if not src.strip():
+            raise self.error("an image with no file", line, "write the file's path between the parentheses: ![图注](images/x.png)")
+        scheme = urlparse(src).scheme.lower()
+        if scheme in ("http", "https"):
+            return None
+        if scheme and len(scheme) > 1:  # (a one-letter scheme is a Windows drive)
+            raise self.error(f"refused the image '{src}': only files inside the project can be shown", line,
+                             "copy the image into the project and write its path, e.g. ![图注](images/x.png)")
+        return (self.path.parent / unquote(src)).absolute()
+
     def heading(self, token: Token, inline: Token) -> Heading:
         line = _line(token)
         level = int(token.tag[1])
@@ -321,7 +404,7 @@ class _Parser:
         classes = found.get("class", "")
         if "id" in found:
             anchor, explicit = self.claim_id(found["id"], line), True
-        inlines = self.inlines(inline)
+        inlines = self.inlines(inline, notes="a heading")
         text = plain_text(inlines).strip()
         if not text:
             raise self.error("a heading with no text", line, "write the heading's words after the #, or delete the line")
@@ -363,7 +446,7 @@ class _Parser:
         last = line
         while tokens[index].type != "dl_close":
             term_line = _line(tokens[index])
-            term = self.inlines(tokens[index + 1])
+            term = self.inlines(tokens[index + 1], notes="a definition list's term")
             index += 3
             definitions = []
             while tokens[index].type == "dd_open":
@@ -565,7 +648,7 @@ class _Parser:
         index += 1
         title_inlines: tuple[Inline, ...] = (Inline("text", title),) if title else ()
         if tokens[index].type == "heading_open" and not title:  # Quarto: a heading first is the title
-            title_inlines = self.inlines(tokens[index + 1])
+            title_inlines = self.inlines(tokens[index + 1], notes="a note's title")
             index += 3
         inner, index = self.blocks_until(tokens, index, "container_div_close", depth)
         if not inner:
@@ -578,7 +661,7 @@ class _Parser:
         index += 1
         while tokens[index].type != "container_div_close":
             if tokens[index].type == "paragraph_open":
-                caption.append(Paragraph(self.inlines(tokens[index + 1]), _line(tokens[index])))
+                caption.append(Paragraph(self.inlines(tokens[index + 1], notes="a photo's caption"), _line(tokens[index])))
                 index += 3
                 continue
             raise self.error("only paragraphs can go in a '::: photo' caption", _line(tokens[index]),
@@ -600,6 +683,48 @@ class _Parser:
                     "move the text before or after the figure; its caption is set in figures/")
             index += 1
         return FigureRef(figure_id.split()[0], line), index + 1
+
+
+    def footnotes(self, tokens: list[Token], env: dict) -> list[Token]:
+        """Read the notes (the plugin puts them after the body) and return the body's tokens.
+
+        A note holds paragraphs only: it is set at the foot of the page inside the paragraph that
+        calls it. A definition no text calls would be lost, so it is an error.
+        """
+        refs = (env.get("footnotes") or {}).get("refs", {})
+        for label, number in refs.items():
+            if number < 0:
+                name = label[1:]
+                line = next((n for n, raw in enumerate(self.lines, 1) if raw.lstrip().startswith(f"[^{name}]:")), None)
+                raise self.error(f"the footnote [^{name}] is defined but never called", line or 1,
+                                 f"call it with [^{name}] where the note belongs, or delete the definition")
+        tokens = [t for t in tokens if t.type != "footnote_anchor"]
+        if not any(t.type == "footnote_block_open" for t in tokens):
+            return tokens
+        start = next(i for i, t in enumerate(tokens) if t.type == "footnote_block_open")
+        index = start + 1
+        while tokens[index].type == "footnote_open":
+            meta = tokens[index].meta or {}
+            index += 1
+            paragraphs: list[Paragraph] = []
+            while tokens[index].type != "footnote_close":
+                token = tokens[index]
+                if token.type != "paragraph_open":
+                    raise self.error("a footnote holds paragraphs only", _line(token) if token.map else 1,
+                                     "write the note as one or more paragraphs: lists, quotes, code and "
+                                     "headings belong in the text")
+                inline = tokens[index + 1]
+                if any(c.type == "footnote_ref" for c in inline.children or []):
+                    raise self.error("a footnote inside a footnote", _line(token),
+                                     "write the second note's text into the first")
+                if any(c.type == "image" for c in inline.children or []):
+                    raise self.error("an image inside a footnote", _line(token),
+                                     "place the image in the text as a figure and refer to it with @fig-ID")
+                paragraphs.append(Paragraph(self.inlines(inline), _line(token) if token.map else 0))
+                index += 3
+            self.notes[meta.get("id", -1)] = (tuple(paragraphs), meta.get("label"))
+            index += 1
+        return tokens[:start]
 
 
 def _cut_attrs(inline: Token) -> dict[str, str]:
@@ -641,6 +766,21 @@ def _cut_prefix(inline: Token, length: int) -> None:
             taken = min(length, len(child.content))
             child.content = child.content[taken:].lstrip() if taken == length else ""
             length -= taken
+
+
+def _call_before_stop(inlines: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """A call after a paragraph's last full stop (`大道。[^1]`) moved before it (`大道①。`).
+
+    Chinese books set the note's number against the words it annotates, inside the sentence's
+    closing mark, so the number never stands alone after the mark, nor starts a line.
+    """
+    if len(inlines) < 2 or inlines[-1].kind != "note" or inlines[-2].kind != "text":
+        return inlines
+    text = inlines[-2].text
+    stripped = text.rstrip(_CALL_BEFORE)
+    if stripped == text or not stripped:
+        return inlines
+    return (*inlines[:-2], Inline("text", stripped), inlines[-1], Inline("text", text[len(stripped):]))
 
 
 def _merge(runs: tuple[Inline, ...]) -> tuple[Inline, ...]:
@@ -716,11 +856,13 @@ def _slug(path: Path) -> str:
 def parse_article(path: Path, default_order: int = 0, slug: str | None = None) -> Article:
     """Parse one manuscript file into an Article (named `slug`, else after its file)."""
     source = _read(path)
-    tokens = _MD.parse(source)
+    env: dict = {}
+    tokens = _MD.parse(source, env)
     _check_nesting(path, tokens)
     front = _front_matter(path, next((t for t in tokens if t.type == "front_matter"), None))
     slug = slug or _slug(path)
     parser = _Parser(path, source, slug)
+    tokens = parser.footnotes(tokens, env)
     parser.shift = int(any(t.type == "heading_open" and t.tag == "h1" for t in tokens))
     sections = _Sections(slug)
     index = 0

@@ -130,6 +130,8 @@ def link_texts(document: Any) -> dict[str, str]:
             href = element.get("href", "") if element is not None and box.element_tag == "a" else ""
             if href.startswith("#") and href[1:] not in texts:
                 texts[href[1:]] = strip_controls("".join(element.itertext())).strip()
+            elif element is not None and box.element_tag == "fn::footnote-call":  # a call links to its note
+                texts.setdefault(element.get("id", ""), "脚注" + strip_controls(element.get("data-mark", "")))
     return texts
 
 

@@ -29,8 +29,11 @@ def image_problem(path: Path) -> str | None:
         return None
     if suffix not in RASTER_SUFFIXES and not data.startswith(RASTER_MAGIC) and data[8:12] != b"WEBP":
         return None
-    from PIL import Image
+    from PIL import Image, ImageFile
 
+    # WeasyPrint sets LOAD_TRUNCATED_IMAGES for the whole process when imported: a truncated
+    # file would then decode silently, with grey where its end should be.
+    truncated, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -52,4 +55,6 @@ def image_problem(path: Path) -> str | None:
         return "it is not an image file in a format the renderer can read (PNG, JPEG, GIF, WebP)"
     except (OSError, SyntaxError, ValueError) as exc:  # PIL reports damage as these
         return f"the file is damaged: {exc}"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return None

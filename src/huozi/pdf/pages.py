@@ -9,7 +9,10 @@ from typing import Any
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 # Figures the print edition may move to the top or bottom of a page (figures.placement): their
 # text is left out of the page text, as it is out of the EPUB's, so the two keep one order.
-FLOATING = frozenset({"chart"})
+FLOATING = frozenset({"chart", "image"})
+# Footnotes sit at the foot of a page in the PDFs and in asides at the article's end in the EPUB,
+# and their calls' marks differ (by page, by article): notes and calls are left out of both texts.
+NOTES = frozenset({"footnote", "noteref", "footnotes"})
 FOLIO = re.compile(r"[0-9]+|[ivxlcdm]+|[IVXLCDM]+")
 # What print repeats for the eye: a table's header on each page it crosses (with its 续表 line),
 # and the caption and header of each further part of a turned table. The EPUB has them once.
@@ -30,9 +33,13 @@ def normalise(text: str) -> str:
 
 
 def floats(element: Any) -> bool:
-    """True for a figure element the print layout may move away from its place in the text."""
+    """True for a figure the print layout may move away from its place in the text, and for a
+    footnote or its call (PDF `fn`, EPUB noteref and aside)."""
     classes = set((element.get("class") or "").split()) if element is not None else set()
-    return getattr(element, "tag", "").rpartition("}")[2] == "figure" and bool(classes & FLOATING)
+    tag = getattr(element, "tag", "")
+    tag = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    return (tag == "figure" and bool(classes & FLOATING)) or (tag in ("fn", "a", "aside", "section")
+                                                               and bool(classes & NOTES))
 
 
 def _texts(box: Any, tables: set[int]) -> list[str]:
@@ -43,7 +50,7 @@ def _texts(box: Any, tables: set[int]) -> list[str]:
     if isinstance(box, boxes.TextBox):
         return [box.text]
     element = getattr(box, "element", None)
-    if floats(element) and getattr(box, "element_tag", "") == "figure":
+    if floats(element) and (getattr(box, "element_tag", None) or "").startswith(("figure", "fn")):
         return []
     if element is not None and REPEATED in (element.get("class") or "").split():
         return []

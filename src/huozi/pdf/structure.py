@@ -16,6 +16,7 @@ adapter of its internals, like finish.link_texts), pinned to WeasyPrint 70.x.
 from __future__ import annotations
 
 import contextlib
+import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ def record_mcids() -> None:
     Stream.marked = marked
 
 # Elements that never meaningfully nest in themselves: a child of the same type is an anonymous box.
-_NO_SELF_NESTING = frozenset({"/Caption", "/P", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/Link"})
+_NO_SELF_NESTING = frozenset({"/Caption", "/P", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/Link", "/Note"})
 
 
 @dataclass
@@ -458,6 +459,81 @@ def unnest(tree: _Tree, ref: bytes) -> int:
     return lifted
 
 
+# --- footnotes: each Note beside the Link that calls it ------------------------------------------
+
+def place_notes(tree: _Tree, document: Any, root_ref: bytes) -> int:
+    """Move each footnote's Note next to the Link of its call, give it its /ID; return how many.
+
+    WeasyPrint tags the footnote area of each page as a NonStruct after the page's text, so a
+    screen reader would meet the notes far from their calls, and a note continued on the next
+    page is two Notes. ISO 14289-1 7.9: a Note has an ID. Notes are found by the MCIDs of their
+    text (the boxes of each `<fn>` in a page's footnote area), calls by their link's /Dest.
+    """
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+
+    notes: dict[str, bytes] = {}
+    for number, page in enumerate(document.pages):
+        mcids = tree.nums[2 * number + 1]
+        for area in page._page_box.children:
+            if not isinstance(area, boxes.FootnoteAreaBox):
+                continue
+            for note_box in area.children:
+                ident = note_box.element.get("id", "") if note_box.element is not None else ""
+                ident = re.sub(r"-c\d+$", "", ident)  # a long note's later parts are the same Note
+                texts = [b for b in note_box.descendants() if isinstance(b, boxes.TextBox) and b in _MCIDS]
+                if not ident or not texts:
+                    continue
+                element_ref = _note_of(tree, mcids[_MCIDS[texts[0]]])
+                if element_ref is None:
+                    continue
+                if ident in notes and notes[ident] != element_ref:  # continued from the page before
+                    _detach(tree, element_ref)
+                    _merge_into(tree, notes[ident], element_ref)
+                else:
+                    notes[ident] = element_ref
+    placed = 0
+    for link_ref, ident in _note_links(tree, root_ref):
+        note_ref = notes.get(ident)
+        if note_ref is None:
+            continue
+        _detach(tree, note_ref)
+        link = tree.objects[link_ref]
+        parent = tree.objects[link["P"]]
+        parent["K"].insert(parent["K"].index(link_ref) + 1, note_ref)
+        note = tree.objects[note_ref]
+        note["P"] = link["P"]
+        note["ID"] = pydyf.String(ident)
+        placed += 1
+    return placed
+
+
+def _note_of(tree: _Tree, ref: Any) -> bytes | None:
+    """The outermost Note holding the element `ref` (None if it is in none)."""
+    found = None
+    while tree.is_element(ref):
+        if tree.objects[ref]["S"] == "/Note":
+            found = ref
+        ref = tree.objects[ref].get("P")
+    return found
+
+
+def _note_links(tree: _Tree, ref: bytes) -> list[tuple[bytes, str]]:
+    """(Link element, note id) for each link whose annotation leads to a footnote."""
+    found = []
+    element = tree.objects[ref]
+    if element["S"] == "/Link":
+        for kid in element["K"]:
+            obj = tree.get(kid)
+            if obj is not None and obj.get("Type") == "/OBJR":
+                dest = getattr(tree.objects[obj["Obj"]].get("Dest"), "string", None)
+                if isinstance(dest, str) and dest.startswith("fn-"):
+                    found.append((ref, dest))
+    for kid in tree.element_kids(element):
+        found += _note_links(tree, kid)
+    return found
+
+
 def trim_parent_tree(tree: _Tree) -> None:
     """No trailing nulls in a page's MCID array (left by the margin boxes made artifacts)."""
     for index in range(1, len(tree.nums), 2):
@@ -481,6 +557,8 @@ def restructure(document: Any, pdf: Any) -> dict[str, int]:
     drop_empty(tree, document_ref)
     counts["tables_joined"] = join_tables(tree, document, document_ref)
     counts["unnested"] = unnest(tree, document_ref)
+    counts["notes"] = place_notes(tree, document, document_ref)
+    drop_empty(tree, document_ref)
     _repoint(tree)
     trim_parent_tree(tree)
     return counts

@@ -32,7 +32,13 @@ characters instead. While `cjk_layout()` is active:
    structure types: ``<pre>`` a P holding ``<code>`` as Code (ISO 32000-1 §14.8.4.4), the
    ``<lbody>`` element the PDF templates wrap a list item's content in an LBody (so an item
    is Lbl + LBody, and a nested list sits inside the LBody), ``<aside>`` a Div, ``<em>``,
-   ``<strong>`` and ``<del>`` a Span.
+   ``<strong>`` and ``<del>`` a Span; a footnote (``<fn>``) a Note, its paragraphs (``<fnp>``)
+   P, its mark an Lbl and its call in the text a Link (`pdf.notes` gives the call its link).
+
+`press_images` (outside `cjk_layout`, for the press edition's PDF write) replaces
+``images.RasterImage.get_x_object``: RGB images are converted to the press's CMYK output
+intent with the image's own ICC profile (sRGB when it has none), so a PDF/X-4 file holds no
+DeviceRGB; an alpha channel stays a DeviceGray soft mask.
 
 Pango letter spacing puts half of a grapheme's spacing on each side of it and drops the
 halves at the layout's two ends, so the gap between graphemes i and i+1 of one box is
@@ -56,6 +62,8 @@ from ..text.typeset import CLOSING, OPENING, STOPS, ZERO_WIDTH
 SUPPORTED_MAJOR = "70"
 AUTOSPACE_CLASS = "hw"
 HALT_CLASS = "halt"
+# A word space takes this many shares of a line's extra width for each share a Han gap takes.
+SPACE_STRETCH = 3.0
 
 
 # Marks whose blank half may go at a line's end (GB/T 15834-2011 §5.1.2) and those that may hang.
@@ -184,7 +192,8 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
 
 
 _PDF_TAGS = {"pre": "P", "code": "Code", "lbody": "LBody", "aside": "Div", "em": "Span",
-             "strong": "Span", "del": "Span"}
+             "strong": "Span", "del": "Span", "fn": "Note", "fnp": "P", "fn::footnote-marker": "Lbl",
+             "fn::footnote-call": "Link"}
 
 
 def _make_pdf_tag(original):
@@ -412,17 +421,18 @@ def _leaves(box) -> Iterator:
             yield child
 
 
-def _stretchable(before: str, after: str) -> bool:
-    """clreq §3.8: spread between wide characters, never inside —— or …… or a Western word.
+def _stretchable(before: str, after: str) -> float:
+    """How much of a line's extra width the gap between two characters takes (0: none).
 
-    A space between Western words stretches too (as WeasyPrint's own justification would): on a
-    line of mostly English the few Han gaps would otherwise take all the width (「并　重　。」).
+    clreq §3.8: spread between wide characters, never inside —— or …… or a Western word. A
+    space between Western words stretches too, and more (SPACE_STRETCH shares): a word space
+    opened by a fifth of an em reads as normal, Han characters spaced as much look loose.
     """
     if before == " " and after != " ":
-        return True
+        return SPACE_STRETCH
     if not (is_wide(before) and is_wide(after)):
-        return False  # Western text, or a Han–Western boundary that has its own ¼ em
-    return not (before == after and before in "—…")
+        return 0.0  # Western text, or a Han–Western boundary that has its own ¼ em
+    return 0.0 if before == after and before in "—…" else 1.0
 
 
 def _justify_between_characters(context, line, extra_width: float) -> bool:
@@ -447,8 +457,10 @@ def _justify_between_characters(context, line, extra_width: float) -> bool:
     gaps = [_stretchable(a.char, b.char) for a, b in zip(glyphs, glyphs[1:])]
     if not any(gaps):
         return False
+    if extra_width < 0:  # shrinking: evenly, a word space no more than a Han gap
+        gaps = [1.0 if gap else 0.0 for gap in gaps]
     step = extra_width / sum(gaps)
-    line.huozi_spacing_em = step / line.style["font_size"]  # read by the lint (checks/lint.py)
+    line.huozi_spacing_em = step / line.style["font_size"]  # per Han gap: read by the lint (checks/lint.py)
     inner: dict[int, list[float]] = {n: [0.0] * max(len(leaf.text) - 1, 0)
                                      for n, leaf in enumerate(leaves) if isinstance(leaf, boxes.TextBox)}
     before_leaf: dict[int, float] = {}
@@ -457,9 +469,9 @@ def _justify_between_characters(context, line, extra_width: float) -> bool:
             continue
         if a.leaf == b.leaf:  # spread over the zero-width controls between them, if any
             for k in range(a.index, b.index):
-                inner[a.leaf][k] += step / (b.index - a.index)
+                inner[a.leaf][k] += step * stretch / (b.index - a.index)
         else:
-            before_leaf[b.leaf] = before_leaf.get(b.leaf, 0.0) + step
+            before_leaf[b.leaf] = before_leaf.get(b.leaf, 0.0) + step * stretch
     _apply(context, line, leaves, inner, before_leaf)
     return True
 
@@ -621,6 +633,9 @@ def _flatten(box, out: list, left: float = 0.0) -> float | None:
     for child in box.children:
         if not child.is_in_normal_flow():
             return None
+        if isinstance(child, boxes.InlineBox) and not child.children and (
+                child.element_tag or "").endswith("::footnote-call"):
+            continue  # the call of a long note's later part: empty, no width
         if isinstance(child, boxes.InlineBox):
             style = child.style
             start = _px(style["margin_left"]) + style["border_left_width"] + _px(style["padding_left"])
@@ -849,3 +864,66 @@ def _enforce(pieces, positions, glyphs, breaks, natural: set[int], starts: tuple
         leaf = pieces[n][0]
         leaf.text = "".join(inserts.get((n, i), "") + ("" if (n, i) in removals else ch)
                             for i, ch in enumerate(leaf.text))
+
+
+@contextmanager
+def press_images(profile_path) -> Iterator[None]:
+    """While active, raster images are written in the CMYK of `profile_path` (see the module doc)."""
+    images = importlib.import_module("weasyprint.images")
+    original = images.RasterImage.get_x_object
+    transforms: dict[bytes, object] = {}
+
+    def get_x_object(self, interpolate, dpi_ratio):
+        if self.mode not in ("RGB", "RGBA"):
+            return original(self, interpolate, dpi_ratio)  # gray stays DeviceGray, CMYK is CMYK
+        return _cmyk_x_object(self, interpolate, profile_path, transforms)
+
+    images.RasterImage.get_x_object = get_x_object
+    try:
+        yield
+    finally:
+        images.RasterImage.get_x_object = original
+
+
+def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
+    """The image as a DeviceCMYK XObject (JPEG stays JPEG, anything else lossless Flate)."""
+    import io
+    import zlib
+
+    import pydyf
+    from PIL import Image, ImageCms
+
+    source = Image.open(io.BytesIO(image.image_data.data))
+    source.load()
+    icc = source.info.get("icc_profile") or b""
+    if source.mode in ("LA", "L") or "transparency" in source.info:
+        source = source.convert("RGBA")
+    alpha = source.getchannel("A") if image.mode == "RGBA" and "A" in source.getbands() else None
+    rgb = source.convert("RGB")
+    transform = transforms.get(icc)
+    if transform is None:
+        own = ImageCms.ImageCmsProfile(io.BytesIO(icc)) if icc else ImageCms.createProfile("sRGB")
+        transform = ImageCms.buildTransform(own, ImageCms.getOpenProfile(str(profile_path)), "RGB", "CMYK",
+                                           renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        transforms[icc] = transform
+    cmyk = ImageCms.applyTransform(rgb, transform)
+    extra = pydyf.Dictionary({
+        "Type": "/XObject", "Subtype": "/Image", "Width": cmyk.width, "Height": cmyk.height,
+        "ColorSpace": "/DeviceCMYK", "BitsPerComponent": 8,
+        "Interpolate": "true" if interpolate else "false",
+    })
+    if image.format == "JPEG":
+        buffer = io.BytesIO()
+        cmyk.save(buffer, format="JPEG", quality=95, subsampling=0)
+        data = buffer.getvalue()
+        extra["Filter"] = "/DCTDecode"
+        extra["Decode"] = pydyf.Array((1, 0) * 4)  # Pillow writes Adobe's inverted CMYK (APP14)
+    else:
+        data = zlib.compress(cmyk.tobytes(), 9)
+        extra["Filter"] = "/FlateDecode"
+    if alpha is not None:
+        extra["SMask"] = pydyf.Stream([zlib.compress(alpha.tobytes(), 9)], extra={
+            "Type": "/XObject", "Subtype": "/Image", "Width": alpha.width, "Height": alpha.height,
+            "ColorSpace": "/DeviceGray", "BitsPerComponent": 8, "Filter": "/FlateDecode",
+            "Interpolate": "true" if interpolate else "false"})
+    return pydyf.Stream([data], extra)

@@ -50,7 +50,7 @@ def render_document(html: str, options: PdfOptions, fetched: list[str] | None = 
     fetcher = make_url_fetcher(options.project_root, options.allow_hosts, options.base_dir)
     source = weasyprint.HTML(string=html, base_url=str(options.base_dir) + "/", url_fetcher=fetcher)
     try:
-        return without_break_controls(source.render())
+        document = without_break_controls(source.render())
     except FatalURLFetchingError as exc:
         if fetcher.refused:
             raise fetcher.refused[0] from None
@@ -58,6 +58,11 @@ def render_document(html: str, options: PdfOptions, fetched: list[str] | None = 
     finally:
         if fetched is not None:
             fetched.extend(fetcher.fetched)
+    if options.variant and options.variant.startswith("pdf/ua"):
+        from .notes import link_calls
+
+        link_calls(document)  # each footnote call a Link to its note
+    return document
 
 
 def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
@@ -94,5 +99,11 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document=None) -> Pd
     if options.output_profile:
         set_output_intent(document, options.output_profile)
     finisher = make_finisher(options)
-    write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
+    if options.output_profile:  # PDF/X: images in the press's CMYK, no DeviceRGB
+        from .weasy_patch import press_images
+
+        with press_images(options.output_profile):
+            write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
+    else:
+        write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
     return PdfResult(target, len(document.pages), read_page_texts(document))

@@ -17,15 +17,20 @@ on the real fonts):
   inside a URL, most inside a word), and how many glyphs (spaces) vanish at it.
 
 Badness of a line is the square of its per-gap letter spacing in hundredths of an em, with
-shrinking (negative spacing) costing four times as much and limited to `MAX_SHRINK_EM`.
+shrinking (negative spacing) costing four times as much and limited to `MAX_SHRINK_EM`. A gap
+may take several shares of the spacing (`Glyph.stretch_after`: a word space takes more than a
+gap between Han characters); the spacing measured is that of one share.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .chars import is_han
+
 MAX_SHRINK_EM = 0.03   # tighter than this and Han characters start to touch
 MAX_STRETCH_EM = 0.5   # looser than this a line is a failure, taken only if nothing else fits
+SHRINK_COST = 4.0   # a line shrunk costs this many times one spread as much
 LINE_COST = 1.0        # a small cost per line: of two equally even settings, the shorter
 INFEASIBLE = 1e9
 
@@ -38,7 +43,7 @@ class Glyph:
     width: float
     start_trim: float = 0.0   # width lost when the glyph starts a line
     end_trim: float = 0.0     # width lost when the glyph ends a line
-    stretch_after: bool = False  # the gap to the next glyph takes letter spacing
+    stretch_after: float = 0.0  # shares of the line's extra width the gap to the next glyph takes
 
 
 @dataclass(frozen=True)
@@ -71,17 +76,24 @@ def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: 
 
     `measures[i]` is the width of line i (the last value repeats); `units[i]` counts the
     characters that make glyph i a unit for 孤字 (1 for a Han character or the start of a
-    Western run, 0 otherwise); a final line with fewer than `last_line_min_units` is penalised.
+    Western run, 0 otherwise); a final line with fewer than `last_line_min_units` is penalised
+    when it holds a Han character (clreq's 孤字: one English word alone on the last line is
+    ordinary Western setting, and forbidding it spreads the lines above).
     """
     n = len(glyphs)
     prefix = [0.0]
-    gaps = [0]
+    gaps = [0.0]
+    shrinks = [0]  # a line shrinks evenly over its gaps: a word space takes no more than a Han gap
     for glyph in glyphs:
         prefix.append(prefix[-1] + glyph.width)
-        gaps.append(gaps[-1] + (1 if glyph.stretch_after else 0))
+        gaps.append(gaps[-1] + float(glyph.stretch_after))
+        shrinks.append(shrinks[-1] + (1 if glyph.stretch_after else 0))
     unit_prefix = [0]
     for u in (units if units is not None else [1] * n):
         unit_prefix.append(unit_prefix[-1] + u)
+    han_prefix = [0]
+    for glyph in glyphs:
+        han_prefix.append(han_prefix[-1] + (1 if is_han(glyph.char) else 0))
     nodes = [Break(0)] + sorted(breaks, key=lambda b: b.index) + [Break(n)]
     best: list[tuple[float, int, int]] = [(0.0, -1, 0)]  # (cost, previous node, line number)
     for k in range(1, len(nodes)):
@@ -96,10 +108,12 @@ def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: 
                 continue
             measure = measures[min(line_no, len(measures) - 1)]
             width = _line_width(glyphs, prefix, start, end)
-            if width - measure > MAX_SHRINK_EM * font_size * max(gaps[end - 1] - gaps[start], 0) + 0.01 and j < k - 1:
+            if width - measure > MAX_SHRINK_EM * font_size * max(shrinks[end - 1] - shrinks[start], 0) + 0.01 and j < k - 1:
                 break  # lines from earlier starts are only wider
-            badness = _badness(width, measure, gaps[end - 1] - gaps[start], font_size, final)
-            if final and last_line_min_units and unit_prefix[end] - unit_prefix[start] < last_line_min_units:
+            shares = gaps[end - 1] - gaps[start] if width <= measure else shrinks[end - 1] - shrinks[start]
+            badness = _badness(width, measure, shares, font_size, final)
+            if (final and last_line_min_units and unit_prefix[end] - unit_prefix[start] < last_line_min_units
+                    and han_prefix[end] > han_prefix[start]):
                 badness += 1e6
             total = cost_j + badness + end_node.penalty + LINE_COST
             if total < choice[0]:
@@ -115,16 +129,18 @@ def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: 
     for number, (start, end) in enumerate(lines[:-1]):
         skip = next(b.skip for b in breaks if b.index == end)
         width = _line_width(glyphs, prefix, start, end - skip)
-        count = max(gaps[end - skip - 1] - gaps[start], 1)
-        spacing.append((measures[min(number, len(measures) - 1)] - width) / count / font_size)
+        measure = measures[min(number, len(measures) - 1)]
+        shares = gaps if width <= measure else shrinks
+        count = max(shares[end - skip - 1] - shares[start], 1)
+        spacing.append((measure - width) / count / font_size)
     return Plan(tuple(starts), tuple(spacing), best[-1][0] < INFEASIBLE)
 
 
-def _badness(width: float, measure: float, gap_count: int, font_size: float, final: bool) -> float:
+def _badness(width: float, measure: float, gap_count: float, font_size: float, final: bool) -> float:
     extra = measure - width
     if final:
         return 0.0 if extra >= -0.01 else INFEASIBLE
-    if gap_count == 0:
+    if gap_count <= 0:
         return 0.0 if abs(extra) < 0.01 else INFEASIBLE / 10 + abs(extra)
     per_gap = extra / gap_count / font_size
     if per_gap < -MAX_SHRINK_EM:
@@ -132,4 +148,4 @@ def _badness(width: float, measure: float, gap_count: int, font_size: float, fin
     if per_gap > MAX_STRETCH_EM:
         return INFEASIBLE / 10 + per_gap
     hundredths = per_gap * 100
-    return hundredths ** 2 * (4 if per_gap < 0 else 1)
+    return hundredths ** 2 * (SHRINK_COST if per_gap < 0 else 1)

@@ -27,12 +27,16 @@ class InlineContext:
 
     `typeset` is the PDF editions' clreq hook (None in the EPUB); `targets` maps an id to its
     place in this edition; `links` is False in the print edition (PDF/X allows no annotations
-    on the page: links are set as text).
+    on the page: links are set as text). `marks` maps a footnote's id to the mark its call and
+    note print; `epub` sets a call as an EPUB noteref (its note is an <aside> the article's
+    template writes) instead of the PDFs' footnote float.
     """
 
     typeset: Callable[..., Markup] | None = None
     targets: Mapping[str, LinkTarget] | None = None
     links: bool = True
+    marks: Mapping[str, str] | None = None
+    epub: bool = False
 
 
 def inlines_to_html(inlines: Iterable[Inline], typeset: Callable[..., Markup] | None = None,
@@ -40,7 +44,7 @@ def inlines_to_html(inlines: Iterable[Inline], typeset: Callable[..., Markup] | 
     """Render runs as HTML; `typeset` turns plain text into markup (CJK spacing spans)."""
     context = context or InlineContext(typeset=typeset)
     if typeset is not None and context.typeset is None:
-        context = InlineContext(typeset, context.targets, context.links)
+        context = InlineContext(typeset, context.targets, context.links, context.marks, context.epub)
     return _render(tuple(inlines), context, emphasis=False)
 
 
@@ -89,6 +93,8 @@ def _one(run: Inline, context: InlineContext, emphasis: bool) -> Markup:
         return Markup("<br />")
     if run.kind == "code":
         return Markup('<code class="code">{}</code>').format(run.text)
+    if run.kind == "note":
+        return _note(run, context)
     if run.kind == "xref":
         target = (context.targets or {}).get(run.target)
         label = target.label if target else run.target
@@ -110,6 +116,89 @@ def _one(run: Inline, context: InlineContext, emphasis: bool) -> Markup:
         return Markup('<em class="{}">{}</em>').format(cls, _content(run, context, emphasis or han))
     tag = Markup(_TAGS[run.kind])
     return Markup("<{0}>{1}</{0}>").format(tag, _content(run, context, emphasis))
+
+
+def note_mark(note_id: str, context: InlineContext) -> str:
+    return (context.marks or {}).get(note_id, "*")
+
+
+def _note(run: Inline, context: InlineContext) -> Markup:
+    """A footnote call. EPUB: a noteref link to the note's <aside> (EPUB 3.3 SSV, DPUB-ARIA).
+
+    PDFs: the note itself, floated by the stylesheet to the foot of the page (CSS GCPM
+    `float: footnote`); WeasyPrint leaves its `::footnote-call` in the text. The elements are
+    HTML-unknown ones (`fn`, `fnp`), since the note sits inside the calling <p>, which a <p> or
+    <div> would close; weasy_patch tags them Note and P. The call's mark starts with a word
+    joiner, so it never starts a line (clreq §3.1.7: it belongs to the word before it).
+
+    WeasyPrint 70 cannot split one footnote between pages: a note taller than the room left
+    would be moved whole, and one taller than a page drawn over the text. So a long note is set
+    as several floats of at most NOTE_CHUNK characters, cut after a sentence: the first carries
+    the call and the mark, the others (`fn.cont`, no mark) follow it, on the next page when the
+    call's page is full: the note continues there.
+    """
+    mark = note_mark(run.target, context)
+    if context.epub:
+        return Markup('<a class="noteref" epub:type="noteref" role="doc-noteref" id="fnref-{0}" '
+                      'href="#fn-{0}">{1}</a>').format(run.target, mark)
+    chunks = _note_chunks(run.blocks)
+    out = []
+    for number, chunk in enumerate(chunks):
+        parts = []
+        for index, (inlines, starts_paragraph) in enumerate(chunk):
+            body = _render(inlines, context, emphasis=False)
+            first_of_note = number == 0 and index == 0
+            parts.append(body if first_of_note or (index == 0 and not starts_paragraph)
+                         else Markup("<fnp>{}</fnp>").format(body))
+        if number == 0:
+            out.append(Markup('<fn class="footnote" id="fn-{}" data-mark="\u2060{}">{}</fn>').format(
+                run.target, mark, Markup("").join(parts)))
+        else:
+            out.append(Markup('<fn class="footnote cont" id="fn-{}-c{}">{}</fn>').format(
+                run.target, number + 1, Markup("").join(parts)))
+    return Markup("").join(out)
+
+
+NOTE_CHUNK = 300  # characters: a few lines, so that every part fits the room any page has
+_SENTENCE_END = "。！？；"
+
+
+def _note_chunks(paragraphs) -> list[list[tuple[tuple[Inline, ...], bool]]]:
+    """The note's paragraphs cut into parts of at most about NOTE_CHUNK characters, each a list
+    of (runs, whether they start a paragraph); cuts fall after a sentence, between runs."""
+    chunks: list[list[tuple[tuple[Inline, ...], bool]]] = [[]]
+    size = 0
+    for paragraph in paragraphs:
+        runs: list[Inline] = []
+        starts = True
+        for run in paragraph.inlines:
+            pieces = _sentences(run) if run.kind == "text" else [run]
+            for piece in pieces:
+                length = len(piece.plain)
+                if size + length > NOTE_CHUNK and (runs or chunks[-1]):
+                    if runs:
+                        chunks[-1].append((tuple(runs), starts))
+                        runs, starts = [], False
+                    chunks.append([])
+                    size = 0
+                runs.append(piece)
+                size += length
+        chunks[-1].append((tuple(runs), starts))
+    return [c for c in chunks if c]
+
+
+def _sentences(run: Inline) -> list[Inline]:
+    """A text run split after each sentence's end (the split points of a long note)."""
+    pieces, start = [], 0
+    for index, ch in enumerate(run.text):
+        if ch in _SENTENCE_END and index + 1 < len(run.text) and run.text[index + 1] not in CLOSING_MARKS:
+            pieces.append(Inline("text", run.text[start:index + 1]))
+            start = index + 1
+    pieces.append(Inline("text", run.text[start:]))
+    return [p for p in pieces if p.text]
+
+
+CLOSING_MARKS = frozenset("”’）》」』】〕")
 
 
 def _anchor(href: str, body: Markup, context: InlineContext, cls: str) -> Markup:
