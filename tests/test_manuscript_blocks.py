@@ -119,6 +119,8 @@ def test_hash_headings_shift_one_level(tmp_path):
     ("Table: 甲 {#tbl-a}\n\n| a |\n|---|\n| 1 |\n\n正文。\n\nTable: 乙 {#tbl-a}\n\n| b |\n|---|\n| 2 |\n",
      "used twice"),
     ("正文。\n\n: 乙 {#tbl-b}\n\n| b |\n|---|\n| 2 |\n", "read as a definition"),
+    ("| a[^1] | b |\n|---|---|\n| 1 | 2 |\n\n[^1]: 注。\n", "a footnote ([^1]) in a table's header row"),
+    ("| a | b |\n|---|---|\n| 1 | 2 |\n\n: 标题^[注] {#tbl-n}\n", "in a table's caption"),
     ("正文[^1]。\n", "is never defined"),
     ("正文。\n\n[^1]: 注。\n", "defined but never called"),
     ("文字![图](a.png)文字\n", "an image inside a line of text"),

@@ -533,3 +533,14 @@ def test_a_row_taller_than_a_page_splits_under_repeated_headers_and_stays_one_tr
         body = table.obj.K[-1]
         assert body.S == "/TBody" and len(list(body.K)) == 2  # 甲 and 乙: the split row is one TR
         assert all(len([c for c in tr.K if isinstance(c, pikepdf.Dictionary)]) == 2 for tr in body.K)
+
+
+def test_a_footnote_called_from_a_cell(epub, print_pdf, handout_pdf):
+    chapter = epub.tree("text/chapter-short.xhtml")
+    (call,) = chapter.xpath("//x:td/x:a[@epub:type='noteref']", namespaces={**NS, "epub": "http://www.idpf.org/2007/ops"})
+    note = chapter.xpath(f"//*[@id='{call.get('href')[1:]}']", namespaces=NS)[0]
+    assert "电商站指村级电子商务服务站。" in text_of(note)
+    for pdf in (print_pdf, handout_pdf):
+        (index,) = _pages_with(pdf, "表5列表中的小表")
+        text = _page_text(pdf.pages[index])
+        assert "电商站①40" in text and text.index("①电商站指村级电子商务服务站。") > text.index("快递点126")

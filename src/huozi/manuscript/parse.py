@@ -554,8 +554,9 @@ class _Parser:
             if token.type in ("th_open", "td_open"):
                 if align is not None:
                     align.append(_ALIGN.get(str(token.attrs.get("style", "")), ""))
-                cells.append(TableCell(self.inlines(tokens[index + 1]) if tokens[index + 1].type == "inline" else (),
-                                       line))
+                inline = tokens[index + 1]
+                notes = "a table's header row" if align is not None else ""
+                cells.append(TableCell(self.inlines(inline, notes=notes) if inline.type == "inline" else (), line))
                 index += 3
                 continue
             index += 1
@@ -588,7 +589,9 @@ class _Parser:
         """A caption's text without its `Table:` / `:` and `{#id}`, and the id."""
         found = _cut_attrs(inline)
         _cut_prefix(inline, len(_CAPTION.match(inline.content)[0]))
-        return self.inlines(inline), found.get("id", "")
+        # The PDFs repeat a caption (续表N) and a header row on every page a table crosses: a note
+        # called there would be called again on each.
+        return self.inlines(inline, notes="a table's caption"), found.get("id", "")
 
     def _refuse_broken_table(self, token: Token, inline: Token) -> None:
         """A paragraph that is a table whose header and |---| rows disagree: GFM reads it as text."""
