@@ -496,24 +496,9 @@ class _Parser:
         if not any(cell.text for cell in header[0].cells):
             raise self.error("a table whose header row is empty", line,
                              "name each column in the first row: readers (and screen readers) need the header")
-        caption_at, notes = self._lines_under(under, before)
-        after = None if caption_at or notes else self._caption_after(tokens, index)
-        if before is not None and after is not None and index + 3 < len(tokens) \
-                and tokens[index + 3].type == "table_open":
-            after = None  # the caption above the next table (Pandoc allows either side)
-        if before is not None and (after is not None or caption_at is not None):
-            where = _line(after[0]) if after is not None else caption_at[0]
-            raise self.error("a table with a caption line both above and below it", where,
-                             "keep one caption: 'Table: 标题 {#tbl-id}' above the table, or ': 标题' below it")
-        caption, caption_line, anchor, explicit = (), 0, f"{self.slug}-tbl{line}", False
-        found = before or after or (caption_at[1] if caption_at else None)
-        if found is not None:
-            caption_line = caption_at[0] if caption_at else _line(found[0])
-            caption, ident = self.caption(found[1])
-            if ident:
-                anchor, explicit = self.claim_id(ident, caption_line), True
-            if after is not None:
-                index += 3
+        caption_at, notes = self._lines_under(under)
+        caption, caption_line, anchor, explicit, index = self._table_caption(tokens, index, line, before, caption_at,
+                                                                            after_allowed=not (caption_at or notes))
         while (index + 1 < len(tokens) and tokens[index].type == "paragraph_open"
                and _TABLE_NOTE.match(tokens[index + 1].content)):
             notes.append(Paragraph(self.inlines(tokens[index + 1]), _line(tokens[index])))
@@ -521,6 +506,25 @@ class _Parser:
         table = Table(tuple(header), tuple(rows), tuple(align), line, caption, anchor, explicit, caption_line,
                       tuple(notes))
         return table, index
+
+    def _table_caption(self, tokens: list[Token], index: int, line: int, before, under, after_allowed: bool):
+        """(caption, its line, anchor, whether the id is the author's, next index) of the table whose
+        tokens end before `index`: from the line `before` it, the line `under` it or the paragraph after."""
+        after = self._caption_after(tokens, index) if after_allowed else None
+        if before is not None and after is not None and index + 3 < len(tokens) \
+                and tokens[index + 3].type == "table_open":
+            after = None  # the caption above the next table (Pandoc allows either side)
+        if before is not None and (after is not None or under is not None):
+            where = _line(after[0]) if after is not None else under[0]
+            raise self.error("a table with a caption line both above and below it", where,
+                             "keep one caption: 'Table: 标题 {#tbl-id}' above the table, or ': 标题' below it")
+        found = before or after or (under[1] if under else None)
+        if found is None:
+            return (), 0, f"{self.slug}-tbl{line}", False, index
+        caption_line = under[0] if under else _line(found[0])
+        caption, ident = self.caption(found[1])
+        anchor = self.claim_id(ident, caption_line) if ident else f"{self.slug}-tbl{line}"
+        return caption, caption_line, anchor, bool(ident), index + (3 if after is not None else 0)
 
     def _source_line(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -530,7 +534,7 @@ class _Parser:
                          "leave a blank line between the table and the text under it, or write the row's cells "
                          "between | and |")
 
-    def _lines_under(self, under: list[tuple[int, Token]], before) -> tuple[tuple | None, list[Paragraph]]:
+    def _lines_under(self, under: list[tuple[int, Token]]) -> tuple[tuple | None, list[Paragraph]]:
         """Lines typed directly under the table, which GFM reads as rows: a caption (`: 标题`), then notes."""
         caption = None
         notes: list[Paragraph] = []
