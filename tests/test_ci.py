@@ -145,6 +145,12 @@ def test_junit_report_has_a_suite_per_check_and_a_case_per_output(checked):
     assert {name for s, name in cases if s == "typography"} == {"book-handout.pdf", "book-print.pdf"}
     assert ("images", f"{FOLDER}/manuscript") in cases and ("images", "book-print.pdf") in cases
     assert all(case.get("classname") == f"huozi.{s}" for (s, _), case in cases.items())
+    # The build's warnings: an edition's with its output, the book's with the suite.
+    image = _line_of(project / "manuscript" / "01-sample.md", "![](")
+    assert suites["build"].find("system-out").text.startswith(
+        f"{FOLDER}/manuscript/01-sample.md:{image}: warning: [build] the image 'images/type-tray.png' has no "
+        "alternative text")
+    assert "180 ppi" in suites["build"].find("testcase[@name='book-print.pdf']/system-out").text
     # Counts: each suite's and the total agree with the cases.
     for element in [top, *suites.values()]:
         found = list(element.iter("testcase"))
@@ -197,10 +203,13 @@ def test_a_failed_build_is_an_annotation_and_a_junit_failure(project_copy, capsy
     code = main(["check", "--quiet", ".", "--format", "github", "--junit", "out/junit.xml"])
     captured = capsys.readouterr()
     assert code == EXIT_INPUT
-    assert captured.out.splitlines() == [
+    annotation = (
         f"::error file=manuscript/02-fangan.md,line={line},title=huozi [build]::the prose says 72%25 where fact "
         f"'west-land-share' (figures/facts.toml:{fact}) says 71%25%0Ahint: correct the prose, or the value and "
-        "quote of 'west-land-share' in facts.toml"]
+        "quote of 'west-land-share' in facts.toml")
+    assert captured.out.splitlines() == [annotation]
+    assert main(["build", "--quiet", ".", "--format", "github"]) == EXIT_INPUT  # build says it the same way
+    assert capsys.readouterr().out.splitlines() == [annotation]
     top = etree.parse(str(project_copy / "out" / "junit.xml")).getroot()
     etree.XMLSchema(etree.parse(str(TESTS / "junit.xsd"))).assertValid(top)
     failure = top.find("testsuite[@name='build']/testcase[@name='build']/failure")

@@ -117,23 +117,26 @@ class JUnitReport:
         self._ET = ET
         self.root, self.strict = root, strict
         self.suites: dict[str, ET.Element] = {}
-        self.suite_out: dict[str, list[str]] = {}  # what belongs to a suite, not to one of its cases
+
+    def _suite(self, name: str):
+        if name not in self.suites:
+            self.suites[name] = self._ET.Element("testsuite", name=name)
+        return self.suites[name]
 
     def _case(self, suite: str, name: str):
-        ET = self._ET
-        element = self.suites.get(suite)
-        if element is None:
-            element = self.suites[suite] = ET.Element("testsuite", name=suite)
-        return ET.SubElement(element, "testcase", classname=f"huozi.{suite}", name=name)
+        return self._ET.SubElement(self._suite(suite), "testcase", classname=f"huozi.{suite}", name=name)
 
     def built(self, outputs: Sequence[tuple[str, Path]], warnings: Sequence[BuildWarning]) -> None:
-        """One passing build testcase per output (edition, file); the edition's warnings as its output."""
+        """One passing build testcase per output (edition, file) with its edition's warnings as its
+        output; the book's own warnings (an image without alternative text) as the suite's."""
         for edition, path in outputs:
             case = self._case("build", path.name)
             said = [self._warning(w) for w in warnings if w.edition == edition]
             if said:
                 self._ET.SubElement(case, "system-out").text = _xml_text("\n".join(said))
-        self.suite_out["build"] = [self._warning(w) for w in warnings if w.edition not in dict(outputs)]
+        book = [self._warning(w) for w in warnings if w.edition not in dict(outputs)]
+        if book:  # after the cases, where Ant's format has a suite's output
+            self._ET.SubElement(self._suite("build"), "system-out").text = _xml_text("\n".join(book))
 
     def _warning(self, warning: BuildWarning) -> str:
         return f"{_place_text(warning.where, self.root)}warning: [build] {warning.message}"
@@ -186,8 +189,6 @@ class JUnitReport:
             for key, value in counts.items():
                 suite.set(key, str(value))
                 totals[key] += value
-            if self.suite_out.get(suite.get("name")):
-                ET.SubElement(suite, "system-out").text = _xml_text("\n".join(self.suite_out[suite.get("name")]))
             top.append(suite)
         for key, value in totals.items():
             top.set(key, str(value))

@@ -205,8 +205,7 @@ def _run_check(args: argparse.Namespace) -> int:
         result = _do_build(args, console, say_warnings=not _github(args))
         runs = run_checks(load_config(args.project), {o.edition: o.path for o in result.outputs})
     except Exception as exc:  # the report says the build failed; the error boundary prints why
-        for warning in result.warnings if result is not None and _github(args) else ():
-            print(ci.warning_command(warning, root))
+        _say_findings(args, root, result.warnings if result is not None else (), [])
         if junit is not None:
             junit.build_failed(exc)
             try:
@@ -215,16 +214,7 @@ def _run_check(args: argparse.Namespace) -> int:
                 print(f"huozi: warning: {cannot.display(Path.cwd())}", file=sys.stderr)
         raise
     findings = [finding for run in runs for finding in run.findings]
-    if _github(args):
-        found = {(f.where, f.message) for f in findings}
-        for warning in result.warnings:
-            if (warning.where, warning.message) not in found:
-                print(ci.warning_command(warning, root))
-    for finding in findings:
-        if _github(args):
-            print(ci.finding_command(finding, root))
-        else:
-            print(f"huozi: {finding.display(Path.cwd())}", file=sys.stderr)
+    _say_findings(args, root, result.warnings, findings)
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
     notes = len(findings) - errors - warnings
@@ -234,6 +224,21 @@ def _run_check(args: argparse.Namespace) -> int:
         junit.checked(runs)
         _write_junit(junit, args, console)
     return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
+
+
+def _say_findings(args: argparse.Namespace, root: Path, warnings, findings) -> None:
+    """The check's findings; in GitHub's format after the build's warnings that no finding repeats
+    (the text format printed those as the build went)."""
+    if not _github(args):
+        for finding in findings:
+            print(f"huozi: {finding.display(Path.cwd())}", file=sys.stderr)
+        return
+    found = {(f.where, f.message) for f in findings}
+    for warning in warnings:
+        if (warning.where, warning.message) not in found:
+            print(ci.warning_command(warning, root))
+    for finding in findings:
+        print(ci.finding_command(finding, root))
 
 
 def _write_junit(junit: ci.JUnitReport, args: argparse.Namespace, console: Console) -> None:
