@@ -224,6 +224,17 @@ def test_epub_embeds_bold_serif_mono_and_kai(epub):
             "fonts/ARPLUKaiCN-Regular.otf"} <= names
 
 
+def test_epub_subset_draws_the_emphasis_dot(epub):
+    # text-emphasis: filled dot draws U+2022 in the emphasised text's face; a subset without it
+    # leaves the 着重号 to whatever system font the reader has.
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    serif = TTFont(io.BytesIO(epub.read("fonts/NotoSerifCJKsc-Regular.otf")))
+    assert 0x2022 in serif.getBestCmap()
+
+
 # --- corpus: nothing silently lost ------------------------------------------------------------------
 
 def test_every_corpus_character_reaches_the_epub_and_the_handout(epub, report):

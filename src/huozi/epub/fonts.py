@@ -95,10 +95,18 @@ def _face_of(chain: Sequence[etree._Element]) -> tuple[str, str]:
     return SANS, "Bold" if bold else "Regular"
 
 
+# The mark `text-emphasis: filled dot` draws (CSS Text Decoration 3 §3.1: U+2022), in the
+# emphasised text's own face: the 着重号 of an `em.ez`.
+EMPHASIS_MARK = "\u2022"
+
+
 def _collect(element: etree._Element, chain: list[etree._Element], out: dict[tuple[str, str], set[str]]) -> None:
     chain.append(element)
     face = _face_of(chain)
-    for text in [element.text, *(c.tail for c in element)]:
+    drawn = [element.text, *(c.tail for c in element)]
+    if "ez" in _classes(element):
+        drawn.append(EMPHASIS_MARK)
+    for text in drawn:
         out.setdefault(face, set()).update(text or "")
         out[(SERIF, "Regular")].update(text or "")  # the fallback draws anything
     for child in element:
