@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import __version__
+from . import __version__, ci
 from .errors import HuoziError
 from .events import StageEvent
 
@@ -38,6 +38,9 @@ EXAMPLES = {
     "check": """examples:
   huozi check                      build what changed, then run EPUBCheck, DAISY Ace, pdfua, PDF and typography checks
   huozi check --strict             also fail on warnings (for CI)
+  huozi check --strict --format github --junit dist/huozi-junit.xml
+                                   in CI: GitHub annotations at file:line, and a JUnit report
+                                   (written also when the check or the build fails)
 
 A validator that is not installed is reported as a note with the command that installs it
 (Ace: PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix .tools/ace @daisy/ace-cli; pdfua: pip install pdfua).
@@ -85,15 +88,26 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timings", action="store_true", help="print the time of each stage and edition")
 
 
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=["text", "github"], default="text",
+                        help="how errors, warnings and findings are printed: text (default), or github: "
+                             "GitHub Actions workflow commands (::error file=…,line=…::…) on stdout")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="huozi", description="活字 huozi: typeset a Chinese book into print PDF, A4 handout and EPUB.")
     parser.add_argument("--version", action="version", version=f"huozi {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _build_options(_command(commands, "build", "build the editions of a book"))
+    build = _command(commands, "build", "build the editions of a book")
+    _build_options(build)
+    _format_option(build)
     check = _command(commands, "check", "build, then check every output (EPUBCheck, Ace, pdfua, PDF structure and colour, typography)")
     _build_options(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    _format_option(check)
+    check.add_argument("--junit", type=Path, metavar="FILE",
+                       help="also write the results as JUnit XML (a testsuite per check, a testcase per output)")
     watch = _command(commands, "watch", "rebuild affected editions whenever a source file is saved")
     _build_options(watch)
     new = _command(commands, "new", "create a new book project")
@@ -144,7 +158,7 @@ class Console:
             print(f"huozi: {text}", file=sys.stderr, flush=True)
 
 
-def _do_build(args: argparse.Namespace, console: Console, workers=None):
+def _do_build(args: argparse.Namespace, console: Console, workers=None, say_warnings: bool = True):
     from .pipeline import build
 
     start = time.perf_counter()
@@ -157,8 +171,11 @@ def _do_build(args: argparse.Namespace, console: Console, workers=None):
     if args.timings:
         for timing in result.timings:
             console.info(f"  {timing.edition:8} {timing.stage:10} {timing.seconds:7.3f} s")
-    for warning in result.warnings:
-        print(f"huozi: warning: {warning}", file=sys.stderr)
+    for warning in result.warnings if say_warnings else ():
+        if _github(args):
+            print(ci.warning_command(warning, ci.repository_root(args.project)), flush=True)
+        else:
+            print(f"huozi: warning: {warning}", file=sys.stderr)
     summary = f"{len(result.rebuilt)} of {len(result.outputs)} edition(s) rebuilt in {time.perf_counter() - start:.2f} s"
     if result.warnings:
         summary += f", {len(result.warnings)} warning(s)"
@@ -171,21 +188,62 @@ def _run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _github(args: argparse.Namespace) -> bool:
+    return getattr(args, "format", "text") == "github"
+
+
 def _run_check(args: argparse.Namespace) -> int:
-    from .checks import check_outputs
+    from .checks.base import run_checks
     from .config import load_config
 
     console = Console(args.quiet, args.verbose)
-    result = _do_build(args, console)
-    config = load_config(args.project)
-    findings = check_outputs(config, {o.edition: o.path for o in result.outputs})
-    for finding in findings:
-        print(f"huozi: {finding}", file=sys.stderr)
+    root = ci.repository_root(args.project)
+    junit = ci.JUnitReport(root, args.strict) if args.junit else None
+    result = None
+    try:
+        # In GitHub's format the build's warnings wait for the checks: one annotation per place and message.
+        result = _do_build(args, console, say_warnings=not _github(args))
+        runs = run_checks(load_config(args.project), {o.edition: o.path for o in result.outputs})
+    except Exception as exc:  # the report says the build failed; the error boundary prints why
+        _say_findings(args, root, result.warnings if result is not None else (), [])
+        if junit is not None:
+            junit.build_failed(exc)
+            try:
+                _write_junit(junit, args, console)
+            except HuoziError as cannot:  # the build's own error is the one to exit with
+                print(f"huozi: warning: {cannot.display(Path.cwd())}", file=sys.stderr)
+        raise
+    findings = [finding for run in runs for finding in run.findings]
+    _say_findings(args, root, result.warnings, findings)
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
     notes = len(findings) - errors - warnings
     console.info(f"check: {errors} error(s), {warnings} warning(s)" + (f", {notes} note(s)" if notes else ""))
+    if junit is not None:
+        junit.built([(o.edition, o.path) for o in result.outputs], result.warnings)
+        junit.checked(runs)
+        _write_junit(junit, args, console)
     return EXIT_INPUT if errors or (args.strict and warnings) else EXIT_OK
+
+
+def _say_findings(args: argparse.Namespace, root: Path, warnings, findings) -> None:
+    """The check's findings; in GitHub's format after the build's warnings that no finding repeats
+    (the text format printed those as the build went)."""
+    if not _github(args):
+        for finding in findings:
+            print(f"huozi: {finding.display(Path.cwd())}", file=sys.stderr)
+        return
+    found = {(f.where, f.message) for f in findings}
+    for warning in warnings:
+        if (warning.where, warning.message) not in found:
+            print(ci.warning_command(warning, root))
+    for finding in findings:
+        print(ci.finding_command(finding, root))
+
+
+def _write_junit(junit: ci.JUnitReport, args: argparse.Namespace, console: Console) -> None:
+    junit.write(args.junit)
+    console.info(f"check: JUnit report written to {args.junit}")
 
 
 def _run_watch(args: argparse.Namespace) -> int:
@@ -255,6 +313,13 @@ def _report(message: str, debug: bool) -> None:
     print(f"huozi: {message}", file=sys.stderr)
 
 
+def _report_command(command: str, debug: bool) -> None:
+    """A workflow command goes to stdout, where the GitHub Actions runner reads it."""
+    if debug:
+        traceback.print_exc()
+    print(command, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -267,7 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         with _sigterm_unwinds():
             return COMMANDS[args.command](args)
     except HuoziError as exc:
-        _report(f"error: {exc.display(Path.cwd())}", args.debug)
+        if _github(args):
+            _report_command(ci.error_command(exc, ci.repository_root(args.project)), args.debug)
+        else:
+            _report(f"error: {exc.display(Path.cwd())}", args.debug)
         return exc.exit_code
     except Terminated:
         _report("terminated; earlier outputs were left as they were", args.debug)
@@ -277,12 +345,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SIGINT
     except OSError as exc:  # the environment (a disk, a permission), not the book
         where = f"{exc.filename}: " if exc.filename else ""
-        _report(f"error: {where}{exc.strerror or exc}", args.debug)
+        if _github(args):
+            _report_command(ci.plain_error_command(f"{where}{exc.strerror or exc}"), args.debug)
+        else:
+            _report(f"error: {where}{exc.strerror or exc}", args.debug)
         return EXIT_INPUT
     except Exception as exc:  # a bug in huozi: say so, and how to see where
-        _report(f"internal error: {type(exc).__name__}: {exc}\n"
-                "  hint: this is a bug in huozi; run again with --debug and report the traceback",
-                args.debug)
+        hint = "this is a bug in huozi; run again with --debug and report the traceback"
+        if _github(args):
+            _report_command(ci.plain_error_command(f"{type(exc).__name__}: {exc}\nhint: {hint}",
+                                                   "huozi [internal error]"), args.debug)
+        else:
+            _report(f"internal error: {type(exc).__name__}: {exc}\n  hint: {hint}", args.debug)
         return EXIT_INTERNAL
 
 

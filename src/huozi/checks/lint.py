@@ -458,5 +458,8 @@ def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding
     for found in report.findings:
         level = {"flush": "warning", "greedy": "note"}.get(found.rule, "error")
         message = f"{report.edition} page {found.page} line {found.line}: {found.rule}: {found.detail} «{found.text}»"
-        findings.append(Finding("typography", level, message, found.where or SourceLocation(path)))
+        # The lint names manuscript files relative to the project; a Finding's path stands alone.
+        where = (SourceLocation(config.root / found.where.path, found.where.line, found.where.column)
+                 if found.where else SourceLocation(path))
+        findings.append(Finding("typography", level, message, where))
     return findings

@@ -118,7 +118,7 @@ def run_ace(config: Config, path: Path) -> list[Finding]:
     if ace is None or chromium is None:
         missing = "DAISY Ace" if ace is None else "Chromium (for DAISY Ace)"
         return [Finding("ace", "note", f"{missing} is not installed, so the EPUB was not checked for "
-                        f"accessibility; install it with: {ACE_INSTALL}", SourceLocation(path))]
+                        f"accessibility; install it with: {ACE_INSTALL}", SourceLocation(path), not_run=True)]
     try:
         report = ace_report(path, ace, chromium)
     except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
@@ -140,7 +140,7 @@ def run_pdfua(config: Config, path: Path) -> list[Finding]:
         import pdfua
     except ImportError:
         return [Finding("pdfua", "note", "pdfua is not installed, so its PDF/UA-1 rules were not run; "
-                        f"install it with: {PDFUA_INSTALL}", SourceLocation(path))]
+                        f"install it with: {PDFUA_INSTALL}", SourceLocation(path), not_run=True)]
     try:
         report = pdfua.validate(str(path))
     except pdfua.PdfuaError as exc:
