@@ -7,7 +7,7 @@ from lxml import etree
 
 from epub_helpers import NS, Epub
 from huozi.epub.pagebreaks import place_page_breaks
-from huozi.pdf.pages import PageText, floats, normalise
+from huozi.pagetext import PageText, floats, normalise
 
 SPAN = 10  # characters compared on each side of a page break
 BODY_SIZE = 10  # pt: running heads are set smaller than the print body (10.5 pt)

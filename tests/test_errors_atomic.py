@@ -136,8 +136,7 @@ def test_the_lock_makes_builds_into_one_folder_take_turns(project_copy, tmp_path
         events.append((threading.current_thread().name, start, time.monotonic()))
         return _EditionRun(edition.name, target, None)
 
-    monkeypatch.setattr(huozi.pipeline, "build_pdf", slow_writer)
-    monkeypatch.setattr(huozi.pipeline, "build_epub", slow_writer)
+    monkeypatch.setattr(huozi.pipeline, "build_edition", slow_writer)
     out = tmp_path / "dist"
     errors: list[BaseException] = []
 

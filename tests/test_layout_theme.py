@@ -62,7 +62,7 @@ def test_the_theme_is_an_input_of_each_edition(small_book, tmp_path, monkeypatch
     config = load_config(small_book)
 
     def key(edition: str) -> str:
-        return state.inputs_key(config, edition, tuple(EDITIONS), 0, ())
+        return state.inputs_key(config, edition, 0, ())
 
     before = {e: key(e) for e in EDITIONS}
     (theme / "handout.css").write_text("/* changed */", encoding="utf-8")

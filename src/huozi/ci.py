@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .errors import HuoziError, SourceLocation
 
 if TYPE_CHECKING:
-    from .checks.base import CheckRun, Finding
+    from .checks.findings import CheckRun, Finding
     from .events import BuildWarning
 
 # A Finding's level -> GitHub's workflow command (GitHub calls a note a notice).

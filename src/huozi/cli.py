@@ -12,9 +12,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import __version__, ci
+from . import ci
+from .editions import EDITIONS
 from .errors import HuoziError
 from .events import StageEvent
+from .version import __version__
 
 # 1: the input or the environment is wrong (a HuoziError); 2: the command line is wrong;
 # 3: a bug in huozi; 130/143: interrupted by SIGINT/SIGTERM (128 + signal number, as shells do).
@@ -78,7 +80,7 @@ def _command(commands, name: str, help_text: str) -> argparse.ArgumentParser:
 def _build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", nargs="?", default=Path("."), type=Path, help="book project folder (default: .)")
     parser.add_argument("--out", type=Path, help="output folder (default: PROJECT/dist)")
-    parser.add_argument("--edition", action="append", choices=["handout", "print", "epub"],
+    parser.add_argument("--edition", action="append", choices=list(EDITIONS),
                         help="only this edition (repeatable; default: all)")
     parser.add_argument("--force", action="store_true", help="rebuild even what has not changed")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")

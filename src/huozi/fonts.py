@@ -65,7 +65,7 @@ def find_font(family: str, style: str = "Regular") -> FontFile:
     )
 
 
-def _fontconfig_stamp() -> list:
+def fontconfig_stamp() -> list:
     """What fontconfig's answer depends on: its configuration, its caches and the font folders.
 
     Installing or removing fonts changes these folders' mtimes (Debian's font packages run
@@ -115,7 +115,7 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
     """
     wanted = [(family, style) for family in families for style in ("Regular", "Bold")]
     wanted += [(family, ANY_STYLE) for family in dict.fromkeys(others) if family not in families]
-    stamp = _fontconfig_stamp() if cache_file is not None else []
+    stamp = fontconfig_stamp() if cache_file is not None else []
     if cache_file is not None and (faces := _cached_faces(cache_file, stamp, wanted)) is not None:
         _FOUND.update(((f.family, f.style), f) for f in faces)
         return faces

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .events import BuildWarning, StageEvent
 from .output import write_bytes_atomic
 from .state import EditionState, tool_versions
+from .version import __version__
 
 REPORT_NAME = "build-report.json"
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import THEME_DIR, Config
+from .editions import EDITIONS
 from .output import write_bytes_atomic
 
 STATE_NAME = ".huozi-state.json"
@@ -99,9 +100,9 @@ def _tree(folder: Path) -> list[Path]:
     return found
 
 
-def _styles_for(edition: str, editions: tuple[str, ...], styles_dir: Path) -> list[Path]:
-    """Style files an edition may use: all but those named after, or kept for, another edition."""
-    others = set(editions) - {edition}
+def _styles_for(edition: str, styles_dir: Path) -> list[Path]:
+    """Style files an edition may use: all but those only another edition reads (`Edition.styles`)."""
+    others = {name for other in EDITIONS.values() if other.name != edition for name in other.styles}
     kept = []
     for path in _tree(styles_dir):
         parts = path.relative_to(styles_dir).parts
@@ -111,8 +112,8 @@ def _styles_for(edition: str, editions: tuple[str, ...], styles_dir: Path) -> li
     return kept
 
 
-def inputs_key(config: Config, edition: str, editions: tuple[str, ...], epoch: int,
-               fonts: tuple[Path, ...], memo: dict[Path, bytes] | None = None) -> str:
+def inputs_key(config: Config, edition: str, epoch: int, fonts: tuple[Path, ...],
+               memo: dict[Path, bytes] | None = None) -> str:
     """A hash of everything an edition is made from: sources, styles, data, fonts, tools, code.
 
     `memo` (path -> content hash) lets the keys of one build hash each source file once.
@@ -121,9 +122,9 @@ def inputs_key(config: Config, edition: str, editions: tuple[str, ...], epoch: i
     digest.update(f"{edition}\0{epoch}\0".encode())
     digest.update(json.dumps(tool_versions(), sort_keys=True).encode())
     _hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
-                + _styles_for(edition, editions, config.styles_dir) + _tree(config.figures_dir)
+                + _styles_for(edition, config.styles_dir) + _tree(config.figures_dir)
                 + _images_elsewhere(config), memo)
-    _hash_files(digest, THEME_DIR, _styles_for(edition, editions, THEME_DIR), memo)  # what styles/ does not override
+    _hash_files(digest, THEME_DIR, _styles_for(edition, THEME_DIR), memo)  # what styles/ does not override
     digest.update(code_digest())
     for font in fonts:
         stat = font.stat()
@@ -160,6 +161,7 @@ class EditionState:
     sha256: str
     pages: int | None
     typography: dict | None = None  # the lint's measures of a PDF edition (checks.lint.LintReport.metrics)
+    lint: dict | None = None  # the lint's summary and findings (checks.lint.LintReport.record), for huozi check
 
 
 def file_sha256(path: Path) -> str:

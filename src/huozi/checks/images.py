@@ -14,7 +14,8 @@ from typing import Any
 
 from ..errors import SourceLocation
 from ..events import BuildWarning
-from .base import Finding
+from .findings import Finding
+from ..pdf import boxes
 
 CSS_PX_PER_INCH = 96
 
@@ -26,13 +27,11 @@ def _message(image: Any, ppi: float, minimum: int) -> str:
 
 def resolution_warnings(document: Any, images: Any, minimum: int) -> list[BuildWarning]:
     """A warning for each raster image the laid-out document places below `minimum` ppi."""
-    from weasyprint.formatting_structure import boxes
-
     found: dict[str, float] = {}
     for page in document.pages:
-        for box in page._page_box.descendants():  # noqa: SLF001 - no public box tree
+        for box in boxes.page_box(page).descendants():
             element = getattr(box, "element", None)
-            if not isinstance(box, boxes.ReplacedBox) or element is None or element.tag != "img":
+            if not boxes.is_replaced(box) or element is None or element.tag != "img":
                 continue
             image = images.files.get(element.get("data-figure", ""))
             if image is None or not image.raster or box.width <= 0:

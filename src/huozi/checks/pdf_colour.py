@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 
 _RGB_NAMES = frozenset({"/DeviceRGB", "/CalRGB", "/RGB"})
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 
 _TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"', "Do", "sh", "BI"})
 _TABLE_KIDS = {"/Table": {"/TR", "/THead", "/TBody", "/TFoot", "/Caption"},

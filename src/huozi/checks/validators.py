@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 
 ACE_VERSION = "1.4.6"
 ACE_INSTALL = (f"apt-get install chromium nodejs npm && PUPPETEER_SKIP_DOWNLOAD=1 npm install "

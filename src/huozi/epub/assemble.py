@@ -15,7 +15,7 @@ from ..editions import EDITIONS
 from ..layout.links import heading_numbers, toc_tree
 from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
-from ..pdf.pages import PageText
+from ..pagetext import PageText
 from .accessibility import accessibility_meta, book_facts
 from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from ..manuscript.model import FigureRef, Manuscript
+from ..pdf import boxes
 
 # Children of an article's <section> that are not blocks of the model (blocks.html.j2 `section`).
 SECTION_CHROME = {"preface-title", "section-title", "subheading"}
@@ -50,7 +51,7 @@ def _block_elements(root: Any, manuscript: Manuscript) -> dict[Any, Slot] | None
 def _page_blocks(page: Any, slots: dict[Any, Slot]) -> list[Any]:
     """The block elements laid out on `page`, in order, each once."""
     seen: dict[Any, None] = {}
-    for box in page._page_box.descendants():  # noqa: SLF001 - WeasyPrint offers no public box tree
+    for box in boxes.page_box(page).descendants():
         if box.element in slots:
             seen.setdefault(box.element, None)
     return list(seen)
@@ -94,7 +95,7 @@ def _html_root(document: Any) -> Any:
     pages = document.pages
     if not pages:
         return None
-    return next((b.element for b in pages[0]._page_box.descendants()  # noqa: SLF001
+    return next((b.element for b in boxes.page_box(pages[0]).descendants()
                  if getattr(b.element, "tag", None) == "html"), None)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.chars import is_han
+from ..text.chars import han_western
 from . import style
 
 _PROLOGUE = re.compile(r"\A<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
@@ -18,11 +18,9 @@ AUTOSPACE_EM = 0.25  # clreq §3.2.1, as in the body text (styles/base.css .hw-l
 
 
 def _han_western(a: str, b: str) -> bool:
-    def western(ch: str) -> bool:
-        return ch.isascii() and ch.isalnum()
     if len(a) != 1 or len(b) != 1:
         return False  # an entity (&amp;, &lt;) is neither
-    return (is_han(a) and western(b)) or (western(a) and is_han(b))
+    return han_western(a, b)
 
 
 def autospace_gaps(text: str) -> int:

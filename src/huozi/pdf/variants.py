@@ -1,7 +1,7 @@
 """PDF variants: which conformance each PDF edition claims, and the options that claim needs.
 
 Modelled on WeasyPrint's own table (`weasyprint/pdf/__init__.py`, VARIANTS): one row per
-edition, read by `pdf_options`, so adding an edition or changing its claim is one line.
+claim, named by an edition's `Paged.variant` (editions.py) and read by `pdf_options`.
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
+from ..editions import Edition
 from ..errors import ConfigError, SourceLocation
-from .writer import PdfOptions
+from .options import PdfOptions
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ def output_profile_path(config: Config) -> Path:
     return path
 
 
-def pdf_options(config: Config, edition_name: str, epoch: int) -> PdfOptions:
-    """Everything the PDF writer needs for one edition, derived from the config alone."""
-    variant = VARIANTS.get(edition_name)
+def pdf_options(config: Config, edition: Edition, epoch: int) -> PdfOptions:
+    """Everything the PDF writer needs for one paged edition, derived from the config alone."""
+    variant = VARIANTS.get(edition.paged.variant) if edition.paged is not None else None
+    edition_name = edition.name
     options = PdfOptions(
         base_dir=config.styles_dir,
         project_root=config.root,

@@ -1,4 +1,6 @@
-"""Inter-character justification for WeasyPrint 70: the only module that reaches into its internals.
+"""Inter-character justification for WeasyPrint 70: the only module that patches WeasyPrint.
+
+(`boxes.py` is the only other module that reads its private names: the laid-out box tree.)
 
 WeasyPrint's ``text-align: justify`` stretches only U+0020 and U+00A0
 (``weasyprint/layout/inline.py``: ``justify_line``), so a line of Han characters stays
@@ -35,6 +37,10 @@ characters instead. While `cjk_layout()` is active:
    ``<strong>`` and ``<del>`` a Span; a footnote (``<fn>``) a Note, its paragraphs (``<fnp>``)
    P, its mark an Lbl and its call in the text a Link (`pdf.notes` gives the call its link).
 
+6. ``pdf.stream.Stream.marked`` is wrapped (`record_mcids`, once, for the handout) to keep the
+   MCID WeasyPrint gives each box it draws as marked content (`MCIDS`), which its tags.py
+   forgets: huozi.pdf.structure finds the structure elements of page boxes by it.
+
 `press_images` (outside `cjk_layout`, for the press edition's PDF write) replaces
 ``images.RasterImage.get_x_object``: RGB images are converted to the press's CMYK output
 intent with the image's own ICC profile (sRGB when it has none), so a PDF/X-4 file holds no
@@ -49,15 +55,18 @@ loudly if the internals it relies on have changed.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import OutputError
-from ..text.chars import is_han, is_wide
-from ..text.typeset import CLOSING, OPENING, STOPS, ZERO_WIDTH
+from ..text.chars import BREAK_HERE, CLOSING, OPENING, STOPS, WORD_JOINER, ZERO_WIDTH, is_han, is_narrow, is_wide, strip_controls
+from .boxes import line_leaves
 
 SUPPORTED_MAJOR = "70"
 AUTOSPACE_CLASS = "hw"
@@ -410,15 +419,7 @@ def _make_justify_line(original):
 
 
 def _leaves(box) -> Iterator:
-    from weasyprint.formatting_structure import boxes
-
-    for child in box.children:
-        if not child.is_in_normal_flow():
-            continue
-        if isinstance(child, boxes.InlineBox):
-            yield from _leaves(child)
-        else:
-            yield child
+    return (leaf for leaf, _ in line_leaves(box))
 
 
 def _stretchable(before: str, after: str) -> float:
@@ -622,7 +623,7 @@ def _visible_line(line) -> str:
     from weasyprint.formatting_structure import boxes
 
     text = "".join(leaf.text for leaf in _leaves(line) if isinstance(leaf, boxes.TextBox))
-    return "".join(ch for ch in text if ch not in ZERO_WIDTH).strip(" ")
+    return strip_controls(text).strip(" ")
 
 
 def _flatten(box, out: list, left: float = 0.0) -> float | None:
@@ -771,7 +772,7 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
                 skip += 1
             breaks.append(Break(i, 0.0, skip))
             natural.add(i)
-        elif _western(chars[i - 1]) and _western(chars[i]) and not _joined(text, offsets[i - 1], offsets[i]):
+        elif is_narrow(chars[i - 1]) and is_narrow(chars[i]) and not _joined(text, offsets[i - 1], offsets[i]):
             penalty = URL_PENALTY if chars[i - 1] in URL_BREAK_AFTER else ANYWHERE_PENALTY
             breaks.append(Break(i, penalty))
     units = [1 if is_han(ch) or (ch.isalnum() and not (k and chars[k - 1].isalnum() and not is_han(chars[k - 1])))
@@ -814,10 +815,6 @@ def _restore(originals: list) -> None:
         leaf.text, leaf.style = text, style
 
 
-def _western(ch: str) -> bool:
-    return not is_wide(ch) and not ch.isspace() and ch not in ZERO_WIDTH
-
-
 def _joined(text: str, a: int, b: int) -> bool:
     return "\u2060" in text[a + 1:b]
 
@@ -830,7 +827,6 @@ def _enforce(pieces, positions, glyphs, breaks, natural: set[int], starts: tuple
     since WeasyPrint may judge it one hair too wide. A planned break Pango does not allow (inside a
     long word or URL) gets a zero-width space.
     """
-    from ..text.typeset import BREAK_HERE, WORD_JOINER
 
     chosen = set(starts)
     prefix = [0.0]
@@ -927,3 +923,26 @@ def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
             "ColorSpace": "/DeviceGray", "BitsPerComponent": 8, "Filter": "/FlateDecode",
             "Interpolate": "true" if interpolate else "false"})
     return pydyf.Stream([data], extra)
+
+
+# The MCID WeasyPrint gave each box it drew as marked content (its tags.py forgets the map).
+MCIDS: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
+
+
+def record_mcids() -> None:
+    """Wrap WeasyPrint's Stream.marked so the finisher knows each box's MCID (idempotent)."""
+    from weasyprint.pdf.stream import Stream
+
+    original = Stream.marked
+    if getattr(original, "huozi_records", False):
+        return
+
+    @contextlib.contextmanager
+    def marked(self, box, tag):
+        with original(self, box, tag):
+            if self._tags is not None and box in self._tags:
+                MCIDS[box] = self._tags[box]["mcid"]
+            yield
+
+    marked.huozi_records = True
+    Stream.marked = marked

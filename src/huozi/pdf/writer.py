@@ -1,32 +1,15 @@
 """Render an edition's HTML with WeasyPrint into a PDF file."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
 from ..text.typeset import strip_controls
 from .fetcher import locate_reference, make_url_fetcher
+from .options import PdfOptions
 from .pages import PageText, read_page_texts
-
-
-@dataclass(frozen=True)
-class PdfOptions:
-    """What WeasyPrint needs besides the HTML."""
-
-    base_dir: Path
-    project_root: Path
-    variant: str | None = None
-    identifier: str | None = None
-    allow_hosts: tuple[str, ...] = ()
-    date: str | None = None                  # ISO 8601; without it PDF/X-4 reads the clock
-    output_profile: Path | None = None       # CMYK ICC profile: the PDF/X output intent
-    bleed_pt: float | None = None            # exact BleedBox distance from the TrimBox
-
-    def for_press(self, output_profile: Path, bleed_pt: float) -> "PdfOptions":
-        """These options for a PDF/X file: output intent and exact bleed."""
-        return replace(self, output_profile=output_profile, bleed_pt=bleed_pt)
 
 
 @dataclass(frozen=True)

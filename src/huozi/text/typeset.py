@@ -19,7 +19,6 @@ that WeasyPrint draws as empty glyphs, so a PDF's text stays the manuscript's te
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,11 +26,25 @@ from markupsafe import Markup, escape
 
 from ..config import Config
 from ..errors import ConfigError, SourceLocation
-from .chars import NO_END, NO_START, is_han, is_wide
+from .chars import (  # noqa: F401 - the typesetter's controls and marks, as callers know them here
+    BREAK_HERE,
+    CLOSING,
+    CLOSING_QUOTES,
+    COMPRESSIBLE,
+    NO_END,
+    NO_START,
+    OPENING,
+    OPENING_QUOTES,
+    STOPS,
+    WORD_JOINER,
+    ZERO_WIDTH,
+    is_han,
+    is_narrow,
+    is_spaced,
+    is_wide,
+    strip_controls,
+)
 
-WORD_JOINER = "\u2060"
-BREAK_HERE = "\u200b"
-ZERO_WIDTH = frozenset(WORD_JOINER + BREAK_HERE + "\u200c\u200d\ufeff")
 
 # clreq §3.1.7: "basic" is chars.NO_START (which already keeps —— and …… off a line's start);
 # "strict" also keeps the solidus, the wave dash and the hyphen there.
@@ -40,13 +53,6 @@ LEVELS = ("basic", "strict")
 # ctex's punctuation schemes (typst/typst#2460): which marks are set half width everywhere.
 SCHEMES = ("quanjiao", "kaiming", "banjiao")
 
-# Marks that carry half an em of blank and may lose it next to another mark (clreq §3.1.6).
-# ？ and ！ are not compressed in Simplified Chinese; —— and …… never are.
-OPENING = frozenset("（〔［｛〈《「『【“‘")
-CLOSING = frozenset("）〕］｝〉》」』】”’")
-STOPS = frozenset("、，。．；：")
-COMPRESSIBLE = OPENING | CLOSING | STOPS
-OPENING_QUOTES = frozenset("“‘")
 # 开明 (kaiming): the sentence-ending marks stay full width, every other mark is half.
 KAIMING_FULL = frozenset("。！？")
 HALF_IN_SCHEME = {
@@ -54,7 +60,6 @@ HALF_IN_SCHEME = {
     "kaiming": (COMPRESSIBLE | frozenset("！？")) - KAIMING_FULL,
     "banjiao": COMPRESSIBLE | frozenset("！？"),
 }
-CLOSING_QUOTES = frozenset("”’")
 
 
 @dataclass(frozen=True)
@@ -97,26 +102,11 @@ def typesetter_for(config: Config) -> Callable[[str], Markup]:
     return make_typesetter(rules_for(config))
 
 
-def strip_controls(text: str) -> str:
-    """`text` without the zero-width break controls the typesetter adds (for outlines, labels)."""
-    return "".join(ch for ch in text if ch not in ZERO_WIDTH)
-
-
-def is_western_char(ch: str) -> bool:
-    """A character of a Western run: anything narrow that is not a zero-width control."""
-    return not is_wide(ch) and ch not in ZERO_WIDTH and not ch.isspace()
-
-
-def _letter_or_digit(ch: str) -> bool:
-    # clreq §3.2.1 spaces Han from Western letters and digits, not from symbols such as ■ or %.
-    return unicodedata.category(ch)[0] in "LN"
-
-
 def western_runs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each maximal run of Western characters."""
     runs, start = [], None
     for i, ch in enumerate(text + "\n"):
-        if i < len(text) and is_western_char(ch):
+        if i < len(text) and is_narrow(ch):
             start = i if start is None else start
         elif start is not None:
             runs.append((start, i))
@@ -166,8 +156,8 @@ def _last_two_join(text: str) -> int | None:
             return None  # Western words: a space is a break anyway
         if is_han(ch):
             units.append(i)
-        elif is_western_char(ch) and ch.isalnum():
-            while i > 0 and is_western_char(text[i - 1]):
+        elif is_narrow(ch) and ch.isalnum():
+            while i > 0 and is_narrow(text[i - 1]):
                 i -= 1
             units.append(i)
         i -= 1
@@ -199,8 +189,8 @@ def typeset(text: str, rules: TypesetRules = TypesetRules(), emphasis: bool = Fa
     if rules.autospace:
         for start, end in western_runs(text):
             sides = [name for name, touches in (
-                ("hw-l", start > 0 and is_han(text[start - 1]) and _letter_or_digit(text[start])),
-                ("hw-r", end < len(text) and is_han(text[end]) and _letter_or_digit(text[end - 1])),
+                ("hw-l", start > 0 and is_han(text[start - 1]) and is_spaced(text[start])),
+                ("hw-r", end < len(text) and is_han(text[end]) and is_spaced(text[end - 1])),
             ) if touches]
             if sides:
                 opens[start] = " ".join(["hw", *sides])
