@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import FontError, SourceLocation
+from .errors import FontError, SourceLocation, locate
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
@@ -155,15 +155,7 @@ def find_any(family: str) -> FontFile:
 
 def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
     """The first stylesheet line that names `family`, as file:line:column."""
-    for path in sorted(styles_dir.rglob("*.css")):
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        for number, line in enumerate(lines, 1):
-            if (column := line.find(family)) >= 0:
-                return SourceLocation(path, number, column + 1)
-    return None
+    return locate(sorted(styles_dir.rglob("*.css")), family)
 
 
 # --- every character has a glyph -------------------------------------------------------------------

@@ -92,12 +92,8 @@ def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
                              f"(1970 to 9999), not {raw!r}", None,
                              "set it to a commit's time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
         return epoch
-    if config.book.date:
-        try:
-            day = dt.date.fromisoformat(config.book.date)
-        except ValueError:
-            raise ConfigError(f"book.date must be YYYY-MM-DD, not {config.book.date!r}",
-                              hint='write date = "2020-05-29"') from None
+    if config.book.date:                                   # load_config has checked its form
+        day = dt.date.fromisoformat(config.book.date)
         return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
     return 0
 

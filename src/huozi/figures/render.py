@@ -7,7 +7,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..errors import FigureError, SourceLocation
+from ..errors import FigureError, SourceLocation, line_of
 from ..manuscript.model import FigureRef, Image, Manuscript
 from ..sources import read_text
 from . import svg as svgtools
@@ -132,8 +132,7 @@ def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[s
 
 
 def _number_line(path: Path) -> int | None:
-    lines = read_text(path, FigureError).split("\n")
-    return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("number")), None)
+    return line_of(read_text(path, FigureError), "number")
 
 
 def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:

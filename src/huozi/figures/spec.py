@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import FigureError, SourceLocation
+from ..errors import FigureError, SourceLocation, did_you_mean, line_of
 from ..sources import read_text
 from collections.abc import Mapping
 
@@ -63,10 +63,7 @@ class FigureSpec:
 
 
 def _line_of(source: str, pattern: str) -> int | None:
-    for number, line in enumerate(source.split("\n"), 1):
-        if re.match(pattern, line.strip()):
-            return number
-    return None
+    return line_of(source, lambda line: re.match(pattern, line.strip()) is not None)
 
 
 def fill(text: str, book: FactBook, where: SourceLocation, rows: tuple[Fact, ...] = ()) -> str:
@@ -108,18 +105,16 @@ def pairings_sentence(book: FactBook) -> str:
 
 def _fact(book: FactBook, fact_id: str, where: SourceLocation) -> Fact:
     if fact_id not in book.facts:
-        close = difflib.get_close_matches(fact_id, book.facts, n=1)
         raise FigureError(f"unknown fact '{fact_id}'", where,
-                          f"did you mean '{close[0]}'?" if close else f"facts are defined in figures/{FACTS_NAME}")
+                          did_you_mean(fact_id, book.facts) or f"facts are defined in figures/{FACTS_NAME}")
     return book.facts[fact_id]
 
 
 def _check_keys(item: dict, allowed: set[str], where: SourceLocation) -> None:
     for key in item:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
             raise FigureError(f"unknown field '{key}'", where,
-                              f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(allowed))}")
+                              did_you_mean(key, allowed) or f"known fields: {', '.join(sorted(allowed))}")
 
 
 def table_facts(path: Path, source: str, data: dict, tables: Mapping[str, tuple[Path, Table]]) -> tuple[Fact, ...]:
@@ -138,9 +133,8 @@ def table_facts(path: Path, source: str, data: dict, tables: Mapping[str, tuple[
                           f"draw a table as {', '.join(TABLE_KINDS)}")
     ident = data["table"]
     if ident not in tables:
-        close = difflib.get_close_matches(ident, list(tables), n=1)
         raise FigureError(f"the figure names the table '{ident}', which the manuscript does not have", at("table"),
-                          f"did you mean '{close[0]}'?" if close else
+                          did_you_mean(ident, tables) or
                           "give the table's caption that id: 'Table: 标题 {#" + ident + "}'")
     manuscript_path, table = tables[ident]
     headers = [cell.text for cell in table.header[0].cells]

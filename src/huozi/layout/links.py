@@ -7,11 +7,10 @@ manuscript's line, never a dangling anchor.
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..errors import ManuscriptError, SourceLocation
+from ..errors import ManuscriptError, SourceLocation, did_you_mean
 from ..manuscript.model import (
     Article, FigureRef, Heading, Image, Inline, Manuscript, Table, block_inlines, walk_blocks,
 )
@@ -141,9 +140,9 @@ def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
                     if ref.target in known:
                         continue
                     line = ref.line or getattr(block, "line", 1)
-                    close = difflib.get_close_matches(ref.target, list(known), n=1)
-                    if close:
-                        hint = f"did you mean '{close[0]}'?"
+                    guess = did_you_mean(ref.target, known)
+                    if guess:
+                        hint = guess
                     elif ref.target.startswith("tbl-"):
                         hint = "give the table's caption the id: 'Table: 标题 {#" + ref.target + "}' (a table " \
                                "without a caption has no number to refer to)"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import re
 import signal
 import threading
@@ -23,7 +22,7 @@ from markupsafe import Markup
 
 from ..config import THEME_DIR, Config
 from ..editions import Edition
-from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
+from ..errors import FigureError, HuoziError, SourceLocation, TemplateError, did_you_mean
 from ..manuscript import model
 from ..manuscript.model import Article, FigureRef, Heading, Image, Paragraph, Photo
 from ..manuscript.model import Manuscript
@@ -363,9 +362,9 @@ def check_figure_refs(manuscript: Manuscript, figures: Mapping[str, Any]) -> Non
         for block in article.walk():
             if isinstance(block, FigureRef) and block.figure_id not in figures:
                 known = sorted(figures)
-                close = difflib.get_close_matches(block.figure_id, known, n=1)
-                if close:
-                    hint = f"did you mean '{close[0]}'?"
+                guess = did_you_mean(block.figure_id, known)
+                if guess:
+                    hint = guess
                 elif known:
                     hint = f"known figure ids: {', '.join(known)}"
                 else:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import hashlib
 import re
 import stat
@@ -18,7 +17,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from ..errors import ManuscriptError, SourceLocation
+from ..errors import ManuscriptError, SourceLocation, did_you_mean, line_of
 from ..sources import read_text
 from ..text.chars import is_wide
 from .model import (
@@ -99,10 +98,9 @@ def _front_matter(path: Path, token: Token | None) -> dict:
     for key, value in data.items():
         line = next((i + 2 for i, s in enumerate(lines) if s.startswith(f"{key}:")), 2)
         if key not in FRONT_MATTER_KEYS:
-            close = difflib.get_close_matches(str(key), FRONT_MATTER_KEYS, n=1)
             raise ManuscriptError(
                 f"unknown front matter field '{key}'", SourceLocation(path, line),
-                f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(FRONT_MATTER_KEYS)}",
+                did_you_mean(str(key), FRONT_MATTER_KEYS) or f"known fields: {', '.join(FRONT_MATTER_KEYS)}",
             )
         expected = FRONT_MATTER_KEYS[key]
         if expected is str and isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
@@ -646,9 +644,8 @@ class _Parser:
         if name == "figure":
             return self.figure(tokens, index, rest)
         known = [*ADMONITIONS, *CONTAINERS]
-        close = difflib.get_close_matches(name, known, n=1)
         raise self.error(f"unknown ::: block '{name}'", line,
-                         f"did you mean '{close[0]}'?" if close else f"known blocks: {', '.join(known)}")
+                         did_you_mean(name, known) or f"known blocks: {', '.join(known)}")
 
     def admonition(self, tokens: list[Token], index: int, kind: str, title: str, depth: int):
         line = _line(tokens[index])
@@ -702,7 +699,7 @@ class _Parser:
         for label, number in refs.items():
             if number < 0:
                 name = label[1:]
-                line = next((n for n, raw in enumerate(self.lines, 1) if raw.lstrip().startswith(f"[^{name}]:")), None)
+                line = line_of("\n".join(self.lines), f"[^{name}]:")
                 raise self.error(f"the footnote [^{name}] is defined but never called", line or 1,
                                  f"call it with [^{name}] where the note belongs, or delete the definition")
         tokens = [t for t in tokens if t.type != "footnote_anchor"]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from ..errors import OutputError, SourceLocation
+from ..errors import OutputError, SourceLocation, locate
 
 # Where a URL can be written: the layout and the manuscript (searched to point at the culprit).
 _REFERENCE_GLOBS = ("styles/**/*.css", "styles/**/*.j2", "styles/**/*.html", "manuscript/*.md")
@@ -37,15 +37,8 @@ def locate_reference(root: Path, url: str, base: Path | None = None) -> SourceLo
         needles.append(path.name)
     files = sorted({p for pattern in _REFERENCE_GLOBS for p in root.glob(pattern) if p.is_file()})
     for needle in filter(None, needles):
-        for path in files:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
-                continue
-            for number, line in enumerate(lines, 1):
-                column = line.find(needle)
-                if column >= 0:
-                    return SourceLocation(path, number, column + 1)
+        if (found := locate(files, needle)) is not None:
+            return found
     return None
 
 

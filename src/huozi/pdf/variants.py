@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, config_key_line
 from ..editions import Edition
 from ..errors import ConfigError, SourceLocation
 from .options import PdfOptions
@@ -42,8 +42,11 @@ def output_profile_path(config: Config) -> Path:
     path = Path(config.print.output_profile)
     path = path if path.is_absolute() else config.root / path
     if not path.is_file():
+        # Checked when the press edition is built, not in load_config: a book is built on machines
+        # without the profile (an EPUB alone), and the file may appear between two builds.
         raise ConfigError(
-            f"the print output profile {path} does not exist", SourceLocation(config.path),
+            f"the print output profile {path} does not exist",
+            SourceLocation(config.path, config_key_line(config.path, "output_profile", "print")),
             "install Debian's libgs-common (Ghostscript's CMYK profile), or set "
             "[print] output_profile in book.toml to the printer's .icc file")
     return path

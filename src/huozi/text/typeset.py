@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from ..config import Config
-from ..errors import ConfigError, SourceLocation
 from .chars import (  # noqa: F401 - the typesetter's controls and marks, as callers know them here
     BREAK_HERE,
     CLOSING,
@@ -49,9 +48,6 @@ from .chars import (  # noqa: F401 - the typesetter's controls and marks, as cal
 # clreq §3.1.7: "basic" is chars.NO_START (which already keeps —— and …… off a line's start);
 # "strict" also keeps the solidus, the wave dash and the hyphen there.
 STRICT_NO_START = frozenset("／〜～-")
-LEVELS = ("basic", "strict")
-# ctex's punctuation schemes (typst/typst#2460): which marks are set half width everywhere.
-SCHEMES = ("quanjiao", "kaiming", "banjiao")
 
 # 开明 (kaiming): the sentence-ending marks stay full width, every other mark is half.
 KAIMING_FULL = frozenset("。！？")
@@ -77,18 +73,8 @@ class TypesetRules:
 
 
 def rules_for(config: Config) -> TypesetRules:
-    """The book's `[typography]` options as rules; an unknown strictness is a ConfigError."""
+    """The book's `[typography]` options as rules (load_config has checked their values)."""
     options = config.typography
-    if options.punctuation not in SCHEMES:
-        lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
-        line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("punctuation")), None)
-        raise ConfigError(f"typography.punctuation must be one of {', '.join(SCHEMES)}, not {options.punctuation!r}",
-                          SourceLocation(config.path, line), 'write punctuation = "quanjiao" (full width, the default)')
-    if options.line_break not in LEVELS:
-        lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
-        line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("line_break")), None)
-        raise ConfigError(f"typography.line_break must be one of {', '.join(LEVELS)}, not {options.line_break!r}",
-                          SourceLocation(config.path, line), 'write line_break = "basic" (clreq\'s recommended level)')
     return TypesetRules(line_break=options.line_break, autospace=options.autospace, punctuation=options.punctuation)
 
 
