@@ -159,3 +159,30 @@ def test_no_import_cycles():
 def test_the_cycle_check_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+# --- one home per rule ---------------------------------------------------------------------------
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    return [(node.lineno, node.value) for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_the_cache_folder_is_named_once():
+    named = [f"{path.relative_to(PACKAGE)}:{line}" for path in _modules() for line, text in _strings(path)
+             if ".huozi-cache" in text and not text.lstrip().startswith(("A ", "The ", "An "))]
+    assert named == ["cache.py:" + str(next(line for line, text in _strings(PACKAGE / "cache.py")
+                                            if text == ".huozi-cache"))]
+
+
+def test_zero_width_characters_are_defined_once():
+    """The break controls (U+200B, U+2060) are written as characters only in text/chars.py."""
+    found = [f"{path.relative_to(PACKAGE)}:{line}" for path in _modules() if path.name != "chars.py"
+             for line, text in _strings(path) if "\u200b" in text or "\u2060" in text]
+    assert found == []
+
+
+def test_did_you_mean_is_said_by_one_helper():
+    offences = [f"{path.relative_to(PACKAGE)}:{line}" for path in _modules() if path.name != "errors.py"
+                for line, text in _strings(path) if text.startswith("did you mean")]
+    assert offences == []

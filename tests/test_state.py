@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from huozi.state import TOOLS, _dist_info_versions, inputs_key, tool_versions
+from huozi.cache import TOOLS, dist_info_versions, tool_versions
+from huozi.state import inputs_key
 
 
 def test_tool_versions_match_importlib_metadata():
@@ -17,7 +18,7 @@ def test_tool_versions_match_importlib_metadata():
 
 
 def test_dist_info_names_are_normalised():
-    found = _dist_info_versions()
+    found = dist_info_versions()
     assert found["markdown_it_py"] == metadata.version("markdown-it-py")
     assert found["weasyprint"] == metadata.version("weasyprint")
 

@@ -19,7 +19,8 @@ from .fonts import FontFile, check_coverage, require_cjk_fonts
 from .editions import EDITIONS, Edition, Model, worker_groups
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
-from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+from .cache import cache_path, file_sha256
+from .state import EditionState, inputs_key, is_current, load_state, save_state
 from .watch import check_out_dir
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from .pdf.layout import LaidOut
 
 # fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
-FONT_LOOKUP_CACHE = Path(".huozi-cache") / "fontconfig.json"
+FONT_LOOKUP_CACHE = "fontconfig.json"
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,7 @@ def _book_fonts(config: Config) -> tuple[FontFile, ...]:
     fonts = config.fonts
     try:
         return require_cjk_fonts((fonts.body, fonts.heading), styles_dir=config.styles_dir,
-                                 cache_file=config.root / FONT_LOOKUP_CACHE, others=(fonts.mono, fonts.quote))
+                                 cache_file=cache_path(config.root, FONT_LOOKUP_CACHE), others=(fonts.mono, fonts.quote))
     except FontError as exc:
         family = exc.message.split("'")[1]
         role = next((role for role, name in fonts.families() if name == family), None)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .events import BuildWarning, StageEvent
 from .output import write_bytes_atomic
-from .state import EditionState, tool_versions
+from .cache import tool_versions
+from .state import EditionState
 from .version import __version__
 
 REPORT_NAME = "build-report.json"

@@ -1,4 +1,4 @@
-"""What each edition was built from: content hashes of its inputs, to skip unchanged editions."""
+"""What each edition was built from: content hashes of its inputs (cache.py's hashing), to skip unchanged editions."""
 from __future__ import annotations
 
 import functools
@@ -6,84 +6,23 @@ import hashlib
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import file_sha256, hash_files, tool_versions
 from .config import THEME_DIR, Config
 from .editions import EDITIONS
 from .output import write_bytes_atomic
 
 STATE_NAME = ".huozi-state.json"
-# Tools whose version changes the bytes of an output.
-TOOLS = ("weasyprint", "pydyf", "ebooklib", "matplotlib", "fonttools", "markdown-it-py", "jinja2")
 _PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)\.dist-info$")
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _dist_info_versions() -> dict[str, str]:
-    """Version of each installed distribution, from its `NAME-VERSION.dist-info` folder name.
-
-    The first folder on sys.path that holds a distribution wins, as for `importlib.metadata`;
-    listing a few folders is ~1 ms, where parsing 35 METADATA files took 0.2 s of a no-op build.
-    """
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            match = _DIST_INFO.match(name)
-            if match:
-                found.setdefault(_normal(match["name"]), match["version"])
-    return found
-
-
-@functools.lru_cache(maxsize=1)
-def tool_versions() -> dict[str, str]:
-    """Installed versions of the tools that shape the outputs (no import, no METADATA parsing).
-
-    Read once per process: the code that runs is the code imported at start, so a process
-    never sees a newer tool than the one it started with.
-    """
-    listed = _dist_info_versions()
-    versions = {}
-    for name in TOOLS:
-        version = listed.get(_normal(name))
-        if version is None:  # an egg-info or unusual install: ask importlib.metadata
-            from importlib import metadata  # 30 ms to import: only when needed
-
-            try:
-                version = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                version = "absent"
-        versions[name] = version
-    return versions
-
-
-def _hash_files(digest: "hashlib._Hash", root: Path, files: list[Path],
-                memo: dict[Path, bytes] | None = None) -> None:
-    memo = {} if memo is None else memo
-    prefix = len(str(root)) + 1
-    for path in sorted(files):
-        digest.update(str(path)[prefix:].encode() + b"\0")  # the path relative to root
-        if path not in memo:
-            memo[path] = hashlib.sha256(path.read_bytes()).digest()
-        digest.update(memo[path])
 
 
 @functools.lru_cache(maxsize=1)
 def code_digest() -> bytes:
     """A hash of huozi's own modules, once per process (the code running is the code imported)."""
     digest = hashlib.sha256()
-    _hash_files(digest, _PACKAGE_DIR, [p for p in _tree(_PACKAGE_DIR) if p.name.endswith(".py")])
+    hash_files(digest, _PACKAGE_DIR, [p for p in _tree(_PACKAGE_DIR) if p.name.endswith(".py")])
     return digest.digest()
 
 
@@ -121,10 +60,10 @@ def inputs_key(config: Config, edition: str, epoch: int, fonts: tuple[Path, ...]
     digest = hashlib.sha256()
     digest.update(f"{edition}\0{epoch}\0".encode())
     digest.update(json.dumps(tool_versions(), sort_keys=True).encode())
-    _hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
+    hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
                 + _styles_for(edition, config.styles_dir) + _tree(config.figures_dir)
                 + _images_elsewhere(config), memo)
-    _hash_files(digest, THEME_DIR, _styles_for(edition, THEME_DIR), memo)  # what styles/ does not override
+    hash_files(digest, THEME_DIR, _styles_for(edition, THEME_DIR), memo)  # what styles/ does not override
     digest.update(code_digest())
     for font in fonts:
         stat = font.stat()
@@ -162,10 +101,6 @@ class EditionState:
     pages: int | None
     typography: dict | None = None  # the lint's measures of a PDF edition (checks.lint.LintReport.metrics)
     lint: dict | None = None  # the lint's summary and findings (checks.lint.LintReport.record), for huozi check
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def load_state(out_dir: Path) -> dict[str, EditionState]:

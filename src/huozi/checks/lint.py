@@ -439,7 +439,8 @@ def check_typography(config: Config, path: Path) -> list[Finding]:
     """
     from ..editions import EDITIONS
     from ..manuscript import parse_manuscript
-    from ..state import file_sha256, load_state
+    from ..cache import file_sha256
+    from ..state import load_state
 
     names = [e.name for e in EDITIONS.values() if e.paged is not None and path.name == f"{config.book.slug}{e.suffix}"]
     if not names:

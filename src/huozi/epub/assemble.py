@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from lxml import etree
 
+from ..cache import cache_path
 from ..config import Config
 from ..figures import Figures
 from ..figures.images import ImageSet
@@ -35,7 +36,6 @@ def chapter_uid(slug: str) -> str:
 
 NAV_NAME = "nav.xhtml"  # where epub/writer.py puts the navigation document
 COVER_IMAGE = "images/cover.png"
-CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
 
 def _css(config: Config, env, common: dict) -> bytes:
@@ -196,4 +196,4 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
 
     families = {SERIF: config.fonts.body, SANS: config.fonts.heading, MONO: config.fonts.mono,
                 QUOTE: config.fonts.quote}
-    return embed_fonts(contents, config.root / CACHE_DIR / "fonts", families)
+    return embed_fonts(contents, cache_path(config.root, "fonts"), families)

@@ -8,9 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..cache import Store
 from ..errors import FontError
 from ..fonts import MONO, QUOTE, SANS, SERIF, FontFile, find_any, find_font
 from .writer import EpubAsset
@@ -200,45 +199,28 @@ def _cache_key(font: FontFile, text: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
-def _read_cached(entry: Path) -> bytes | None:
-    """A cached subset, or None when it is missing or does not parse (a corrupt entry is a miss)."""
+def _parses(data: bytes) -> bool:
+    """A cached subset that does not parse (an interrupted write) is a miss."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        data = entry.read_bytes()
         TTFont(io.BytesIO(data))["maxp"]
-    except (OSError, TTLibError, KeyError, AssertionError, ValueError):
-        return None
-    return data
+    except (TTLibError, KeyError, AssertionError, ValueError):
+        return False
+    return True
 
 
 def cached_subset(font: FontFile, text: str, cache_dir: Path | None) -> bytes:
-    """subset_face, kept on disk under a content key: a rebuild of the same text skips seconds."""
+    """subset_face, kept in the project's cache under a content key: a rebuild of the same text skips seconds."""
     if cache_dir is None:
         return subset_face(font, text)
-    entry = cache_dir / f"{_cache_key(font, text)}.otf"
-    data = _read_cached(entry)
+    store = Store(cache_dir, ".otf", _parses)
+    key = _cache_key(font, text)
+    data = store.get(key)
     if data is None:
         data = subset_face(font, text)
-        try:
-            _store(entry, data)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+        store.put(key, data)
     return data
-
-
-def _store(entry: Path, data: bytes) -> None:
-    """Write a cache entry atomically and at once: it is no output of the build's transaction
-    (output.staging), so a build that fails later still leaves it for the next one."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".tmp.", suffix=".otf", dir=entry.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-        os.replace(name, entry)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:

@@ -1,7 +1,6 @@
 """Figure specs (figures/*.toml): what a figure draws, its number, caption, source line and alt text."""
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,13 +86,12 @@ def fill(text: str, book: FactBook, where: SourceLocation, rows: tuple[Fact, ...
     filled = PLACEHOLDER.sub(one, text)
     if leftover := re.search(r"\{[^{}]*\}", PLACEHOLDER.sub("", text)):
         # A typo ({East-purchases}, {fact.yaer}) would otherwise be printed as it is.
-        name = leftover[0][1:-1].strip().lower()
-        base, _, field = name.partition(".")
-        close = difflib.get_close_matches(base, list(book.facts) + ["pairings"], n=1)
-        fields = difflib.get_close_matches(field, ["year", "label", "short"], n=1) if field else []
-        guess = "{" + (close[0] if close else base) + (f".{fields[0]}" if fields else "") + "}"
+        name = "{" + leftover[0][1:-1].strip().lower() + "}"
+        known = ["{pairings}"] + [f"{{{fact}{field}}}" for fact in book.facts
+                                  for field in ("", ".year", ".label", ".short")]
+        guess = did_you_mean(name, known)
         raise FigureError(f"'{leftover[0]}' is not a placeholder: it names no fact (or no field of one)", where,
-                          f"did you mean '{guess}'? placeholders are {{fact-id}}, {{fact-id.year}}, "
+                          (f"{guess} " if guess else "") + "placeholders are {fact-id}, {fact-id.year}, "
                           "{fact-id.label}, {fact-id.short} and {pairings}")
     return filled
 

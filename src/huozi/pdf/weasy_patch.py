@@ -816,7 +816,7 @@ def _restore(originals: list) -> None:
 
 
 def _joined(text: str, a: int, b: int) -> bool:
-    return "\u2060" in text[a + 1:b]
+    return WORD_JOINER in text[a + 1:b]
 
 
 def _enforce(pieces, positions, glyphs, breaks, natural: set[int], starts: tuple[int, ...], measures) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from ..manuscript.model import Inline
-from .chars import is_han
+from .chars import WORD_JOINER, is_han
 
 _TAGS = {"em": "em", "strong": "strong", "strike": "del"}
 
@@ -151,7 +151,7 @@ def _note(run: Inline, context: InlineContext) -> Markup:
             parts.append(body if first_of_note or (index == 0 and not starts_paragraph)
                          else Markup("<fnp>{}</fnp>").format(body))
         if number == 0:
-            out.append(Markup('<fn class="footnote" id="fn-{}" data-mark="\u2060{}">{}</fn>').format(
+            out.append(Markup('<fn class="footnote" id="fn-{}" data-mark="' + WORD_JOINER + '{}">{}</fn>').format(
                 run.target, mark, Markup("").join(parts)))
         else:
             out.append(Markup('<fn class="footnote cont" id="fn-{}-c{}">{}</fn>').format(
