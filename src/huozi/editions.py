@@ -40,6 +40,7 @@ class Model:
     """What every edition is made from: the book as parsed, its figures and images, the build's date,
     and the layouts of the editions it depends on (`Edition.depends`)."""
 
+    edition: Edition
     config: Config
     manuscript: Manuscript
     figures: Figures

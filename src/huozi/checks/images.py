@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ..contract import FIGURE_FILE
 from ..errors import SourceLocation
 from ..events import BuildWarning
 from .findings import Finding
@@ -25,7 +26,7 @@ def _message(image: Any, ppi: float, minimum: int) -> str:
             f"needs ({image.width} × {image.height} pixels): supply a larger file or give it a smaller width=")
 
 
-def resolution_warnings(document: Any, images: Any, minimum: int) -> list[BuildWarning]:
+def resolution_warnings(document: Any, images: Any, minimum: int, edition: str) -> list[BuildWarning]:
     """A warning for each raster image the laid-out document places below `minimum` ppi."""
     found: dict[str, float] = {}
     for page in document.pages:
@@ -33,11 +34,11 @@ def resolution_warnings(document: Any, images: Any, minimum: int) -> list[BuildW
             element = getattr(box, "element", None)
             if not boxes.is_replaced(box) or element is None or element.tag != "img":
                 continue
-            image = images.files.get(element.get("data-figure", ""))
+            image = images.files.get(element.get(FIGURE_FILE, ""))
             if image is None or not image.raster or box.width <= 0:
                 continue
             found[image.anchor] = image.width / (box.width / CSS_PX_PER_INCH)
-    return [BuildWarning(_message(images.files[a], ppi, minimum), images.files[a].where, "print")
+    return [BuildWarning(_message(images.files[a], ppi, minimum), images.files[a].where, edition)
             for a, ppi in found.items() if ppi < minimum - 0.5]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..contract import FOOTNOTE_CALL
+from ..contract import AUTOSPACE, CODE_LINE, FOOTNOTE_CALL, SOURCE_FILE, SOURCE_LINE, TURNED_PART
 from ..errors import SourceLocation
 from ..manuscript.model import Manuscript
 from ..text.chars import NO_END, han_western, is_han, strip_controls
@@ -158,7 +158,7 @@ class _Context:
 
 
 def _where(context: _Context, element) -> SourceLocation | None:
-    line = element.get("data-line") if element is not None else None
+    line = element.get(SOURCE_LINE) if element is not None else None
     if context.file is None or line is None:
         return None
     folder = context.source_dir if context.source_dir is not None else Path()
@@ -179,10 +179,10 @@ def _line(context: _Context, linebox, block) -> Line:
     element = block.element
     # Body text: the manuscript's paragraphs (in lists, quotes and asides too), not a section's
     # subtitle line or other classed furniture.
-    body = (block.element_tag == "p" and element is not None and element.get("data-line") is not None
+    body = (block.element_tag == "p" and element is not None and element.get(SOURCE_LINE) is not None
             and not element.get("class"))
     # Code is set as typed: no ¼ em is added inside it, so none is measured there.
-    verbatim = "cl" in ((element.get("class") or "").split() if element is not None else ())
+    verbatim = CODE_LINE in ((element.get("class") or "").split() if element is not None else ())
     return Line(
         page=context.page, number=context.number, text=text, left=left, right=right,
         column_left=block.content_box_x(), column_right=block.content_box_x() + block.width,
@@ -230,7 +230,7 @@ def _separated(above_a: tuple, above_b: tuple) -> bool:
 
 def _is_autospace(box) -> bool:
     element = getattr(box, "element", None)
-    return element is not None and "hw" in (element.get("class") or "").split()
+    return element is not None and AUTOSPACE in (element.get("class") or "").split()
 
 
 def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
@@ -241,9 +241,9 @@ def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
     element = getattr(box, "element", None)
     saved_file = context.file
     saved_block = (context.text_left, context.text_right)
-    if tag == "article" and element is not None and element.get("data-src"):
-        context.file = element.get("data-src")
-    if element is not None and "tbl-page" in (element.get("class") or "").split():
+    if tag == "article" and element is not None and element.get(SOURCE_FILE):
+        context.file = element.get(SOURCE_FILE)
+    if element is not None and TURNED_PART in (element.get("class") or "").split():
         # A part of a turned table (print) is drawn a quarter turn: its own box is its text block,
         # and huozi.pdf.tables made it fit the page's text block across.
         context.text_left, context.text_right = box.content_box_x(), box.content_box_x() + box.width

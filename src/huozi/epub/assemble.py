@@ -12,7 +12,7 @@ from ..config import Config
 from ..figures import Figures
 from ..figures.images import ImageSet
 from ..errors import TemplateError, SourceLocation
-from ..editions import EDITIONS
+from ..editions import EDITIONS, Edition
 from ..layout.links import heading_numbers, toc_tree
 from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
@@ -45,13 +45,13 @@ def _css(config: Config, env, common: dict) -> bytes:
 
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
                   figures: Figures | None = None, print_pages: Sequence[PageText] = (),
-                  images: ImageSet | None = None) -> EpubPackage:
+                  images: ImageSet | None = None, edition: Edition | None = None) -> EpubPackage:
     """Render the cover, title page, one document per article and the nav into a package.
 
     `print_pages` is the print edition's layout: with it the EPUB gets the print page numbers.
     `images` are the manuscript's image files, packaged as they are (see `_image_assets`).
     """
-    edition = EDITIONS["epub"]
+    edition = edition or EDITIONS["epub"]
     env = template_env(config.styles_dir)
     book = config.book
     css_href = "../" + CSS_NAME
@@ -98,7 +98,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
         extra_meta=accessibility_meta(facts, config.epub.accessibility_assessed_by),
         page_list=tuple((b.number, b.href) for b in page_list),
-        # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
+        # The print PDF carries the same identifier (pdf.variants.pdf_options): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",
     )
 

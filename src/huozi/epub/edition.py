@@ -26,7 +26,7 @@ class EpubWriter:
         print_pages = next((layout.page_texts for layout in model.layouts.values()), ())
         modified = dt.datetime.fromtimestamp(model.epoch, dt.timezone.utc)
         with clock.stage("layout"):
-            package = assemble_epub(model.config, model.manuscript, modified, figures=model.figures,
+            package = assemble_epub(model.config, model.manuscript, modified, figures=model.figures, edition=model.edition,
                                     print_pages=print_pages, images=model.images)
         with clock.stage("epub"):
             path = write_epub(package, target, model.epoch)

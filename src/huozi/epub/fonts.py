@@ -16,24 +16,25 @@ from pathlib import Path
 
 from lxml import etree
 
+from .. import contract
 from ..cache import Store
 from ..errors import FontError
 from ..fonts import MONO, QUOTE, SANS, SERIF, FontFile, find_any, find_font
 from .writer import EpubAsset
 
 XHTML = "http://www.w3.org/1999/xhtml"
-# Which text each face draws, as in styles/epub/epub.css (keep the two in step). Serif is the
+# Which text each face draws, as in styles/epub/epub.css (its classes are names of the template
+# contract, checked in a project's own epub.css when it loads: huozi/contract.py). Serif is the
 # fallback of every rule there, so it gets every character: a missed sans glyph is never tofu.
 SANS_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "dt", "caption", "th"})
-SANS_CLASSES = frozenset({"subtitle", "byline", "date", "book-subtitle", "book-creators", "book-publisher",
-                          "photo-placeholder", "subheading", "admonition-title", "tbl-note"})
+SANS_CLASSES = contract.EPUB_SANS_CLASSES
 # Code in the monospace, quotations in the quote face ([fonts] mono and quote); strong text in a
 # serif paragraph in the serif's bold.
 MONO_TAGS = frozenset({"code", "pre"})
 QUOTE_TAGS = frozenset({"blockquote"})
 SERIF_BOLD_TAGS = frozenset({"strong", "b"})
 BOLD_TAGS = frozenset({"h1", "h2", "strong", "b", "th"})
-BOLD_CLASSES = frozenset({"fig-number", "book-title", "tbl-number"})
+BOLD_CLASSES = contract.EPUB_BOLD_CLASSES
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
 VERTICAL = frozenset({"vert", "vrt2", "vkrn", "vpal", "vhal"})
 # Figures of one width for a table's number columns (epub.css: tnum, and the CJK faces' half-width

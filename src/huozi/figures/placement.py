@@ -19,11 +19,11 @@ import hashlib
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
+from ..contract import ARTICLE_CLASS, SECTION_CHROME
 from ..manuscript.model import FigureRef, Manuscript
 from ..pdf import boxes
 
 # Children of an article's <section> that are not blocks of the model (blocks.html.j2 `section`).
-SECTION_CHROME = {"preface-title", "section-title", "subheading"}
 
 Slot = tuple[int, int, int]  # (article, section, block) indexes in the Manuscript
 # Each pass is a layout of one article.
@@ -32,7 +32,7 @@ MAX_PASSES = 2
 
 def _block_elements(root: Any, manuscript: Manuscript) -> dict[Any, Slot] | None:
     """Map each element that renders a model block to its slot; None if the HTML does not match the model."""
-    articles = [e for e in root.iter() if e.tag == "article" and "article" in e.get("class", "").split()]
+    articles = [e for e in root.iter() if e.tag == "article" and ARTICLE_CLASS in e.get("class", "").split()]
     if len(articles) != len(manuscript.articles):
         return None
     slots: dict[Any, Slot] = {}

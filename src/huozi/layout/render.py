@@ -20,6 +20,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
+from .. import contract
 from ..config import THEME_DIR, Config
 from ..editions import Edition
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError, did_you_mean
@@ -130,6 +131,10 @@ class ProjectLoader(jinja2.FileSystemLoader):
             raise TemplateError(f"refused to read '{real}': '{template}' leads outside the project folder",
                                 SourceLocation(Path(filename)),
                                 "copy the file into the project instead of linking to it")
+        if contract.names_in(template):                # the project's copy of a file the code reads back
+            theme = THEME_DIR / template
+            contract.check_template(template, Path(filename), source,
+                                    theme.read_text(encoding="utf-8") if theme.is_file() else None)
         return source, filename, uptodate
 
 
@@ -317,7 +322,7 @@ def render_edition(
         labels = image_labels(manuscript)
     inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub",
                                                           config.tables.numbering),
-                                   links=edition.name != "print", marks=marks, epub=edition.kind == "epub")
+                                   links=edition.links, marks=marks, epub=edition.kind == "epub")
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {

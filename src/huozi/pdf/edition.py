@@ -26,7 +26,7 @@ class PdfWriter:
         from .writer import write_pdf
 
         assert laid_out is not None, "a paged edition is written from its layout"
-        config, edition = model.config, laid_out.edition
+        config, edition = model.config, model.edition
         warnings: list[BuildWarning] = list(laid_out.warnings)
         with cjk_layout_for(config.typography):
             with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as written:
@@ -37,7 +37,7 @@ class PdfWriter:
                              rules_for(config))
         variant = VARIANTS.get(edition.paged.variant) if edition.paged is not None else None
         if variant is not None and variant.press and model.images is not None:  # print-ready resolution
-            warnings.extend(resolution_warnings(laid_out.document, model.images, config.images.min_ppi))
+            warnings.extend(resolution_warnings(laid_out.document, model.images, config.images.min_ppi, edition.name))
         return Written(result.path, result.pages, tuple(warnings), lint.metrics(), lint.record())
 
 

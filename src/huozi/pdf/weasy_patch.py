@@ -64,13 +64,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from .. import contract
 from ..errors import OutputError
 from ..text.chars import BREAK_HERE, CLOSING, OPENING, STOPS, WORD_JOINER, ZERO_WIDTH, is_han, is_narrow, is_wide, strip_controls
 from .boxes import line_leaves
 
 SUPPORTED_MAJOR = "70"
-AUTOSPACE_CLASS = "hw"
-HALT_CLASS = "halt"
+AUTOSPACE_CLASS = contract.AUTOSPACE
+HALT_CLASS = contract.HALT
 # A word space takes this many shares of a line's extra width for each share a Han gap takes.
 SPACE_STRETCH = 3.0
 
@@ -200,7 +201,7 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
             del draw_text.int
 
 
-_PDF_TAGS = {"pre": "P", "code": "Code", "lbody": "LBody", "aside": "Div", "em": "Span",
+_PDF_TAGS = {"pre": "P", "code": "Code", contract.LIST_BODY: "LBody", "aside": "Div", "em": "Span",
              "strong": "Span", "del": "Span", "fn": "Note", "fnp": "P", "fn::footnote-marker": "Lbl",
              "fn::footnote-call": "Link"}
 
@@ -213,7 +214,7 @@ def _make_pdf_tag(original):
 
 # --- tables: 续表 on the pages after the first, and the widths of their columns -----------------
 
-CONTINUED_ROW_CLASS = "tbl-cont"
+CONTINUED_ROW_CLASS = contract.CONTINUED_ROW
 TABLE_WIDTHS = "_huozi_column_widths"  # attribute of a laid-out table box: (min-content, max-content) per column, px
 
 
@@ -352,7 +353,7 @@ def _adjust_line_start(line, edges: LineEdges) -> None:
     if not isinstance(leaf, boxes.TextBox):
         return
     visible = leaf.text.lstrip("".join(ZERO_WIDTH))
-    if not visible or visible[0] not in OPENING or _has_class(chain[-2], HALT_CLASS) or _has_class(chain[-2], "half"):
+    if not visible or visible[0] not in OPENING or _has_class(chain[-2], HALT_CLASS) or _has_class(chain[-2], contract.HALF):
         return
     amount = edges.start_amount(visible[0], leaf.style["font_size"], leaf.style["font_size"])
     if amount:
@@ -647,7 +648,7 @@ def _flatten(box, out: list, left: float = 0.0) -> float | None:
             pending = _flatten(child, out, pending + start)
             if pending is None or len(out) == count:
                 return None
-            for name in ("halt", "half"):
+            for name in (contract.HALT, contract.HALF):
                 if _has_class(child, name):
                     out[-1] = (*out[-1][:3], out[-1][3] | {name})
             leaf, before, after, sides = out[-1]
@@ -748,7 +749,7 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
             start_trim = before if k == 0 and "l" in sides else 0.0
             end_trim = after if k == len(visible) - 1 and "r" in sides else 0.0
             end_trim += edges.end_amount(leaf.text[i], advances[i], font_size, "halt" in sides and len(visible) == 1)
-            if k == 0 and not ({"halt", "half"} & sides):
+            if k == 0 and not ({contract.HALT, contract.HALF} & sides):
                 start_trim += edges.start_amount(leaf.text[i], advances[i], font_size)
             chars.append(leaf.text[i])
             positions.append((n, i))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from .. import contract
 from ..config import Config
 from .chars import (  # noqa: F401 - the typesetter's controls and marks, as callers know them here
     BREAK_HERE,
@@ -179,7 +180,7 @@ def typeset(text: str, rules: TypesetRules = TypesetRules(), emphasis: bool = Fa
                 ("hw-r", end < len(text) and is_han(text[end]) and is_spaced(text[end - 1])),
             ) if touches]
             if sides:
-                opens[start] = " ".join(["hw", *sides])
+                opens[start] = " ".join([contract.AUTOSPACE, *sides])
                 closes.add(end - 1)
     out: list[str] = []
     for i, ch in enumerate(text):
@@ -187,7 +188,7 @@ def typeset(text: str, rules: TypesetRules = TypesetRules(), emphasis: bool = Fa
         if i in opens:
             out.append(f'<span class="{opens[i]}">')
         if i in halts or i in halves:
-            out.append(f'<span class="{"halt" if i in halts else "half"}">{escape(ch)}</span>')
+            out.append(f'<span class="{contract.HALT if i in halts else contract.HALF}">{escape(ch)}</span>')
         elif emphasis and is_han(ch):
             out.append(f'<span class="ezc">{escape(ch)}</span>')
         else:
