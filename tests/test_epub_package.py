@@ -57,7 +57,7 @@ def test_metadata_comes_from_the_config_and_source_date_epoch(epub, config):
     assert all(roles[f"#{c.get('id')}"] == "aut" for c in creators)
     assert [p.text for p in dc("publisher")] == [book.publisher]
     assert [lang.text for lang in dc("language")] == ["zh-CN"]
-    modified = dt.datetime.fromtimestamp(EPOCH, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    modified = dt.datetime.fromtimestamp(EPOCH, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert epub.meta("dcterms:modified") == [modified]
 
 
@@ -122,7 +122,7 @@ def test_the_claims_behind_the_accessibility_metadata_hold(epub):
             assert (element.get("aria-label") or "").strip(), href
     nav = epub.tree(epub.nav_href())
     assert nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)
-    assert {a.get("{%s}type" % NS["epub"]) for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)} \
+    assert {a.get(f"{{{NS['epub']}}}type") for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)} \
         >= {"cover", "titlepage", "toc", "bodymatter"}
 
 
@@ -183,7 +183,7 @@ def test_zip_is_reproducible_and_epub_alone_lays_out_print(built, tmp_path):
     infos = archive.infolist()
     assert infos[0].filename == "mimetype" and infos[0].compress_type == zipfile.ZIP_STORED
     assert archive.read("mimetype") == b"application/epub+zip"
-    assert {i.date_time for i in infos} == {dt.datetime.fromtimestamp(EPOCH, dt.timezone.utc).timetuple()[:6]}
+    assert {i.date_time for i in infos} == {dt.datetime.fromtimestamp(EPOCH, dt.UTC).timetuple()[:6]}
     assert [i.filename for i in infos[1:]] == sorted(i.filename for i in infos[1:])
 
 

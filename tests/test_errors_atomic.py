@@ -19,8 +19,8 @@ import pytest
 
 from huozi import build
 from huozi.cli import EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM, main
-from huozi.errors import OutputError
 from huozi.editions import EDITIONS
+from huozi.errors import OutputError
 from huozi.output import LOCK_NAME, TMP_PREFIX, build_lock, output_transaction, write_atomic
 
 SRC = Path(__file__).resolve().parents[1] / "src"

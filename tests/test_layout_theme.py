@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from huozi import state
 from huozi.config import THEME_DIR, load_config
 from huozi.editions import EDITIONS
 from huozi.errors import TemplateError
 from huozi.layout.render import render_edition
 from huozi.manuscript import parse_manuscript
 from huozi.skeleton import create_project
-from huozi import state
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from pathlib import Path
 import pdfplumber
 import pypdf
 import pytest
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 from mdit_py_plugins.deflist import deflist_plugin
 

@@ -105,10 +105,10 @@ def _text_block(page, number: int, edition: str) -> tuple[float, float, float, f
     if edition == "print":
         t, _, b, _ = PRINT_MARGINS
         inner, outer = float(RIGHT_PAGE[1]), float(RIGHT_PAGE[2])
-        l, r = (inner, outer) if number % 2 else (outer, inner)
+        lm, r = (inner, outer) if number % 2 else (outer, inner)
     else:
-        t, r, b, l = HANDOUT_MARGINS["landscape" if page.width > page.height else "portrait"]
-    return left + l * MM, top + t * MM, right - r * MM, bottom - b * MM
+        t, r, b, lm = HANDOUT_MARGINS["landscape" if page.width > page.height else "portrait"]
+    return left + lm * MM, top + t * MM, right - r * MM, bottom - b * MM
 
 
 def _visible(page) -> list[dict]:

@@ -55,7 +55,7 @@ def test_a_renamed_name_in_an_override_is_an_error_at_its_line(tmp_path, capsys,
     assert main(["build", str(project), "--edition", edition, "--quiet"]) == 1
     err = capsys.readouterr().err
     assert f"{target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}:{line}:" in err, err
-    assert f"no longer has the" in err and f"'{name}'" in err, err
+    assert "no longer has the" in err and f"'{name}'" in err, err
 
 
 def test_an_override_that_keeps_the_names_builds(tmp_path):

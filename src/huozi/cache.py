@@ -42,7 +42,7 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def hash_files(digest: "hashlib._Hash", root: Path, files: Iterable[Path],
+def hash_files(digest: hashlib._Hash, root: Path, files: Iterable[Path],
                memo: dict[Path, bytes] | None = None) -> None:
     """Add each file's path (relative to `root`) and content hash to `digest`, in sorted order;
     `memo` (path -> content hash) lets one build hash each file once."""

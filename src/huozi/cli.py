@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from . import ci
 from .editions import EDITIONS
@@ -61,7 +62,7 @@ A validator that is not installed is reported as a note with the command that in
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, with our prefix
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2, with our prefix
         self.print_usage(sys.stderr)
         print(f"huozi: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
@@ -104,7 +105,8 @@ def make_parser() -> argparse.ArgumentParser:
     build = _command(commands, "build", "build the editions of a book")
     _build_options(build)
     _format_option(build)
-    check = _command(commands, "check", "build, then check every output (EPUBCheck, Ace, pdfua, PDF structure and colour, typography)")
+    check = _command(commands, "check", "build, then check every output "
+                                        "(EPUBCheck, Ace, pdfua, PDF structure and colour, typography)")
     _build_options(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     _format_option(check)
@@ -249,9 +251,8 @@ def _write_junit(junit: ci.JUnitReport, args: argparse.Namespace, console: Conso
 
 
 def _run_watch(args: argparse.Namespace) -> int:
-    from .watch import watch_and_build
-
     from .pipeline import Workers
+    from .watch import watch_and_build
 
     console = Console(args.quiet, args.verbose)
     console.info("watching for changes (Ctrl-C to stop)")
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _report(f"error: {where}{exc.strerror or exc}", args.debug)
         return EXIT_INPUT
-    except Exception as exc:  # a bug in huozi: say so, and how to see where
+    except Exception as exc:  # noqa: BLE001 - a bug in huozi: say so, and how to see where
         hint = "this is a bug in huozi; run again with --debug and report the traceback"
         if _github(args):
             _report_command(ci.plain_error_command(f"{type(exc).__name__}: {exc}\nhint: {hint}",

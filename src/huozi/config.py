@@ -9,7 +9,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, SourceLocation, did_you_mean, line_of
+from .errors import ConfigError, SourceLocation, did_you_mean
 from .sources import read_text
 
 CONFIG_NAME = "book.toml"

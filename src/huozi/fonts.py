@@ -140,7 +140,7 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
     return faces
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_any(family: str) -> FontFile:
     """The Regular face of `family`, else its first installed face, or a FontError."""
     faces = _fc_list(family)
@@ -150,7 +150,7 @@ def find_any(family: str) -> FontFile:
     if faces:
         return faces[0]
     raise FontError(f"the font '{family}' is not installed",
-                    hint=f"install it (fc-list shows what is), or name another family in [fonts] of book.toml")
+                    hint="install it (fc-list shows what is), or name another family in [fonts] of book.toml")
 
 
 def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
@@ -166,7 +166,7 @@ def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
 FALLBACK_PACKAGES = "fonts-hanazono fonts-noto-color-emoji"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The code points some installed font has, as sorted, merged (starts, ends) ranges."""
     import subprocess  # only on a build that lays something out
@@ -175,10 +175,10 @@ def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
         raise FontError("fontconfig (fc-list) is not installed", hint="apt-get install fontconfig")
     out = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True,
                          check=False).stdout
-    ranges = []
+    ranges: list[tuple[int, int]] = []
     for item in out.split():
-        low, _, high = item.partition("-")
-        ranges.append((int(low, 16), int(high or low, 16)))
+        start, _, end = item.partition("-")
+        ranges.append((int(start, 16), int(end or start, 16)))
     merged: list[list[int]] = []
     for low, high in sorted(ranges):
         if merged and low <= merged[-1][1] + 1:

@@ -48,7 +48,7 @@ def _cannot_write(target: Path, exc: OSError) -> OutputError:
                        "check the free space and permissions of the output folder, or use --out")
 
 
-def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
     """Call `write(tmp)` on a temporary file beside `target`, then move it into place.
 
     A failure (or an interrupt) leaves the previous `target` untouched and no temp file behind.
@@ -190,14 +190,14 @@ def commit(staged: list[tuple[Path, Path]]) -> None:
     links, so no copy) until the last move succeeded, and put back if one fails.
     """
     try:
-        for _, target in staged:
-            _check_target(target)
+        for _, checked in staged:
+            _check_target(checked)
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
     backups: list[tuple[Path, Path | None]] = []  # (target, its previous file kept aside, or None)
-    target = None
+    target: Path | None = None  # the move under way, for the error message
     try:
         for tmp, target in staged:
             backup = None

@@ -6,24 +6,26 @@ import hashlib
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .cache import cache_path, file_sha256
 from .config import Config, config_key_line, load_config
+from .editions import EDITIONS, Edition, Model, worker_groups
 from .errors import ConfigError, FontError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, Stopwatch, announce_to
 from .fonts import FontFile, check_coverage, require_cjk_fonts
-from .editions import EDITIONS, Edition, Model, worker_groups
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
-from .cache import cache_path, file_sha256
 from .state import EditionState, inputs_key, is_current, load_state, save_state
 from .watch import check_out_dir
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.queues import SimpleQueue
+
     from .figures import Figures
     from .figures.images import ImageSet
     from .manuscript import Manuscript
@@ -95,7 +97,7 @@ def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
         return epoch
     if config.book.date:                                   # load_config has checked its form
         day = dt.date.fromisoformat(config.book.date)
-        return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+        return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
     return 0
 
 
@@ -167,7 +169,6 @@ def _worker_start(events) -> None:
     The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
     line in each face the book is set in, so fontconfig's caches and the font files are loaded.
     """
-    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler: no traceback
@@ -199,8 +200,8 @@ class Workers:
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(worker_groups())))
-        self._pool = None
-        self._events = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._events: SimpleQueue[StageEvent] | None = None
 
     def start(self) -> None:
         """Start the processes (in the background: this returns at once); idempotent."""
@@ -266,7 +267,7 @@ class Workers:
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -394,7 +395,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
     timings = ([figure_time] if stale else []) + [t for run in runs for t in run.timings]
     warnings = [BuildWarning(w.message, SourceLocation(w.path, w.line)) for w in parse_warnings]
-    warnings += ([*images.warnings] if stale else []) + [w for run in runs for w in run.warnings]
+    warnings += ([*images.warnings] if images is not None else []) + [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
     return BuildResult(
         tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt) for o in outputs),

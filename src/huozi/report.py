@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import tool_versions
 from .events import BuildWarning, StageEvent
 from .output import write_bytes_atomic
-from .cache import tool_versions
 from .state import EditionState
 from .version import __version__
 

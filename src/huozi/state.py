@@ -8,6 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .cache import file_sha256, hash_files, tool_versions
 from .config import THEME_DIR, Config
@@ -32,7 +33,7 @@ def _tree(folder: Path) -> list[Path]:
     os.walk rather than Path.rglob: a no-op build lists these folders every time, and pathlib's
     per-path overhead was a fifth of it.
     """
-    found = []
+    found: list[Path] = []
     for top, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(Path(top, f) for f in files if not f.startswith(".") and os.path.isfile(os.path.join(top, f)))
@@ -99,8 +100,8 @@ class EditionState:
     file: str
     sha256: str
     pages: int | None
-    typography: dict | None = None  # the lint's measures of a PDF edition (checks.lint.LintReport.metrics)
-    lint: dict | None = None  # the lint's summary and findings (checks.lint.LintReport.record), for huozi check
+    typography: dict[str, Any] | None = None  # the lint's measures of a PDF edition (checks.lint.LintReport.metrics)
+    lint: dict[str, Any] | None = None  # the lint's summary and findings (checks.lint.LintReport.record), for huozi check
 
 
 def load_state(out_dir: Path) -> dict[str, EditionState]:

@@ -15,8 +15,8 @@ from typing import Any
 from ..contract import FIGURE_FILE
 from ..errors import SourceLocation
 from ..events import BuildWarning
-from .findings import Finding
 from ..pdf import boxes
+from .findings import Finding
 
 CSS_PX_PER_INCH = 96
 

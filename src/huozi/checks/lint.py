@@ -21,10 +21,10 @@ from ..config import Config
 from ..contract import AUTOSPACE, CODE_LINE, FOOTNOTE_CALL, SOURCE_FILE, SOURCE_LINE, TURNED_PART
 from ..errors import SourceLocation
 from ..manuscript.model import Manuscript
+from ..pdf import boxes
 from ..text.chars import NO_END, han_western, is_han, strip_controls
 from ..text.typeset import TypesetRules, rules_for
 from .findings import Finding
-from ..pdf import boxes
 
 BREAKS_ATTRIBUTE = "data-huozi-breaks"  # set by huozi.pdf.weasy_patch on each paragraph it breaks
 
@@ -166,7 +166,7 @@ def _where(context: _Context, element) -> SourceLocation | None:
 
 
 def _line(context: _Context, linebox, block) -> Line:
-    pieces: list[tuple[str, object, tuple]] = []
+    pieces: list[tuple[str, Any, tuple[Any, ...]]] = []
     for leaf, ancestors in boxes.line_leaves(linebox):
         text = strip_controls(leaf.text) if boxes.is_text(leaf) else "\ufffc"
         if text:
@@ -194,7 +194,7 @@ def _line(context: _Context, linebox, block) -> Line:
     )
 
 
-def _gaps(pieces: list[tuple[str, object, tuple]]) -> tuple[float, ...]:
+def _gaps(pieces: list[tuple[str, Any, tuple[Any, ...]]]) -> tuple[float, ...]:
     """Han–Western gaps in em: between boxes from their positions, inside one box 0.
 
     A boundary set apart by a designed margin (a figure number before its caption) is a
@@ -233,7 +233,7 @@ def _is_autospace(box) -> bool:
     return element is not None and AUTOSPACE in (element.get("class") or "").split()
 
 
-def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
+def _walk(box, context: _Context, block, out: list[tuple[str, Any]]) -> None:
     """Collect ("line", Line) and ("heading", (page, tag, where, line number)) events in page order."""
     if boxes.is_margin(box):
         return
@@ -262,8 +262,8 @@ def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
     context.text_left, context.text_right = saved_block
 
 
-def _events(document, source_dir: Path | None) -> list[tuple[str, object]]:
-    events: list[tuple[str, object]] = []
+def _events(document, source_dir: Path | None) -> list[tuple[str, Any]]:
+    events: list[tuple[str, Any]] = []
     for number, page in enumerate(document.pages, 1):
         box = boxes.page_box(page)
         context = _Context(number, source_dir, text_left=box.content_box_x(),
@@ -353,7 +353,7 @@ def _fragment_findings(lines: list[Line], minimum: int = 2) -> Iterator[LintFind
             yield _finding("widow-orphan", fragment[0], f"{len(fragment)} line(s) of a paragraph alone on a page")
 
 
-def _figure_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
+def _figure_findings(events: list[tuple[str, Any]]) -> Iterator[LintFinding]:
     """A figure (image and caption) is never split across pages."""
     pages: dict[int, list[tuple[int, SourceLocation | None, int]]] = {}
     for kind, value in events:
@@ -370,7 +370,7 @@ def _flush(line: Line, tolerance_pt: float) -> bool:
     return abs(line.column_right - line.right) * PT_PER_PX <= tolerance_pt
 
 
-def _heading_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
+def _heading_findings(events: list[tuple[str, Any]]) -> Iterator[LintFinding]:
     """A heading shares its page with what follows up to two lines of body text (or all of it)."""
     for i, (kind, value) in enumerate(events):
         if kind != "heading" or value[2] is None:
@@ -437,9 +437,9 @@ def check_typography(config: Config, path: Path) -> list[Finding]:
     The build lints the layout it writes and keeps the result in its state beside the output;
     a file the state does not describe (built elsewhere, or changed since) is laid out again.
     """
+    from ..cache import file_sha256
     from ..editions import EDITIONS
     from ..manuscript import parse_manuscript
-    from ..cache import file_sha256
     from ..state import load_state
 
     names = [e.name for e in EDITIONS.values() if e.paged is not None and path.name == f"{config.book.slug}{e.suffix}"]

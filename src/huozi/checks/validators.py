@@ -16,8 +16,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..contract import SOURCE_FILE, SOURCE_LINE
 from ..config import Config
+from ..contract import SOURCE_FILE, SOURCE_LINE
 from ..errors import SourceLocation
 from .findings import Finding
 

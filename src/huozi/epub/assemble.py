@@ -4,15 +4,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from lxml import etree
 
 from ..cache import cache_path
 from ..config import Config
+from ..editions import EDITIONS, Edition
+from ..errors import SourceLocation, TemplateError
 from ..figures import Figures
 from ..figures.images import ImageSet
-from ..errors import TemplateError, SourceLocation
-from ..editions import EDITIONS, Edition
 from ..layout.links import heading_numbers, toc_tree
 from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
@@ -55,7 +56,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
     env = template_env(config.styles_dir)
     book = config.book
     css_href = "../" + CSS_NAME
-    common = {"book": book, "config": config_view(config), "css_href": css_href, "edition": edition,
+    common: dict[str, Any] = {"book": book, "config": config_view(config), "css_href": css_href, "edition": edition,
               "cpu_seconds": config.security.template_seconds}
     cover, cover_image = _cover(config, env, common)
     title = EpubDocument("text/title.xhtml", book.title,
@@ -159,7 +160,8 @@ def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
     alt = "封面：" + "，".join(t for t in (book.title, book.subtitle, "、".join(book.creators), book.publisher) if t)
     content = render_template(env, config.styles_dir, "epub/cover.xhtml.j2", image_href="../" + COVER_IMAGE,
                               alt=alt, **common)
-    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book, config.fonts.body, config.fonts.heading), "cover-image", ("cover-image",))
+    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book, config.fonts.body, config.fonts.heading),
+                      "cover-image", ("cover-image",))
     return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
 
 
@@ -190,9 +192,8 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
     """Subset font files and their @font-face rules, when `[epub] embed_fonts` is on."""
     if not config.epub.embed_fonts:
         return (), ""
-    from .fonts import embed_fonts
-
     from ..fonts import MONO, QUOTE, SANS, SERIF
+    from .fonts import embed_fonts
 
     families = {SERIF: config.fonts.body, SANS: config.fonts.heading, MONO: config.fonts.mono,
                 QUOTE: config.fonts.quote}

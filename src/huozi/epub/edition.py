@@ -24,7 +24,7 @@ class EpubWriter:
         from .writer import write_epub
 
         print_pages = next((layout.page_texts for layout in model.layouts.values()), ())
-        modified = dt.datetime.fromtimestamp(model.epoch, dt.timezone.utc)
+        modified = dt.datetime.fromtimestamp(model.epoch, dt.UTC)
         with clock.stage("layout"):
             package = assemble_epub(model.config, model.manuscript, modified, figures=model.figures, edition=model.edition,
                                     print_pages=print_pages, images=model.images)

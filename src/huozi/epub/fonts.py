@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -153,7 +154,7 @@ def face_index(font: FontFile) -> int:
     raise LookupError(f"{font.family} is not in {font.path}")
 
 
-def open_face(font: FontFile):  # -> fontTools.ttLib.TTFont
+def open_face(font: FontFile) -> Any:  # a fontTools.ttLib.TTFont
     """The face named `font.family` from its file, picking it out of a .ttc collection."""
     from fontTools.ttLib import TTFont
 
@@ -187,7 +188,8 @@ def subset_face(font: FontFile, text: str) -> bytes:
     if subset is None:
         raise FontError(f"HarfBuzz could not subset {font.family} ({font.path})",
                         hint="reinstall fonts-noto-cjk, or set [epub] embed_fonts = false")
-    return subset.blob.data
+    data: bytes = subset.blob.data
+    return data
 
 
 def _cache_key(font: FontFile, text: str) -> str:
@@ -253,11 +255,11 @@ def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None,
     # Two roles set in one family share one file holding both roles' characters.
     by_face: dict[Face, set[str]] = {}
     for default in FACES:
-        text = chars.get((default.family, default.style), "")
-        if text:
+        found = chars.get((default.family, default.style), "")
+        if found:
             face = _configured(default, families or {})
             same = next((f for f in by_face if (f.family, f.style) == (face.family, face.style)), face)
-            by_face.setdefault(same, set()).update(text)
+            by_face.setdefault(same, set()).update(found)
     assets, used = [], []
     for face, text in by_face.items():
         # A Kai face may have no "Regular" (AR PL UKai's only style is "Book").

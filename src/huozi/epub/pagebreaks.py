@@ -204,5 +204,5 @@ def place_page_breaks(
 
 
 def _serialise(root: etree._Element) -> str:
-    body = etree.tostring(root, encoding="unicode")
+    body: str = etree.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + body + "\n"

@@ -5,9 +5,10 @@ import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from ..fonts import SANS, find_font
 from ..cache import Store, cache_path, tool_versions
+from ..fonts import SANS, find_font
 from .spec import FigureSpec
 
 # Bump when the cache layout or the post-processing of SVGs changes in a way the key cannot see.
@@ -17,13 +18,13 @@ CACHE_DIR = "figures"  # in the project's cache (cache.py)
 DRAWING_MODULES = ("style.py", "plot.py", "svg.py")
 
 
-def _fonts_fingerprint() -> list[list]:
+def _fonts_fingerprint() -> list[list[object]]:
     """Which font files would set the labels: path, size and mtime (hashing 20 MB each build is waste)."""
     faces = [find_font(SANS), find_font(SANS, "Bold")]
     return [[str(f.path), f.path.stat().st_size, f.path.stat().st_mtime_ns] for f in faces]
 
 
-def figure_key(spec: FigureSpec, pairings: tuple) -> str:
+def figure_key(spec: FigureSpec, pairings: tuple[Any, ...]) -> str:
     """The hash of everything that decides a figure's bytes."""
     here = Path(__file__).parent
     facts = [asdict(f) | {"line": None} for f in spec.all_facts]

@@ -6,15 +6,14 @@ import difflib
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from collections.abc import Mapping
-
 from ..errors import FigureError, SourceLocation, did_you_mean
 from ..manuscript.model import Manuscript, Table
-from ..sources import read_text
 from ..manuscript.parse import join_soft_break
+from ..sources import read_text
 
 FACTS_NAME = "facts.toml"
 QUALIFIERS = ("", "余", "多")
@@ -288,9 +287,9 @@ def check_fact(book: FactBook, fact: Fact, sources: dict[str, SourceText]) -> in
             f"correct the value in {book.path.name} or the prose, so that both say the same number")
     if at >= 0:
         return source.line_at(at)
-    said = _what_prose_says(source, fact) if fact.value is not None else None
-    if said is not None:
-        words, line = said
+    prose = _what_prose_says(source, fact) if fact.value is not None else None
+    if prose is not None:
+        words, line = prose
         raise FigureError(
             f"the prose says {words} where fact '{fact.id}' ({book.cite(fact.line)}) says {fact.text}",
             SourceLocation(source.path, line),
@@ -321,7 +320,6 @@ def cell_number(text: str) -> str:
 
 def check_cell(book: FactBook, fact: Fact, tables: Mapping[str, tuple[Path, Table]]) -> int:
     """The manuscript line of the table row that states `fact`; a FigureError when cell and data disagree."""
-    where = book.where(fact.line)
     if fact.table not in tables:
         raise FigureError(f"fact '{fact.id}' names the table '{fact.table}', which the manuscript does not have",
                           SourceLocation(book.path, field_line(_toml_text(book), fact.line, "table")),
@@ -345,6 +343,7 @@ def check_cell(book: FactBook, fact: Fact, tables: Mapping[str, tuple[Path, Tabl
                           + "a fact names its row by the row's first cell, which must be unique")
     row = table.rows[stubs.index(fact.row)]
     said = cell_number(row.cells[headers.index(fact.column)].text)
+    assert fact.value is not None, "a fact read from a table cell has a value"
     number = f"{format_number(fact.value)}{fact.qualifier}"
     if said not in (number, number + fact.unit):
         raise FigureError(

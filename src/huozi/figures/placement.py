@@ -106,13 +106,14 @@ def _trial_moves(document: Any, manuscript: Manuscript) -> list[tuple[Slot, Slot
 
 
 def float_figures(manuscript: Manuscript, html: Callable[[Manuscript], str],
-                  lay_out: Callable[[str], tuple[Any, bool]], decisions: MutableMapping[str, list] | None = None,
+                  lay_out: Callable[[str], tuple[Any, bool]], decisions: MutableMapping[str, list[Any]] | None = None,
                   salt: str = "") -> Manuscript:
     """The manuscript with every mid-page figure moved to the top (or bottom) of its page.
 
     `html` renders a manuscript as the edition's HTML, `lay_out` lays HTML out into a WeasyPrint
-    Document and says whether that layout depends on the HTML alone (it read no file). Each article with figures is laid out alone; a move can shift the pages after it,
-    so the check runs again on the new layout, MAX_PASSES layouts at most.
+    Document and says whether that layout depends on the HTML alone (it read no file). Each
+    article with figures is laid out alone; a move can shift the pages after it, so the check
+    runs again on the new layout, MAX_PASSES layouts at most.
 
     `decisions` (kept by a long-lived caller, e.g. `huozi watch`) maps the hash of a trial's HTML
     to the moves its layout gave: the same HTML always lays out the same way, so an article whose

@@ -125,9 +125,9 @@ def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[s
                           "number the figures 1, 2, 3 … in the order they are placed"
                           + (" (image figures count too)" if images else ""))
     if numbers != sorted(numbers):
-        first = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
-        raise FigureError(f"图{specs[first].number} ('{first}') comes before a figure with a lower number",
-                          SourceLocation(specs[first].path), "number the figures in the order they are placed")
+        early = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
+        raise FigureError(f"图{specs[early].number} ('{early}') comes before a figure with a lower number",
+                          SourceLocation(specs[early].path), "number the figures in the order they are placed")
     return tuple(placed)
 
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FigureError, SourceLocation, did_you_mean, line_of
-from ..sources import read_text
-from collections.abc import Mapping
-
 from ..manuscript.model import Table
+from ..sources import read_text
 from .facts import FACTS_NAME, Fact, FactBook, cell_number, read_toml
 
 KINDS = ("bars", "pairings", "panel", "timeline")

@@ -12,7 +12,15 @@ from typing import Any
 
 from ..errors import ManuscriptError, SourceLocation, did_you_mean
 from ..manuscript.model import (
-    Article, FigureRef, Heading, Image, Inline, Manuscript, Table, block_inlines, walk_blocks,
+    Article,
+    FigureRef,
+    Heading,
+    Image,
+    Inline,
+    Manuscript,
+    Table,
+    block_inlines,
+    walk_blocks,
 )
 from ..text.markup import LinkTarget
 
@@ -159,8 +167,8 @@ def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = N
     A ## heading's entry leads to its <section> (as the bookmarks do), deeper ones to the heading.
     """
     numbers = numbers or {}
-    root: list[dict] = []
-    stack: list[tuple[int, list[dict]]] = [(1, root)]
+    root: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[dict[str, Any]]]] = [(1, root)]
     for section in article.sections:
         headings = ([(section.heading, section.anchor)] if section.heading else []) + [
             (b, b.anchor) for b in section.blocks if isinstance(b, Heading)]
@@ -169,7 +177,8 @@ def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = N
                 continue
             while stack[-1][0] >= heading.level:
                 stack.pop()
-            entry = {"id": anchor, "title": numbers.get(heading.anchor, "") + heading.text, "children": []}
+            children: list[dict[str, Any]] = []
+            entry = {"id": anchor, "title": numbers.get(heading.anchor, "") + heading.text, "children": children}
             stack[-1][1].append(entry)
-            stack.append((heading.level, entry["children"]))
+            stack.append((heading.level, children))
     return root

@@ -11,13 +11,14 @@ import dataclasses
 import re
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .. import contract
@@ -25,8 +26,7 @@ from ..config import THEME_DIR, Config
 from ..editions import Edition
 from ..errors import FigureError, HuoziError, SourceLocation, TemplateError, did_you_mean
 from ..manuscript import model
-from ..manuscript.model import Article, FigureRef, Heading, Image, Paragraph, Photo
-from ..manuscript.model import Manuscript
+from ..manuscript.model import Article, FigureRef, Heading, Image, Manuscript, Paragraph, Photo
 from ..text.markup import InlineContext, inlines_to_html
 from . import links
 from .notes import article_marks
@@ -124,7 +124,8 @@ class ProjectLoader(jinja2.FileSystemLoader):
         super().__init__(str(styles_dir))
         self.project_root = styles_dir.resolve().parent
 
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not real.is_relative_to(self.project_root):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any, BinaryIO
 
 Box = Any  # a WeasyPrint box (weasyprint.formatting_structure.boxes.Box)
@@ -23,7 +22,7 @@ ColorProfile = Any  # a weasyprint.css.ColorProfile
 
 
 @functools.cache
-def _classes() -> ModuleType:
+def _classes() -> Any:  # the untyped module of WeasyPrint's box classes
     # Imported on first use: a build with nothing to do never imports WeasyPrint.
     from weasyprint.formatting_structure import boxes
 

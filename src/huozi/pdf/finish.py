@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, SourceLocation
-from ..text.typeset import strip_controls  # the typesetter's zero-width break controls
+from ..text.chars import strip_controls  # the typesetter's zero-width break controls
 from . import boxes
 from .options import PdfOptions
 
@@ -125,7 +125,7 @@ def link_texts(document: Any) -> dict[str, str]:
     for _, box in boxes.page_descendants(document):
         element = getattr(box, "element", None)
         href = element.get("href", "") if element is not None and box.element_tag == "a" else ""
-        if href.startswith("#") and href[1:] not in texts:
+        if element is not None and href.startswith("#") and href[1:] not in texts:
             texts[href[1:]] = strip_controls("".join(element.itertext())).strip()
         elif element is not None and box.element_tag == "fn::footnote-call":  # a call links to its note
             texts.setdefault(element.get("id", ""), "脚注" + strip_controls(element.get("data-mark", "")))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from ..layout.notes import page_marks
 from ..contract import FOOTNOTE_CALL
+from ..layout.notes import page_marks
 from . import boxes
 
 CALL = FOOTNOTE_CALL

@@ -18,6 +18,6 @@ class PdfOptions:
     output_profile: Path | None = None       # CMYK ICC profile: the PDF/X output intent
     bleed_pt: float | None = None            # exact BleedBox distance from the TrimBox
 
-    def for_press(self, output_profile: Path, bleed_pt: float) -> "PdfOptions":
+    def for_press(self, output_profile: Path, bleed_pt: float) -> PdfOptions:
         """These options for a PDF/X file: output intent and exact bleed."""
         return replace(self, output_profile=output_profile, bleed_pt=bleed_pt)

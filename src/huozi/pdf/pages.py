@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
 from ..contract import REPEATED
 from ..pagetext import PageText, floats, normalise
 from . import boxes
@@ -36,7 +37,8 @@ def read_page_texts(document: Any) -> tuple[PageText, ...]:
     pages = []
     tables: set[int] = set()
     for index, page in enumerate(document.pages, 1):
-        body, margins = [], []
+        body: list[str] = []
+        margins: list[str] = []
         for child in boxes.page_box(page).children:
             (margins if boxes.is_margin(child) else body).extend(_texts(child, tables))
         pages.append(PageText(_folio(margins, index), normalise("".join(body))))

@@ -96,7 +96,7 @@ def _merge_into(tree: _Tree, survivor_ref: bytes, gone_ref: bytes) -> None:
 def _detach(tree: _Tree, ref: bytes) -> int:
     """Remove `ref` from its parent's K; return where it was."""
     parent = tree.objects[tree.objects[ref]["P"]]
-    index = parent["K"].index(ref)
+    index: int = parent["K"].index(ref)
     del parent["K"][index]
     return index
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from ..errors import ManuscriptError, SourceLocation
 from ..manuscript.model import Manuscript, Table
-from .weasy_patch import TABLE_WIDTHS
 from . import boxes
+from .weasy_patch import TABLE_WIDTHS
 
 FLOOR = 0.76           # the smallest size a table is set in, as a share of the body's (8 pt under 10.5 pt)
 STEP = 0.02            # sizes are chosen in steps of this share of the body size

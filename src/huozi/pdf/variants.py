@@ -34,7 +34,7 @@ VARIANTS: dict[str, PdfVariant] = {
 
 def iso_date(epoch: int) -> str:
     """The build date as W3C/ISO 8601 for XMP and the Info dictionary (UTC, no clock read)."""
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def output_profile_path(config: Config) -> Path:

@@ -60,9 +60,12 @@ import importlib
 import inspect
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..config import TypographyOptions
 
 from .. import contract
 from ..errors import OutputError
@@ -151,7 +154,7 @@ def check_compatible() -> None:
                           hint="install weasyprint>=70,<71 (see pyproject.toml) or update huozi/pdf/weasy_patch.py")
 
 
-def cjk_layout_for(typography):  # TypographyOptions -> context manager
+def cjk_layout_for(typography: TypographyOptions) -> AbstractContextManager[None]:
     """`cjk_layout` with the book's `[typography]` options."""
     edges = LineEdges(typography.compress_line_end, typography.compress_line_start, typography.hanging)
     return cjk_layout(typography.justify, total_fit=typography.total_fit, edges=edges)
@@ -165,15 +168,16 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
     Han–Western margins are still dropped at line edges.
     """
     check_compatible()
-    inline = importlib.import_module("weasyprint.layout.inline")
-    draw_text = importlib.import_module("weasyprint.draw.text")
+    # WeasyPrint's modules, patched: untyped, Any at this boundary.
+    inline: Any = importlib.import_module("weasyprint.layout.inline")
+    draw_text: Any = importlib.import_module("weasyprint.draw.text")
     saved_justify, saved_align = inline.justify_line, inline.text_align
     saved_draw = draw_text.draw_first_line
-    tags = importlib.import_module("weasyprint.pdf.tags")
+    tags: Any = importlib.import_module("weasyprint.pdf.tags")
     saved_tag = tags._get_pdf_tag
     tags._get_pdf_tag = _make_pdf_tag(saved_tag)
-    block = importlib.import_module("weasyprint.layout.block")
-    table = importlib.import_module("weasyprint.layout.table")
+    block: Any = importlib.import_module("weasyprint.layout.block")
+    table: Any = importlib.import_module("weasyprint.layout.table")
     saved_lines = block.iter_line_boxes
     saved_table, saved_widths = block.table_layout, table.table_and_columns_preferred_widths
     block.table_layout = _make_table_layout(saved_table)
@@ -332,7 +336,7 @@ def _advance_of(context, leaf, char: str) -> float:
 
 
 def _line_width(line) -> float:
-    from weasyprint.text.ffi import ffi, FROM_UNITS
+    from weasyprint.text.ffi import FROM_UNITS, ffi
 
     total, run = 0.0, line.runs
     while run != ffi.NULL:
@@ -500,7 +504,7 @@ def _apply(context, line, leaves: list, inner: dict[int, list[float]], before_le
                     advance = walk(child, advance)
             box.width += advance - start
             return advance
-        n = index.get(id(box))
+        n = index[id(box)] if id(box) in index else -1   # -1: a box with no glyphs of its own
         advance += before_leaf.pop(n, 0.0)
         if isinstance(box, boxes.TextBox):
             box.position_x += advance
@@ -545,7 +549,7 @@ def _spaced_layout_class():
     global _SPACED_LAYOUT
     if _SPACED_LAYOUT is not None:
         return _SPACED_LAYOUT
-    from weasyprint.text.ffi import ffi, pango, TO_UNITS
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
     from weasyprint.text.line_break import Layout
 
     class SpacedLayout(Layout):
@@ -645,9 +649,10 @@ def _flatten(box, out: list, left: float = 0.0) -> float | None:
             if start is None or end is None:
                 return None
             count = len(out)
-            pending = _flatten(child, out, pending + start)
-            if pending is None or len(out) == count:
+            flattened = _flatten(child, out, pending + start)
+            if flattened is None or len(out) == count:
                 return None
+            pending = flattened
             for name in (contract.HALT, contract.HALF):
                 if _has_class(child, name):
                     out[-1] = (*out[-1][:3], out[-1][3] | {name})
@@ -675,7 +680,7 @@ def _px(value) -> float | None:
 
 def _advances(context, leaf) -> list[float]:
     """Advance of each character of a text leaf (px), shaped by Pango as WeasyPrint will."""
-    from weasyprint.text.ffi import ffi, FROM_UNITS
+    from weasyprint.text.ffi import FROM_UNITS, ffi
     from weasyprint.text.line_break import create_layout
 
     layout = create_layout(leaf.text, leaf.style, context, None, 0)
@@ -784,13 +789,6 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
         _mark(block, "fallback: no feasible set of breaks")
         return None
     originals = [(leaf, leaf.text, leaf.style) for leaf in leaves]
-    import os
-    if os.environ.get("HUOZI_DEBUG_BREAKS") and os.environ["HUOZI_DEBUG_BREAKS"] in "".join(chars):
-        bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
-        for (a, b), sp in zip(bounds, [*plan.spacing_em, 0]):
-            w = sum(g.width for g in glyphs[a:b]) - glyphs[a].start_trim - glyphs[b - 1].end_trim
-            print(f"{w:.2f}/{measures[0 if a == 0 else 1]:.2f} {sp:.3f} {''.join(chars[a:b])}")
-        print([(g.char, round(g.width, 2), g.start_trim, g.end_trim) for g in glyphs if not is_han(g.char)])
     _enforce(pieces, positions, glyphs, breaks, natural, plan.starts, measures)
     _no_overflow_wrap(leaves)
     bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
@@ -890,7 +888,7 @@ def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
     import pydyf
     from PIL import Image, ImageCms
 
-    source = Image.open(io.BytesIO(image.image_data.data))
+    source: Any = Image.open(io.BytesIO(image.image_data.data))
     source.load()
     icc = source.info.get("icc_profile") or b""
     if source.mode in ("LA", "L") or "transparency" in source.info:
@@ -903,7 +901,7 @@ def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
         transform = ImageCms.buildTransform(own, ImageCms.getOpenProfile(str(profile_path)), "RGB", "CMYK",
                                            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
         transforms[icc] = transform
-    cmyk = ImageCms.applyTransform(rgb, transform)
+    cmyk: Any = ImageCms.applyTransform(rgb, transform)
     extra = pydyf.Dictionary({
         "Type": "/XObject", "Subtype": "/Image", "Width": cmyk.width, "Height": cmyk.height,
         "ColorSpace": "/DeviceCMYK", "BitsPerComponent": 8,
@@ -927,7 +925,7 @@ def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
 
 
 # The MCID WeasyPrint gave each box it drew as marked content (its tags.py forgets the map).
-MCIDS: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
+MCIDS: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
 
 def record_mcids() -> None:
@@ -945,5 +943,5 @@ def record_mcids() -> None:
                 MCIDS[box] = self._tags[box]["mcid"]
             yield
 
-    marked.huozi_records = True
+    marked.huozi_records = True  # type: ignore[attr-defined]
     Stream.marked = marked

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
-from ..text.typeset import strip_controls
+from ..pagetext import PageText
+from ..text.chars import strip_controls
 from .fetcher import locate_reference, make_url_fetcher
 from .options import PdfOptions
-from .pages import PageText, read_page_texts
+from .pages import read_page_texts
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,6 @@ def render_document(html: str, options: PdfOptions, fetched: list[str] | None = 
     `fetched`, when given, receives the URLs the layout read (stylesheets, images, fonts).
     """
     import weasyprint  # imported here: a build with nothing to do must not pay for it
-
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = make_url_fetcher(options.project_root, options.allow_hosts, options.base_dir)
@@ -72,7 +72,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document=None) -> Pd
 
     if document is None:
         document = render_document(html, options)
-    kwargs = {}
+    kwargs: dict[str, str | bytes] = {}
     if options.variant:
         kwargs["pdf_variant"] = options.variant
     if options.identifier:

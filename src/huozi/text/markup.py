@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..manuscript.model import Inline
+from ..manuscript.model import Inline, Paragraph
 from .chars import WORD_JOINER, is_han
 
 _TAGS = {"em": "em", "strong": "strong", "strike": "del"}
@@ -163,7 +163,7 @@ NOTE_CHUNK = 300  # characters: a few lines, so that every part fits the room an
 _SENTENCE_END = "。！？；"
 
 
-def _note_chunks(paragraphs) -> list[list[tuple[tuple[Inline, ...], bool]]]:
+def _note_chunks(paragraphs: Iterable[Paragraph]) -> list[list[tuple[tuple[Inline, ...], bool]]]:
     """The note's paragraphs cut into parts of at most about NOTE_CHUNK characters, each a list
     of (runs, whether they start a paragraph); cuts fall after a sentence, between runs."""
     chunks: list[list[tuple[tuple[Inline, ...], bool]]] = [[]]

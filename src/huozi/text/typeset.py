@@ -45,7 +45,6 @@ from .chars import (  # noqa: F401 - the typesetter's controls and marks, as cal
     strip_controls,
 )
 
-
 # clreq §3.1.7: "basic" is chars.NO_START (which already keeps —— and …… off a line's start);
 # "strict" also keeps the solidus, the wave dash and the hyphen there.
 STRICT_NO_START = frozenset("／〜～-")
@@ -81,7 +80,10 @@ def rules_for(config: Config) -> TypesetRules:
 
 def make_typesetter(rules: TypesetRules) -> Callable[[str], Markup]:
     """The `typeset(text) -> Markup` hook for the Jinja filters of the PDF editions."""
-    return lambda text, emphasis=False: typeset(text, rules, emphasis)
+    def hook(text: str, emphasis: bool = False) -> Markup:
+        return typeset(text, rules, emphasis)
+
+    return hook
 
 
 def typesetter_for(config: Config) -> Callable[[str], Markup]:
