@@ -82,6 +82,16 @@ class Edition:
     # ("print" -> print.css, print.html.j2, print/): a change to them leaves the other editions current.
     styles: tuple[str, ...] = ()
     links: bool = True        # its links can be followed (false on paper: the text says where instead)
+    # How its markup is cut and linked (layout/render.py, layout/links.py, text/markup.py):
+    # each article in a document of its own, named by this pattern, cross-references between them
+    # ("chapter-{slug}.xhtml"); None: the whole book is one document and links are "#id".
+    chapters: str | None = None
+    # "foot": a footnote is an <fn> the PDF stylesheets float to the page foot; "end": a noteref
+    # link in the text and the note in an <aside> at the article's end (EPUB 3 semantics).
+    notes: str = "foot"
+    # Images named relative to the documents, with this prefix ("../": the package's documents are
+    # in text/, the images beside it); None: by file URI, read by WeasyPrint from the project.
+    assets: str | None = None
 
     def load_writer(self) -> Writer:
         return load(self.writer)  # type: ignore[no-any-return]
@@ -112,7 +122,7 @@ EDITIONS: dict[str, Edition] = {
     # EPUB 3, its page list mapped to the print edition's pages.
     "epub": Edition(
         "epub", "epub/article.xhtml.j2", "epub", ".epub", "huozi.epub.edition:WRITER",
-        depends=("print",), styles=("epub",),
+        depends=("print",), styles=("epub",), chapters="chapter-{slug}.xhtml", notes="end", assets="../",
         checks=(("epubcheck", "huozi.checks.epubcheck:run_epubcheck"), ("ace", "huozi.checks.validators:run_ace"))),
 }
 

@@ -73,8 +73,8 @@ class ImageSet:
 
     def view(self, edition: Any) -> dict[str, dict[str, Any]]:
         """What the templates see of each image in `edition`: its URL (no paths) and its size."""
-        epub = getattr(edition, "kind", "") == "epub"
-        return {anchor: {"src": f"../{f.name}" if epub else f.path.as_uri(), "width": f.width,
+        prefix = getattr(edition, "assets", None)  # Edition.assets: beside the documents, or a file URI
+        return {anchor: {"src": f"{prefix}{f.name}" if prefix is not None else f.path.as_uri(), "width": f.width,
                          "height": f.height, "media_type": f.media_type, "raster": f.raster}
                 for anchor, f in self.files.items()}
 

@@ -96,14 +96,14 @@ def table_numbers(manuscript: Manuscript, numbering: str = "book") -> dict[str, 
     return numbers
 
 
-def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool,
+def targets(manuscript: Manuscript, figures: Mapping[str, Any], chapters: str | None,
             numbering: str = "book") -> dict[str, LinkTarget]:
-    """id -> LinkTarget in one edition: in the EPUB an id lives in its article's own file."""
+    """id -> LinkTarget in one edition: with `chapters` (`Edition.chapters`, a file name pattern) an
+    id lives in its article's own document, beside the others."""
     found: dict[str, LinkTarget] = {}
 
     def href(article: Article, ident: str) -> str:
-        # Beside it in text/: the name epub.assemble.chapter_file gives the article's document.
-        return f"chapter-{article.slug}.xhtml#{ident}" if epub else f"#{ident}"
+        return f"{chapters.format(slug=article.slug)}#{ident}" if chapters else f"#{ident}"
 
     for ident, (article, label) in section_labels(manuscript).items():
         found[ident] = LinkTarget(href(article, ident), label)
@@ -138,7 +138,7 @@ def _block_inlines(block) -> Iterator[tuple[Inline, ...]]:
 def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
     """Every in-book link and cross-reference names an id of the book (a FigureError or
     ManuscriptError at the manuscript's line otherwise)."""
-    known = targets(manuscript, figures, epub=False)  # numbering does not change which ids exist
+    known = targets(manuscript, figures, chapters=None)  # numbering does not change which ids exist
     for article in manuscript.articles:
         blocks = [h for s in article.sections for h in (s.heading, s.subheading) if h] + list(walk_blocks(
             tuple(b for s in article.sections for b in s.blocks)))

@@ -321,9 +321,9 @@ def render_edition(
         from ..figures.render import image_labels
 
         labels = image_labels(manuscript)
-    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub",
+    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.chapters,
                                                           config.tables.numbering),
-                                   links=edition.links, marks=marks, epub=edition.kind == "epub")
+                                   links=edition.links, marks=marks, epub=edition.notes == "end")
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {

@@ -28,8 +28,8 @@ class InlineContext:
     `typeset` is the PDF editions' clreq hook (None in the EPUB); `targets` maps an id to its
     place in this edition; `links` is False in the print edition (PDF/X allows no annotations
     on the page: links are set as text). `marks` maps a footnote's id to the mark its call and
-    note print; `epub` sets a call as an EPUB noteref (its note is an <aside> the article's
-    template writes) instead of the PDFs' footnote float.
+    note print; `epub` (an edition whose `notes` are "end") sets a call as an EPUB noteref (its
+    note is an <aside> the article's template writes) instead of the PDFs' footnote float.
     """
 
     typeset: Callable[..., Markup] | None = None
