@@ -76,7 +76,7 @@ class Edition:
     suffix: str               # appended to book.slug: the output's file name
     writer: str               # "module:attribute" of its Writer
     paged: Paged | None = None            # laid out into pages by WeasyPrint; None: written from the model
-    depends: tuple[str, ...] = ()         # editions whose layout it uses (built first, in the same worker)
+    depends: tuple[str, ...] = ()         # paged editions whose layout it uses (built first, in the same worker)
     checks: tuple[tuple[str, str], ...] = ()  # (check name, "module:function") run by `huozi check`
     # Style files and folders only this edition reads, by name before the first dot
     # ("print" -> print.css, print.html.j2, print/): a change to them leaves the other editions current.
