@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .cache import cache_path, file_sha256
 from .config import Config, config_key_line, load_config
@@ -43,6 +43,9 @@ class Output:
     path: Path
     pages: int | None = None
     rebuilt: bool = True
+    # The typography lint of a paged edition's layout (checks.lint.LintReport.record): its summary
+    # and findings, as `huozi check` reports them (kept with the build's state for later checks).
+    lint: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -398,6 +401,6 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     warnings += ([*images.warnings] if images is not None else []) + [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
     return BuildResult(
-        tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt) for o in outputs),
+        tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt, o.state.lint) for o in outputs),
         tuple(timings), tuple(warnings), report,
     )

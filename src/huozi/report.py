@@ -38,6 +38,7 @@ def write_report(out_dir: Path, outputs: list[ReportOutput], timings: list[Stage
                 "pages": o.state.pages,
                 "rebuilt": o.rebuilt,
                 **({"typography": o.state.typography} if o.state.typography else {}),
+                **({"lint": o.state.lint["findings"]} if o.state.lint else {}),
             }
             for o in outputs
         ],
