@@ -9,7 +9,7 @@ import pytest
 
 from huozi import editions
 from huozi.cli import main, make_parser
-from huozi.editions import EDITIONS, Edition, Model, Written, build_order, worker_groups
+from huozi.editions import EDITIONS, Edition, Layout, Model, Written, build_order, worker_groups
 from huozi.events import Stopwatch
 from huozi.manuscript.model import Paragraph
 from huozi.output import write_bytes_atomic
@@ -19,7 +19,7 @@ from huozi.skeleton import create_project
 class PlainTextWriter:
     """A toy edition: the manuscript's paragraphs as plain text, and the print pages it follows."""
 
-    def write(self, model: Model, laid_out: object, target: Path, clock: Stopwatch) -> Written:
+    def write(self, model: Model, laid_out: Layout | None, target: Path, clock: Stopwatch) -> Written:
         with clock.stage("text"):
             lines = [f"# {article.title}" for article in model.manuscript.articles]
             lines += ["".join(getattr(run, "text", "") for run in block.inlines)

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .events import BuildWarning, Stopwatch
+from .pagetext import PageText
 
 if TYPE_CHECKING:
     from .config import Config
     from .figures import Figures
     from .figures.images import ImageSet
     from .manuscript import Manuscript
-    from .pdf.layout import LaidOut
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,14 @@ class Paged:
     variant: str                 # its row in pdf/variants.py: the conformance it claims
     float_figures: bool = False  # figures move to the top or bottom of their page (a book's print pages)
     turn_tables: bool = False    # a table too wide for the measure is set a quarter turn, part by part
+
+
+class Layout(Protocol):
+    """A paged edition's layout as other editions see it: where each of its pages begins.
+    (huozi.pdf.layout.LaidOut is one; only the PDF writer reads the rest of it.)"""
+
+    @property
+    def page_texts(self) -> tuple[PageText, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ class Model:
     figures: Figures
     images: ImageSet | None
     epoch: int
-    layouts: Mapping[str, LaidOut] = field(default_factory=dict)
+    layouts: Mapping[str, Layout] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class Written:
 class Writer(Protocol):
     """Writes one edition: from its own layout (a paged edition) or from the model alone."""
 
-    def write(self, model: Model, laid_out: LaidOut | None, target: Path, clock: Stopwatch) -> Written: ...
+    def write(self, model: Model, laid_out: Layout | None, target: Path, clock: Stopwatch) -> Written: ...
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..editions import Model, Written
+from ..editions import Layout, Model, Written
 from ..events import Stopwatch
-
-if TYPE_CHECKING:
-    from ..pdf.layout import LaidOut
 
 
 class EpubWriter:
     """Templates -> XHTML documents (+ the print pages' breaks) -> ebooklib -> reproducible zip."""
 
-    def write(self, model: Model, laid_out: LaidOut | None, target: Path, clock: Stopwatch) -> Written:
+    def write(self, model: Model, laid_out: Layout | None, target: Path, clock: Stopwatch) -> Written:
         from .assemble import assemble_epub
         from .writer import write_epub
 

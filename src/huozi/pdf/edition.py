@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..editions import Model, Written
+from ..editions import Layout, Model, Written
 from ..events import BuildWarning, Stopwatch, collect_warnings
 from .layout import LaidOut
 
@@ -17,7 +17,7 @@ class PdfWriter:
     """Writes a laid-out edition as PDF (its variant's conformance), lints its pages, and warns of
     images a press edition places below the book's minimum resolution."""
 
-    def write(self, model: Model, laid_out: LaidOut | None, target: Path, clock: Stopwatch) -> Written:
+    def write(self, model: Model, laid_out: Layout | None, target: Path, clock: Stopwatch) -> Written:
         from ..checks.images import resolution_warnings
         from ..checks.lint import lint_document
         from ..text.typeset import rules_for
@@ -25,7 +25,7 @@ class PdfWriter:
         from .weasy_patch import cjk_layout_for
         from .writer import write_pdf
 
-        assert laid_out is not None, "a paged edition is written from its layout"
+        assert isinstance(laid_out, LaidOut), "a paged edition is written from its own layout (pdf.layout.lay_out)"
         config, edition = model.config, model.edition
         warnings: list[BuildWarning] = list(laid_out.warnings)
         with cjk_layout_for(config.typography):
