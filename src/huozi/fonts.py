@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import FontError, SourceLocation, locate
 
@@ -65,7 +66,7 @@ def find_font(family: str, style: str = "Regular") -> FontFile:
     )
 
 
-def fontconfig_stamp() -> list:
+def fontconfig_stamp() -> list[Any]:
     """What fontconfig's answer depends on: its configuration, its caches and the font folders.
 
     Installing or removing fonts changes these folders' mtimes (Debian's font packages run
@@ -79,7 +80,7 @@ def fontconfig_stamp() -> list:
     paths = [Path(env[0] or "/etc/fonts/fonts.conf"), Path(env[1] or "/etc/fonts") / "conf.d",
              Path("/var/cache/fontconfig"), cache_home / "fontconfig", Path("/usr/share/fonts"),
              Path("/usr/local/share/fonts"), home / ".fonts", data_home / "fonts"]
-    stamp: list = [env]
+    stamp: list[Any] = [env]
     for path in paths:
         try:
             stamp.append([str(path), path.stat().st_mtime_ns])
@@ -88,7 +89,7 @@ def fontconfig_stamp() -> list:
     return stamp
 
 
-def _cached_faces(cache_file: Path, stamp: list, wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:
+def _cached_faces(cache_file: Path, stamp: list[Any], wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:
     try:
         data = json.loads(cache_file.read_text(encoding="utf-8"))
         if data["stamp"] != stamp:

@@ -72,8 +72,8 @@ class _EditionRun:
     timings: list[StageEvent] = field(default_factory=list)
     warnings: list[BuildWarning] = field(default_factory=list)
     staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary file, target) to move
-    typography: dict | None = None  # the lint's measures of the laid-out PDF (checks.lint)
-    lint: dict | None = None        # the lint's summary and findings (checks.lint.LintReport.record)
+    typography: dict[str, Any] | None = None  # the lint's measures of the laid-out PDF (checks.lint)
+    lint: dict[str, Any] | None = None  # the lint's summary and findings (checks.lint.LintReport.record)
 
 
 # A stage longer than 10 s is announced again, with the time it has taken so far, then every 30 s.
@@ -166,7 +166,7 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     return runs
 
 
-def _worker_start(events) -> None:
+def _worker_start(events: SimpleQueue[StageEvent]) -> None:
     """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint and fonts warmed.
 
     The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
@@ -219,7 +219,7 @@ class Workers:
                                          initargs=(self._events,))
         self._pool.submit(_ready)
 
-    def run(self, tasks: list[tuple], emit: Progress) -> list[list[_EditionRun]]:
+    def run(self, tasks: list[tuple[Any, ...]], emit: Progress) -> list[list[_EditionRun]]:
         """Run `_build_group(*task)` for each task in parallel, passing on the workers' stage starts."""
         from concurrent.futures import wait
 
@@ -361,7 +361,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     for name in (e.name for e in chosen if e.name not in stale):
         emit(StageEvent("build", name, "skip"))
     runs: list[_EditionRun] = []
-    parse_warnings: tuple = ()
+    parse_warnings: tuple[Any, ...] = ()
     images = None
     if stale:
         from .figures import render_figures

@@ -1,7 +1,7 @@
 """render_figures: check the facts against the manuscript, then draw (or fetch) every figure."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +40,7 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class Figures(Mapping):
+class Figures(Mapping[str, Figure]):
     """All data figures by id, which ids are placed in the manuscript (in reading order), and the
     number (图N) of each image figure by its anchor: images and data figures share one sequence."""
 
@@ -54,7 +54,7 @@ class Figures(Mapping):
     def __getitem__(self, key: str) -> Figure:
         return self.by_id[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.by_id)
 
     def __len__(self) -> int:

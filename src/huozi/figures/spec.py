@@ -5,6 +5,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import FigureError, SourceLocation, did_you_mean, line_of
 from ..manuscript.model import Table
@@ -67,7 +68,7 @@ def _line_of(source: str, pattern: str) -> int | None:
 def fill(text: str, book: FactBook, where: SourceLocation, rows: tuple[Fact, ...] = ()) -> str:
     """Replace each {fact-id} in `text` with the fact's printed number (or .year, .label, .short);
     `{table}` lists a table-fed figure's `rows` (label and number, as the bars print them)."""
-    def one(match: re.Match) -> str:
+    def one(match: re.Match[str]) -> str:
         if match.group(1) == "pairings" and not match.group(2):
             return pairings_sentence(book)
         if match.group(1) == "table" and not match.group(2) and rows:
@@ -107,14 +108,14 @@ def _fact(book: FactBook, fact_id: str, where: SourceLocation) -> Fact:
     return book.facts[fact_id]
 
 
-def _check_keys(item: dict, allowed: set[str], where: SourceLocation) -> None:
+def _check_keys(item: dict[str, Any], allowed: set[str], where: SourceLocation) -> None:
     for key in item:
         if key not in allowed:
             raise FigureError(f"unknown field '{key}'", where,
                               did_you_mean(key, allowed) or f"known fields: {', '.join(sorted(allowed))}")
 
 
-def table_facts(path: Path, source: str, data: dict, tables: Mapping[str, tuple[Path, Table]]) -> tuple[Fact, ...]:
+def table_facts(path: Path, source: str, data: dict[str, Any], tables: Mapping[str, tuple[Path, Table]]) -> tuple[Fact, ...]:
     """The bars of a figure drawn from a manuscript table: one per row, as facts (label, number, unit)."""
     def at(key: str) -> SourceLocation:
         return SourceLocation(path, _line_of(source, rf"{key}\s*="))

@@ -36,7 +36,7 @@ def autospace(svg: str) -> str:
     text stays exactly what the data says ("13个", no space character). Text anchors (middle, end)
     are applied by renderers to the label's whole advance, dx included.
     """
-    def space(match: re.Match) -> str:
+    def space(match: re.Match[str]) -> str:
         head, close, text, end = match.groups()
         size = _FONT_SIZE.search(head)
         if size is None or " dx=" in head:
@@ -76,7 +76,7 @@ def tidy(svg: str, prefix: str, title: str) -> str:
 _STYLE = re.compile(r'style="([^"]*)"')
 
 
-def _as_attributes(match: re.Match) -> str:
+def _as_attributes(match: re.Match[str]) -> str:
     declarations = [d.split(":", 1) for d in match.group(1).split(";") if ":" in d]
     return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in declarations)
 

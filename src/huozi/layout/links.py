@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import ManuscriptError, SourceLocation, did_you_mean
 from ..manuscript.model import (
     Article,
+    Block,
     FigureRef,
     Heading,
     Image,
@@ -150,7 +151,7 @@ def _inline_refs(inlines: tuple[Inline, ...]) -> Iterator[Inline]:
             yield from _inline_refs(paragraph.inlines)
 
 
-def _block_inlines(block) -> Iterator[tuple[Inline, ...]]:
+def _block_inlines(block: Block) -> Iterator[tuple[Inline, ...]]:
     yield from block_inlines(block)
 
 
@@ -180,7 +181,7 @@ def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
                                           SourceLocation(article.path, line), hint)
 
 
-def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = None) -> list[dict]:
+def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The article's contents to `depth` (1 = the article alone): nested {href_id, title, children}.
 
     A ## heading's entry leads to its <section> (as the bookmarks do), deeper ones to the heading.

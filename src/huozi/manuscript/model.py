@@ -340,7 +340,7 @@ class Article:
         return tuple(b for b in self.walk() if isinstance(b, Image))
 
 
-def block_inlines(block):
+def block_inlines(block: Block) -> Iterator[tuple[Inline, ...]]:
     """The runs of text a block holds itself (not those of the blocks nested in it)."""
     if isinstance(block, Paragraph):
         yield block.inlines

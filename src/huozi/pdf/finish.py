@@ -182,9 +182,9 @@ def furniture_as_artifacts(pdf: Any) -> int:
     return rewritten
 
 
-def _reachable_elements(root: Any, by_reference: dict) -> set:
+def _reachable_elements(root: Any, by_reference: dict[Any, Any]) -> set[Any]:
     """References of every structure element reachable from the StructTreeRoot."""
-    seen: set = set()
+    seen: set[Any] = set()
     stack = list(root["K"])
     while stack:
         ref = stack.pop()

@@ -8,6 +8,7 @@ from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
 from ..pagetext import PageText
 from ..text.chars import strip_controls
+from .boxes import Document
 from .fetcher import locate_reference, make_url_fetcher
 from .options import PdfOptions
 from .pages import read_page_texts
@@ -22,7 +23,7 @@ class PdfResult:
     page_texts: tuple[PageText, ...] = field(default=(), repr=False)  # where each page begins
 
 
-def render_document(html: str, options: PdfOptions, fetched: list[str] | None = None):  # -> weasyprint.Document
+def render_document(html: str, options: PdfOptions, fetched: list[str] | None = None) -> Document:
     """Lay out `html`; the Document gives pages and line boxes to the checks.
 
     `fetched`, when given, receives the URLs the layout read (stylesheets, images, fonts).
@@ -59,14 +60,14 @@ def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
                        "check the file name, or add the missing file to the project")
 
 
-def without_break_controls(document):  # weasyprint.Document -> the same, cleaned
+def without_break_controls(document: Document) -> Document:
     """Drop the typesetter's zero-width break controls from the PDF outline's heading labels."""
     for page in document.pages:
         page.bookmarks = [(level, strip_controls(label), *rest) for level, label, *rest in page.bookmarks]
     return document
 
 
-def write_pdf(html: str, target: Path, options: PdfOptions, document=None) -> PdfResult:
+def write_pdf(html: str, target: Path, options: PdfOptions, document: Document | None = None) -> PdfResult:
     """Lay out and write one PDF edition atomically; `document`, when given, is `html` laid out."""
     from .finish import make_finisher, set_dates, set_output_intent
 
