@@ -160,6 +160,10 @@ def machine() -> str:
 def measure(runs: int, scales: list[int]) -> dict:
     if shutil.which("pandoc") is None:
         raise SystemExit("benchmark: pandoc is not installed; run: bash scripts/bootstrap.sh --bench")
+    # Bytecode as a user's install has it (pip compiles an installed package; an editable one
+    # writes it on first use unless PYTHONDONTWRITEBYTECODE is set, as in some CI images).
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "src")], check=True, stdout=subprocess.DEVNULL,
+                   env={k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"})
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="huozi-bench-"))
     try:

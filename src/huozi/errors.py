@@ -1,7 +1,6 @@
 """One error hierarchy: every expected failure says where (file:line) and what to do."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,5 +104,7 @@ def locate(paths: Path | Iterable[Path], needle: str) -> SourceLocation | None:
 
 def did_you_mean(word: str, known: Iterable[str], quotes: str = "''") -> str | None:
     """"did you mean 'x'?" for the known name closest to `word`, None when none is close."""
+    import difflib  # 10 ms to import: a build with nothing to do never asks
+
     close = difflib.get_close_matches(word, list(known), n=1)
     return f"did you mean {quotes[0]}{close[0]}{quotes[-1]}?" if close else None
