@@ -81,7 +81,7 @@ def test_check_fails_and_says_where_the_report_is(checked):
     assert "check: JUnit report written to reports/huozi.xml" in proc.stdout
     # Every line is a workflow command or one of the build's own lines: nothing a newline split.
     for line in proc.stdout.splitlines():
-        assert line.startswith(("::error ", "::warning ", "::notice ", "wrote ", "check: ", "3 of 3 ")), line
+        assert line.startswith(("::error ", "::warning ", "::notice ", "wrote ", "check: ", "4 of 4 ")), line
 
 
 def test_manuscript_findings_are_annotated_at_their_line(checked):
@@ -139,9 +139,11 @@ def test_junit_report_has_a_suite_per_check_and_a_case_per_output(checked):
     top = _junit(repo)
     suites = {suite.get("name"): suite for suite in top}
     assert list(suites) == ["build", "images", "epubcheck", "ace", "qpdf", "fonts", "typography", "pdf-tags",
-                            "pdfua", "press-colour"]
+                            "pdfua", "site", "press-colour"]
     cases = {(s, case.get("name")): case for s, suite in suites.items() for case in suite.iter("testcase")}
-    assert sorted(name for s, name in cases if s == "build") == ["book-handout.pdf", "book-print.pdf", "book.epub"]
+    assert sorted(name for s, name in cases if s == "build") == ["book-handout.pdf", "book-html", "book-print.pdf",
+                                                                 "book.epub"]
+    assert {name for s, name in cases if s == "site"} == {f"{FOLDER}/dist/book-html"}  # a folder: its path
     assert {name for s, name in cases if s == "typography"} == {"book-handout.pdf", "book-print.pdf"}
     assert ("images", f"{FOLDER}/manuscript") in cases and ("images", "book-print.pdf") in cases
     assert all(case.get("classname") == f"huozi.{s}" for (s, _), case in cases.items())
@@ -158,7 +160,7 @@ def test_junit_report_has_a_suite_per_check_and_a_case_per_output(checked):
         for kind in ("failure", "error", "skipped"):
             key = "failures" if kind == "failure" else "errors" if kind == "error" else "skipped"
             assert int(element.get(key)) == sum(case.find(kind) is not None for case in found), (element.get("name"), kind)
-    assert (top.get("tests"), top.get("failures"), top.get("errors"), top.get("skipped")) == ("16", "6", "0", "1")
+    assert (top.get("tests"), top.get("failures"), top.get("errors"), top.get("skipped")) == ("18", "6", "0", "1")
     # No clock in the report: the same book gives the same bytes.
     assert not any(attribute in element.attrib for element in top.iter()
                    for attribute in ("time", "timestamp", "hostname"))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import __version__, ci
+from .editions import EDITIONS
 from .errors import HuoziError
 from .events import StageEvent
 
@@ -49,6 +50,14 @@ A validator that is not installed is reported as a note with the command that in
   huozi watch                      rebuild the editions a saved change affects, until Ctrl-C
   huozi watch --edition handout    keep only the handout up to date
 """,
+    "preview": """examples:
+  huozi preview                    serve the html edition at http://127.0.0.1:8000/, rebuild on save,
+                                   reload the page; the other editions are linked from the page
+  huozi preview --edition html     keep only the html edition up to date (faster)
+  huozi preview --port 4000        another port (a taken one: the next free one, printed)
+
+A failed build shows its file:line and hint at the top of the page, above the last good version.
+""",
     "new": """examples:
   huozi new mybook                 a new book project with a sample article, ready to build
 """,
@@ -78,7 +87,7 @@ def _command(commands, name: str, help_text: str) -> argparse.ArgumentParser:
 def _build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", nargs="?", default=Path("."), type=Path, help="book project folder (default: .)")
     parser.add_argument("--out", type=Path, help="output folder (default: PROJECT/dist)")
-    parser.add_argument("--edition", action="append", choices=["handout", "print", "epub"],
+    parser.add_argument("--edition", action="append", choices=list(EDITIONS),
                         help="only this edition (repeatable; default: all)")
     parser.add_argument("--force", action="store_true", help="rebuild even what has not changed")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
@@ -95,7 +104,7 @@ def _format_option(parser: argparse.ArgumentParser) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="huozi", description="活字 huozi: typeset a Chinese book into print PDF, A4 handout and EPUB.")
+    parser = _Parser(prog="huozi", description="活字 huozi: typeset a Chinese book into print PDF, A4 handout, EPUB and a web site.")
     parser.add_argument("--version", action="version", version=f"huozi {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -110,6 +119,10 @@ def make_parser() -> argparse.ArgumentParser:
                        help="also write the results as JUnit XML (a testsuite per check, a testcase per output)")
     watch = _command(commands, "watch", "rebuild affected editions whenever a source file is saved")
     _build_options(watch)
+    preview = _command(commands, "preview", "serve the html edition locally, rebuild on save and reload the page")
+    _build_options(preview)
+    preview.add_argument("--port", type=int, default=None,
+                         help="port on 127.0.0.1 (default: 8000; when taken, the next free one)")
     new = _command(commands, "new", "create a new book project")
     new.add_argument("directory", type=Path, help="folder to create (must not exist or be empty)")
     clean = _command(commands, "clean", "remove built outputs and caches")
@@ -260,6 +273,42 @@ def _run_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_preview(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .pipeline import Workers, output_path
+    from .preview import PORT, open_server
+    from .watch import check_out_dir, watch_and_build
+
+    console = Console(args.quiet, args.verbose)
+    config = load_config(args.project)
+    out = Path(args.out).resolve() if args.out is not None else config.root / "dist"
+    check_out_dir(config, out)
+    if args.edition and "html" not in args.edition:
+        args.edition = [*args.edition, "html"]            # the edition the preview serves
+    site = output_path(config, EDITIONS["html"], out).name
+    wanted = PORT if args.port is None else args.port
+    # The workers first: forked later, they would hold the server's socket open too.
+    with Workers(args.jobs) as workers:
+        workers.start()
+        with open_server(out, site, wanted) as server:
+            taken = f" (port {wanted} was taken)" if server.port != wanted else ""
+            console.info(f"serving the html edition at {server.url}{taken}")
+            console.info("watching for changes (Ctrl-C to stop)")
+
+            def rebuild() -> None:
+                server.state.building()
+                try:
+                    result = _do_build(args, console, workers)
+                except HuoziError as exc:
+                    _report(f"error: {exc.display(Path.cwd())}", args.debug)
+                    server.state.built(exc.display(config.root))
+                else:
+                    server.state.built(None, changed=bool(result.rebuilt))
+
+            watch_and_build(args.project, rebuild, out=out)
+    return EXIT_OK
+
+
 def _report_errors(action: Callable[[], object], args: argparse.Namespace) -> None:
     """In watch mode an error is reported and the watch goes on."""
     try:
@@ -284,7 +333,8 @@ def _run_clean(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": _run_build, "check": _run_check, "watch": _run_watch, "new": _run_new, "clean": _run_clean}
+COMMANDS = {"build": _run_build, "check": _run_check, "watch": _run_watch, "preview": _run_preview, "new": _run_new,
+            "clean": _run_clean}
 
 
 class Terminated(KeyboardInterrupt):

@@ -179,6 +179,15 @@ def _check_epub(path: Path, text: str, options: EpubOptions) -> None:
 
 
 @dataclass(frozen=True)
+class HtmlOptions:
+    """The html edition (a static web site)."""
+
+    # The print edition's page numbers in the margin, where each print page begins (as the
+    # EPUB's page-list); false leaves them out, and the site is built without laying out print.
+    page_numbers: bool = True
+
+
+@dataclass(frozen=True)
 class TypographyOptions:
     """clreq options shared by the PDF editions."""
 
@@ -298,6 +307,7 @@ class Config:
     book: BookMeta
     print: PrintOptions = PrintOptions()
     epub: EpubOptions = EpubOptions()
+    html: HtmlOptions = HtmlOptions()
     typography: TypographyOptions = TypographyOptions()
     security: SecurityOptions = SecurityOptions()
     toc: TocOptions = TocOptions()
@@ -325,6 +335,7 @@ _SECTIONS: dict[str, type] = {
     "book": BookMeta,
     "print": PrintOptions,
     "epub": EpubOptions,
+    "html": HtmlOptions,
     "typography": TypographyOptions,
     "security": SecurityOptions,
     "toc": TocOptions,

@@ -10,7 +10,7 @@ class Edition:
 
     name: str
     template: str
-    kind: str  # "pdf" or "epub"
+    kind: str  # "pdf", "epub" or "html" (a folder: a static web site)
     suffix: str
 
 
@@ -18,4 +18,5 @@ EDITIONS: dict[str, Edition] = {
     "handout": Edition("handout", "handout.html.j2", "pdf", "-handout.pdf"),
     "print": Edition("print", "print.html.j2", "pdf", "-print.pdf"),
     "epub": Edition("epub", "epub/article.xhtml.j2", "epub", ".epub"),
+    "html": Edition("html", "html/article.html.j2", "html", "-html"),
 }

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 # fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
 FONT_LOOKUP_CACHE = Path(".huozi-cache") / "fontconfig.json"
 # Editions that must be built in order within one worker (the EPUB maps to the print pages).
-GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub"))
+GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub", "html"))
 # An edition made from another's layout is stale when that edition's inputs change.
-DEPENDS: dict[str, tuple[str, ...]] = {"epub": ("print",)}
+DEPENDS: dict[str, tuple[str, ...]] = {"epub": ("print",), "html": ("print",)}
 
 
 @dataclass(frozen=True)
@@ -290,6 +290,20 @@ def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Pa
     return _EditionRun(edition.name, path, None)
 
 
+def build_html(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
+               clock: _Stopwatch, print_pages: tuple[PageText, ...] = (),
+               images: ImageSet | None = None) -> _EditionRun:
+    """Templates -> XHTML pages (+ the print pages' numbers) -> HTML, web fonts -> a site folder."""
+    from .html.assemble import assemble_site
+    from .html.writer import write_site
+
+    with clock.stage("layout"):
+        site = assemble_site(config, manuscript, figures=figures, print_pages=print_pages, images=images)
+    with clock.stage("html"):
+        path = write_site(site, output_path(config, edition, out))
+    return _EditionRun(edition.name, path, None)
+
+
 def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
                  figures: Figures) -> list[_EditionRun]:
     """Build editions in order; runs in a worker process, so it loads what it needs itself."""
@@ -300,6 +314,7 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     manuscript = parse_manuscript(config.manuscript_dir)
     images = load_images(config, manuscript)
     runs: list[_EditionRun] = []
+    print_pages: tuple[PageText, ...] | None = None               # the print edition's layout, once
     with staging() as staged:                                     # written, moved into place by build()
         for name in names:
             edition = EDITIONS[name]
@@ -307,12 +322,18 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
             first = len(staged)
             if edition.kind == "pdf":
                 run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock, images)
+                print_pages = run.page_texts if name == "print" else print_pages
             else:
-                pages = next((r.page_texts for r in runs if r.edition == "print"), None)
-                if pages is None:                                 # print not rebuilt: lay it out
-                    with clock.stage("print pages"):
-                        pages = lay_out_print(config, manuscript, epoch, figures, images)
-                run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages, images)
+                pages: tuple[PageText, ...] = ()
+                if edition.kind == "epub" or config.html.page_numbers:   # the print pages' numbers
+                    if print_pages is None:                   # print not rebuilt: lay it out
+                        with clock.stage("print pages"):
+                            print_pages = lay_out_print(config, manuscript, epoch, figures, images)
+                    pages = print_pages
+                if edition.kind == "html":
+                    run = build_html(config, manuscript, edition, out_dir, figures, clock, pages, images)
+                else:
+                    run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages, images)
             run.timings, run.staged = clock.timings, staged[first:]
             runs.append(run)
     return runs

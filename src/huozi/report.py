@@ -9,7 +9,7 @@ from pathlib import Path
 from . import __version__
 from .events import BuildWarning, StageEvent
 from .output import write_bytes_atomic
-from .state import EditionState, tool_versions
+from .state import EditionState, output_size, tool_versions
 
 REPORT_NAME = "build-report.json"
 
@@ -32,7 +32,7 @@ def write_report(out_dir: Path, outputs: list[ReportOutput], timings: list[Stage
             {
                 "edition": o.edition,
                 "path": os.path.relpath(o.path, out_dir),
-                "size": o.path.stat().st_size,
+                "size": output_size(o.path),
                 "sha256": o.state.sha256,
                 "pages": o.state.pages,
                 "rebuilt": o.rebuilt,

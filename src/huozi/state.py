@@ -163,7 +163,24 @@ class EditionState:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The sha256 of a file; of a folder output (the html site), of its files' names and hashes."""
+    if not path.is_dir() or path.is_symlink():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for name, file in _folder_files(path):
+        digest.update(f"{name}\0{hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def output_size(path: Path) -> int:
+    """Bytes of an output: a file's size, or the sum of a folder output's files."""
+    if not path.is_dir() or path.is_symlink():
+        return path.stat().st_size
+    return sum(file.stat().st_size for _, file in _folder_files(path))
+
+
+def _folder_files(folder: Path) -> list[tuple[str, Path]]:
+    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
 
 
 def load_state(out_dir: Path) -> dict[str, EditionState]:
@@ -184,7 +201,8 @@ def is_current(out_dir: Path, state: EditionState | None, key: str) -> bool:
     if state is None or state.key != key:
         return False
     path = out_dir / state.file
-    return path.is_file() and file_sha256(path) == state.sha256
+    exists = path.is_file() or (path.is_dir() and not path.is_symlink())
+    return exists and file_sha256(path) == state.sha256
 
 
 def save_state(out_dir: Path, states: dict[str, EditionState]) -> None:

@@ -72,6 +72,12 @@ def _pdf_checks(edition: str) -> list[tuple[str, Check]]:
     return checks
 
 
+def _site_checks() -> list[tuple[str, Check]]:
+    from .html_site import check_site
+
+    return [("site", check_site)]
+
+
 def run_checks(config: Config, outputs: dict[str, Path]) -> list[CheckRun]:
     """Run every check that applies to each output (edition name -> file), one CheckRun each."""
     from .images import check_alt_text
@@ -81,11 +87,13 @@ def run_checks(config: Config, outputs: dict[str, Path]) -> list[CheckRun]:
         runs.append(CheckRun("images", config.manuscript_dir,
                              tuple(check_alt_text(config, next(iter(outputs.values()))))))
     for edition, path in sorted(outputs.items()):
-        if not path.is_file():
+        folder = edition == "html"  # the html edition is a folder (a static site)
+        if not (path.is_dir() if folder else path.is_file()):
             runs.append(CheckRun("exists", path, (Finding("exists", "error", f"{edition} output is missing; "
                                                           "run huozi build first", SourceLocation(path)),)))
             continue
-        for name, check in _epub_checks() if path.suffix == ".epub" else _pdf_checks(edition):
+        checks = _site_checks() if folder else _epub_checks() if path.suffix == ".epub" else _pdf_checks(edition)
+        for name, check in checks:
             try:
                 findings = check(config, path)
             except Exception as exc:  # a damaged file: qpdf says how; this check cannot run at all

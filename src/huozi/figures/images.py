@@ -72,8 +72,9 @@ class ImageSet:
 
     def view(self, edition: Any) -> dict[str, dict[str, Any]]:
         """What the templates see of each image in `edition`: its URL (no paths) and its size."""
-        epub = getattr(edition, "kind", "") == "epub"
-        return {anchor: {"src": f"../{f.name}" if epub else f.path.as_uri(), "width": f.width,
+        # Packaged beside the text: EPUB documents are in text/, the html edition's pages at the top.
+        base = {"epub": "../", "html": ""}.get(getattr(edition, "kind", ""))
+        return {anchor: {"src": base + f.name if base is not None else f.path.as_uri(), "width": f.width,
                          "height": f.height, "media_type": f.media_type, "raster": f.raster}
                 for anchor, f in self.files.items()}
 

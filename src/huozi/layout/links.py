@@ -8,7 +8,7 @@ manuscript's line, never a dangling anchor.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import ManuscriptError, SourceLocation
@@ -89,14 +89,32 @@ def table_numbers(manuscript: Manuscript, numbering: str = "book") -> dict[str, 
     return numbers
 
 
+def epub_document(article: Article) -> str:
+    """An article's EPUB document, as a link from another one beside it in text/ (the name
+    epub.assemble.chapter_file gives it)."""
+    return f"chapter-{article.slug}.xhtml"
+
+
+# Names the html edition's own pages take (index.html, the site's 404 page): an article of
+# that name gets a prefix.
+SITE_PAGES = frozenset({"index", "404"})
+
+
+def html_page(article: Article) -> str:
+    """An article's page in the html edition's site, beside index.html."""
+    name = article.slug if article.slug.lower() not in SITE_PAGES else f"article-{article.slug}"
+    return f"{name}.html"
+
+
 def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool,
-            numbering: str = "book") -> dict[str, LinkTarget]:
-    """id -> LinkTarget in one edition: in the EPUB an id lives in its article's own file."""
+            numbering: str = "book", document: Callable[[Article], str] | None = None) -> dict[str, LinkTarget]:
+    """id -> LinkTarget in one edition: in the EPUB an id lives in its article's own file, and in
+    any edition with one `document` per article in the file that names."""
     found: dict[str, LinkTarget] = {}
+    document = epub_document if epub and document is None else document
 
     def href(article: Article, ident: str) -> str:
-        # Beside it in text/: the name epub.assemble.chapter_file gives the article's document.
-        return f"chapter-{article.slug}.xhtml#{ident}" if epub else f"#{ident}"
+        return f"{document(article)}#{ident}" if document is not None else f"#{ident}"
 
     for ident, (article, label) in section_labels(manuscript).items():
         found[ident] = LinkTarget(href(article, ident), label)

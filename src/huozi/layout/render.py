@@ -316,9 +316,11 @@ def render_edition(
         from ..figures.render import image_labels
 
         labels = image_labels(manuscript)
+    # The EPUB and the html site have a document per article, and notes apart from their calls.
+    document = {"epub": links.epub_document, "html": links.html_page}.get(edition.kind)
     inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub",
-                                                          config.tables.numbering),
-                                   links=edition.name != "print", marks=marks, epub=edition.kind == "epub")
+                                                          config.tables.numbering, document),
+                                   links=edition.name != "print", marks=marks, epub=document is not None)
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {
@@ -332,6 +334,7 @@ def render_edition(
         "toc": {a.slug: links.toc_tree(a, config.toc.depth, numbers) for a in manuscript.articles},
         "toc_depth": config.toc.depth,
         "note_marks": marks,
+        "block_notes": model.block_notes,
         "image_labels": labels,
         "image_files": images.view(edition) if images is not None else {},
         "table_numbers": links.table_numbers(manuscript, config.tables.numbering),
@@ -347,6 +350,7 @@ def config_view(config: Config) -> dict[str, Any]:
     return {
         "print": {**dataclasses.asdict(config.print), "sheet_bleed": config.print.sheet_bleed},
         "epub": dataclasses.asdict(config.epub),
+        "html": dataclasses.asdict(config.html),
         "typography": dataclasses.asdict(config.typography),
         "labels": dataclasses.asdict(config.labels),
         "fonts": dataclasses.asdict(config.fonts),
