@@ -31,6 +31,20 @@ function overflowing() {
   return { scrollWidth: document.documentElement.scrollWidth, clientWidth: width, elements: out.slice(0, 20) };
 }
 
+// Where the text column, the side notes and the print page numbers are drawn.
+function layout() {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top }; };
+  const main = document.querySelector("main p[data-line]") || document.querySelector("main");
+  return {
+    text: box(main.closest("section") || main),
+    notes: [...document.querySelectorAll("aside.sidenote")].map((el) => ({ ...box(el),
+      call: box(document.getElementById(el.id.replace(/^fn-/, "fnref-"))) })),
+    numbers: [...document.querySelectorAll("span[role=doc-pagebreak]")].map((el) => ({
+      page: el.dataset.page, shown: getComputedStyle(el, "::after").display !== "none",
+      left: parseFloat(getComputedStyle(el, "::after").left) })),
+  };
+}
+
 // The rendered text of every block carrying data-line, footnote calls and page numbers aside.
 function blockTexts() {
   const style = document.createElement("style");
@@ -95,9 +109,10 @@ function blockTexts() {
                                                           nodes: v.nodes.map((n) => n.html.slice(0, 200)) })),
                    passes: r.passes.length };
         });
+        const placed = await page.evaluate(layout);
         const texts = await page.evaluate(blockTexts);
         const scripts = await page.evaluate(() => document.scripts.length);
-        result[url][width] = { screenshot: shot, fallback, drawn, fontsUsed, overflow, axe, texts, scripts };
+        result[url][width] = { screenshot: shot, fallback, drawn, fontsUsed, overflow, axe, texts, scripts, placed };
       }
     }
   } finally {
