@@ -136,3 +136,14 @@ def test_refusals_name_the_line_and_say_what_to_do(tmp_path, body, message):
 def test_unclosed_container_reports_its_opening_line(tmp_path):
     error = refused(tmp_path, "正文。\n\n::: tip\n一\n\n二\n")
     assert error.where.line == 7
+
+
+@pytest.mark.parametrize("number, written", [
+    (1, "一"), (10, "十"), (12, "十二"), (21, "二十一"), (99, "九十九"), (100, "一百"), (101, "一百零一"),
+    (110, "一百一十"), (178, "一百七十八"), (1010, "一千零一十"), (10001, "一万零一"), (100000, "十万"),
+])
+def test_chapter_numbers_are_chinese_numerals_past_ninety_nine(number, written):
+    # A book of 178 articles (the benchmark's 1 MB scale) stopped with an IndexError at 第100章.
+    from huozi.layout.links import chinese_number
+
+    assert chinese_number(number) == written

@@ -106,3 +106,25 @@ def test_the_book_has_the_expected_shape(manuscript):
     assert len(headed) == 3 and all(s.subheading for s in headed)
     assert second.title == "中国方案书写中国故事" and len(second.paragraphs) == 7
     assert not any(re.search(r"\d\s|\s\d", p.text) for a in manuscript.articles for p in a.paragraphs)
+
+
+def test_made_ids_never_collide_with_another_articles_name(tmp_path):
+    # 01-a.md and 02-a.md are named a and a-2; a's second section was a-2 as well, and a 1 MB
+    # book of repeated articles printed "Anchor defined twice" for every copy.
+    from huozi import build
+    from huozi.manuscript import parse_manuscript
+
+    root = tmp_path / "book"
+    (root / "manuscript").mkdir(parents=True)
+    (root / "book.toml").write_text('[book]\ntitle = "书"\nslug = "b"\nidentifier = "urn:uuid:0f6d3e7a-1b1a-4c55-9a3e-2f0c1d9e8b71"\n', encoding="utf-8")
+    text = "---\ntitle: 甲\n---\n\n## 一\n\n正文一。\n\n## 二\n\n正文二。\n\n### 小节\n\n正文三。\n"
+    for name in ("01-a.md", "02-a.md", "03-a-2.md"):
+        (root / "manuscript" / name).write_text(text, encoding="utf-8")
+    manuscript = parse_manuscript(root / "manuscript")
+    ids = [a.slug for a in manuscript.articles]
+    ids += [s.anchor for a in manuscript.articles for s in a.sections]
+    ids += [b.anchor for a in manuscript.articles for b in a.walk() if hasattr(b, "anchor") and b.anchor]
+    ids += [s.heading.anchor for a in manuscript.articles for s in a.sections if s.heading]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    result = build(root, root / "dist", ["handout"], environ={"SOURCE_DATE_EPOCH": "0"})
+    assert not [w for w in result.warnings if "defined twice" in w.message]

@@ -25,11 +25,30 @@ NUMBERING_STYLES = ("none", "gb9704")
 
 
 def chinese_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (up to 99, which is as far as headings go)."""
+    """A whole number in Chinese numerals: 1 一, 10 十, 12 十二, 101 一百零一, 110 一百一十,
+    1010 一千零一十, 10001 一万零一 (a book may have more than 99 chapters)."""
     if n < 10:
         return CHINESE_DIGITS[n]
-    tens, units = divmod(n, 10)
-    return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[units] if units else "")
+    high, low = divmod(n, 10_000)
+    if high:
+        rest = _below_ten_thousand(low)
+        return chinese_number(high) + "万" + ("零" if 0 < low < 1000 else "") + rest
+    text = _below_ten_thousand(n)
+    return text[1:] if n < 20 else text  # 十二, not 一十二
+
+
+def _below_ten_thousand(n: int) -> str:
+    parts: list[str] = []
+    zero = False
+    for value, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit:
+            parts.extend(["零"] if zero else [])
+            parts.append(CHINESE_DIGITS[digit] + name)
+            zero = False
+        elif parts:
+            zero = True
+    return "".join(parts)
 
 
 def outline(article: Article) -> Iterator[Heading]:

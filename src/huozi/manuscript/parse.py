@@ -266,7 +266,7 @@ class _Parser:
             raise self.error(f"the footnote {shown} is called a second time", line,
                              "a note is called once: write a second note, or refer to the first in words")
         self.calls += 1
-        return Inline("note", target=f"{self.slug}-fn{self.calls}", blocks=blocks, line=line)
+        return Inline("note", target=f"{self.slug}.fn{self.calls}", blocks=blocks, line=line)
 
     def _text(self, text: str, line: int, in_link: bool) -> list[Inline]:
         if found := _UNDEFINED_NOTE.search(text):
@@ -373,7 +373,7 @@ class _Parser:
             if not match or float(match[1]) <= 0 or (match[2] == "%" and float(match[1]) > 100):
                 raise self.error(f"'width={width}' is not a width huozi can set", line,
                                  "write a share of the text width (width=60%) or a length (width=8cm)")
-        anchor, explicit = f"{self.slug}-img{line}", False
+        anchor, explicit = f"{self.slug}.img{line}", False
         if "id" in attrs:
             anchor, explicit = self.claim_id(attrs["id"], line), True
         caption = self.inlines(token, notes="an image's caption")
@@ -399,7 +399,7 @@ class _Parser:
     def heading(self, token: Token, inline: Token) -> Heading:
         line = _line(token)
         level = int(token.tag[1])
-        anchor, explicit = f"{self.slug}-h{line}", False
+        anchor, explicit = f"{self.slug}.h{line}", False
         found = _cut_attrs(inline)
         classes = found.get("class", "")
         if "id" in found:
@@ -520,10 +520,10 @@ class _Parser:
                              "keep one caption: 'Table: 标题 {#tbl-id}' above the table, or ': 标题' below it")
         found = before or after or (under[1] if under else None)
         if found is None:
-            return (), 0, f"{self.slug}-tbl{line}", False, index
+            return (), 0, f"{self.slug}.tbl{line}", False, index
         caption_line = under[0] if under else _line(found[0])
         caption, ident = self.caption(found[1])
-        anchor = self.claim_id(ident, caption_line) if ident else f"{self.slug}-tbl{line}"
+        anchor = self.claim_id(ident, caption_line) if ident else f"{self.slug}.tbl{line}"
         return caption, caption_line, anchor, bool(ident), index + (3 if after is not None else 0)
 
     def _source_line(self, line: int) -> str:
@@ -834,7 +834,7 @@ class _Sections:
 
     def close(self) -> None:
         if self.heading or self.blocks:
-            anchor = f"{self.slug}-{len(self.sections) + 1}"
+            anchor = f"{self.slug}.{len(self.sections) + 1}"
             self.sections.append(Section(self.kind, self.heading, self.subheading, tuple(self.blocks), anchor))
         self.kind = self.container or "section"
         self.heading, self.subheading, self.blocks = None, None, []
@@ -852,6 +852,8 @@ class _Sections:
             self.blocks.append(block)
 
 
+# Ids huozi makes itself are the article's name, a dot and a part (shanhai.2, shanhai.h40):
+# a name never holds a dot, so they cannot collide with another article's name (shanhai-2.md).
 def _slug(path: Path) -> str:
     stem = re.sub(r"^\d+[-_. ]*", "", path.stem) or path.stem
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-").lower()
