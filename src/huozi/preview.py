@@ -237,7 +237,7 @@ _STYLE = """<style>
   background: #222; color: #fff; padding: 0.35rem 0.6rem; border-radius: 4px; opacity: 0.92; }
 #huozi-preview a { color: #fff; margin-left: 0.6rem; }
 #huozi-preview[data-building] .state::after { content: " · rebuilding…"; }
-#huozi-preview-error { margin: 0; padding: 1rem 1.25rem; background: #fff1f0; color: #5c0b05;
+#huozi-preview-error { grid-column: 1 / -1; margin: 0; padding: 1rem 1.25rem; background: #fff1f0; color: #5c0b05;
   border-bottom: 3px solid #b3261e; font: 14px/1.5 sans-serif; }
 #huozi-preview-error pre { white-space: pre-wrap; margin: 0.5rem 0 0; font: 14px/1.5 monospace; }
 </style>
