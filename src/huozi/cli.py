@@ -55,6 +55,7 @@ A validator that is not installed is reported as a note with the command that in
                                    reload the page; the other editions are linked from the page
   huozi preview --edition html     keep only the html edition up to date (faster)
   huozi preview --port 4000        another port (a taken one: the next free one, printed)
+  huozi preview --open             and open the page in the web browser
 
 A failed build shows its file:line and hint at the top of the page, above the last good version.
 """,
@@ -123,6 +124,7 @@ def make_parser() -> argparse.ArgumentParser:
     _build_options(preview)
     preview.add_argument("--port", type=int, default=None,
                          help="port on 127.0.0.1 (default: 8000; when taken, the next free one)")
+    preview.add_argument("--open", action="store_true", help="open the page in the default web browser")
     new = _command(commands, "new", "create a new book project")
     new.add_argument("directory", type=Path, help="folder to create (must not exist or be empty)")
     clean = _command(commands, "clean", "remove built outputs and caches")
@@ -292,8 +294,12 @@ def _run_preview(args: argparse.Namespace) -> int:
         workers.start()
         with open_server(out, site, wanted) as server:
             taken = f" (port {wanted} was taken)" if server.port != wanted else ""
-            console.info(f"serving the html edition at {server.url}{taken}")
+            print(f"serving the html edition at {server.url}{taken}", flush=True)   # even with --quiet
             console.info("watching for changes (Ctrl-C to stop)")
+            if args.open:
+                import webbrowser
+
+                webbrowser.open(server.url)
 
             def rebuild() -> None:
                 server.state.building()

@@ -64,7 +64,7 @@ def assemble_site(config: Config, manuscript: Manuscript, figures: Figures | Non
         texts = [_page_numbers(t) for t in place_page_breaks(list(zip(names, texts)), print_pages)[0]]
         labels = [page.number for page in print_pages]
     around: list[Article | None] = [None, *articles, None]
-    pages = [_page(config, env, common, texts[0], None, None, None)]
+    pages = [_page(config, env, common, texts[0], None, None, articles[0] if articles else None)]
     pages += [_page(config, env, common, text, article, around[i], around[i + 2])
               for i, (article, text) in enumerate(zip(articles, texts[1:]))]
     # The page numbers are drawn by the stylesheet (content: attr()), in the body face.
