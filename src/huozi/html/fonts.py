@@ -68,10 +68,16 @@ def web_fonts(pages: Iterable[str], cache_dir: Path | None,
               families: Mapping[str, str]) -> tuple[dict[str, bytes], str]:
     """WOFF2 files (site path -> bytes) for the pages' text, and the @font-face rules that load
     them from the site's style/ folder."""
+    from concurrent.futures import ThreadPoolExecutor
+
     files: dict[str, bytes] = {}
     rules = []
-    for face, data in subset_faces(pages, cache_dir, families):
-        files[file_name(face)] = woff2(data, cache_dir)
+    subsets = subset_faces(pages, cache_dir, families)
+    # Brotli lets go of the GIL: the faces are compressed side by side (a second or two each).
+    with ThreadPoolExecutor(max(1, min(4, len(subsets)))) as pool:
+        compressed = list(pool.map(lambda subset: woff2(subset[1], cache_dir), subsets))
+    for (face, _), data in zip(subsets, compressed):
+        files[file_name(face)] = data
         # swap: the text is shown at once in a fallback and redrawn when the face arrives.
         rules.append(f'@font-face {{ font-family: "{face.family}"; font-style: normal; font-weight: {face.weight}; '
                      f'font-display: swap; src: url("../{file_name(face)}") format("woff2"); }}')
