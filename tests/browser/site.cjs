@@ -81,7 +81,8 @@ function blockTexts() {
         await page.setViewport({ width, height: 900 });
         await page.goto(url, { waitUntil: "load" });
         await page.evaluate(() => document.fonts.ready);
-        const name = path.basename(new URL(url).pathname).replace(/\.html$/, "") || "index";
+        const where = new URL(url).pathname;  // the site's folder and the page: two sites' index pages apart
+        const name = `${path.basename(path.dirname(where))}-${path.basename(where).replace(/\.html$/, "")}`;
         const shot = path.join(outDir, `${name}-${width}.png`);
         await page.screenshot({ path: shot, fullPage: true });
         await client.send("DOM.enable");
