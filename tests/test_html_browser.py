@@ -77,27 +77,27 @@ def _each(browser):
 
 
 def test_every_character_is_drawn_with_the_web_fonts(browser):
-    for (book, page), width, seen in _each(browser):
+    for (_, page), width, seen in _each(browser):
         assert seen["drawn"] > 0, page
         assert seen["fallback"] == [], f"{page.name} at {width} px: drawn with a system font"
         assert any(face.startswith("Noto Serif CJK SC") for face in seen["fontsUsed"])
 
 
 def test_nothing_overflows_the_viewport(browser):
-    for (book, page), width, seen in _each(browser):
+    for (_, page), width, seen in _each(browser):
         overflow = seen["overflow"]
         assert overflow["clientWidth"] == width and overflow["scrollWidth"] <= width, (page.name, overflow)
         assert overflow["elements"] == [], (page.name, width)
 
 
 def test_axe_core_finds_no_violation(browser):
-    for (book, page), width, seen in _each(browser):
+    for (_, page), width, seen in _each(browser):
         assert seen["axe"]["violations"] == [], (page.name, width)
         assert seen["axe"]["passes"] > 20
 
 
 def test_the_pages_need_no_script(browser):
-    for (book, page), width, seen in _each(browser):
+    for _, _, seen in _each(browser):
         assert seen["scripts"] == 0
 
 
@@ -171,7 +171,7 @@ def test_the_text_in_the_browser_is_the_manuscripts(browser, manuscript, report_
 
 def test_notes_stand_beside_the_text_when_there_is_room_and_under_it_when_not(browser):
     noted = 0
-    for (book, page), width, seen in _each(browser):
+    for _, width, seen in _each(browser):
         placed = seen["placed"]
         for note in placed["notes"]:
             noted += 1
@@ -185,7 +185,7 @@ def test_notes_stand_beside_the_text_when_there_is_room_and_under_it_when_not(br
 
 def test_print_page_numbers_show_in_the_wide_margin_only(browser):
     numbered = 0
-    for (book, page), width, seen in _each(browser):
+    for (_, page), width, seen in _each(browser):
         for number in seen["placed"]["numbers"]:
             numbered += 1
             assert number["shown"] == (width == 1280) or not number["shown"]
@@ -198,7 +198,7 @@ def test_print_page_numbers_show_in_the_wide_margin_only(browser):
 
 
 def test_screenshots_at_both_widths(browser):
-    for (book, page), width, seen in _each(browser):
+    for _, width, seen in _each(browser):
         shot = Path(seen["screenshot"])
         with Image.open(shot) as image:
             assert image.width == width and image.height >= 600

@@ -132,7 +132,7 @@ def test_preview_serves_rebuilds_reloads_and_shows_errors(project):
         # A broken manuscript: the error at its file:line above the last good version.
         broken = text.replace("北宋庆历年间", "北宋仁宗庆历年间，见@sec-nowhere，")
         article.write_text(broken, encoding="utf-8")
-        line = next(n for n, l in enumerate(broken.splitlines(), 1) if "@sec-nowhere" in l)
+        line = next(n for n, text_line in enumerate(broken.splitlines(), 1) if "@sec-nowhere" in text_line)
         generation = events.next_build(generation)
         page = _page(port, "/sample.html")
         assert 'id="huozi-preview-error" role="alert"' in page

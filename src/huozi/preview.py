@@ -101,7 +101,7 @@ class PreviewServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.port}/"
 
-    def start(self) -> "PreviewServer":
+    def start(self) -> PreviewServer:
         self._thread = threading.Thread(target=self.serve_forever, name="huozi-preview", daemon=True)
         self._thread.start()
         return self
@@ -111,7 +111,7 @@ class PreviewServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
-    def __enter__(self) -> "PreviewServer":
+    def __enter__(self) -> PreviewServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

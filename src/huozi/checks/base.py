@@ -75,7 +75,8 @@ def _pdf_checks(edition: str) -> list[tuple[str, Check]]:
 def _site_checks() -> list[tuple[str, Check]]:
     from .html_site import check_site
 
-    return [("site", check_site)]
+    checks: list[tuple[str, Check]] = [("site", check_site)]
+    return checks
 
 
 def run_checks(config: Config, outputs: dict[str, Path]) -> list[CheckRun]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree, html
@@ -25,24 +26,7 @@ def check_site(config: Config, folder: Path) -> list[Finding]:
     if "index.html" not in pages:
         findings.append(Finding(CHECK, "error", "the site has no index.html", SourceLocation(folder)))
     for name, root in pages.items():
-        page = folder / name
-
-        def where(element: etree._Element) -> SourceLocation:
-            return _where(config, page, element)
-
-        if not root.get("lang"):
-            findings.append(Finding(CHECK, "error", f"{name}: <html> has no lang", SourceLocation(page)))
-        if not (root.findtext(".//title") or "").strip():
-            findings.append(Finding(CHECK, "error", f"{name}: the page has no title", SourceLocation(page)))
-        for element in root.iter(etree.Element):
-            if element.tag == "script" or any(a.lower().startswith("on") for a in element.attrib):
-                findings.append(Finding(CHECK, "error", f"{name}: a script in a built page (<{element.tag}>); "
-                                        "the html edition needs none", where(element)))
-        for element, attribute in [(e, "href") for e in root.iter("a", "link")] + [(e, "src") for e in root.iter("img")]:
-            problem = _broken(folder, name, element.get(attribute), pages, ids)
-            if problem:
-                findings.append(Finding(CHECK, "error", f"{name}: <{element.tag} {attribute}> {problem}",
-                                        where(element)))
+        findings += _page_findings(config, folder, name, root, ids)
     for sheet in sorted(folder.rglob("*.css")):
         for url in _URL_IN_CSS.findall(sheet.read_text(encoding="utf-8")):
             if not url.startswith(("data:", "http:", "https:")) and not (sheet.parent / unquote(url)).is_file():
@@ -51,7 +35,28 @@ def check_site(config: Config, folder: Path) -> list[Finding]:
     return findings
 
 
-def _broken(folder: Path, page: str, url: str | None, pages: dict, ids: dict[str, set[str]]) -> str:
+def _page_findings(config: Config, folder: Path, name: str, root: Any, ids: dict[str, set[str]]) -> list[Finding]:
+    """What is wrong with one page: its language, its title, a script, a link leading nowhere."""
+    page = folder / name
+    findings = []
+    if not root.get("lang"):
+        findings.append(Finding(CHECK, "error", f"{name}: <html> has no lang", SourceLocation(page)))
+    if not (root.findtext(".//title") or "").strip():
+        findings.append(Finding(CHECK, "error", f"{name}: the page has no title", SourceLocation(page)))
+    for element in root.iter(etree.Element):
+        if element.tag == "script" or any(a.lower().startswith("on") for a in element.attrib):
+            findings.append(Finding(CHECK, "error", f"{name}: a script in a built page (<{element.tag}>); "
+                                    "the html edition needs none", _where(config, page, element)))
+    named = [(e, "href") for e in root.iter("a", "link")] + [(e, "src") for e in root.iter("img")]
+    for element, attribute in named:
+        problem = _broken(folder, name, element.get(attribute), ids)
+        if problem:
+            findings.append(Finding(CHECK, "error", f"{name}: <{element.tag} {attribute}> {problem}",
+                                    _where(config, page, element)))
+    return findings
+
+
+def _broken(folder: Path, page: str, url: str | None, ids: dict[str, set[str]]) -> str:
     """Why `url` on `page` leads nowhere, or "" when it leads to a file (and id) of the site."""
     if url is None:
         return "is empty"
@@ -68,7 +73,7 @@ def _broken(folder: Path, page: str, url: str | None, pages: dict, ids: dict[str
     return ""
 
 
-def _where(config: Config, page: Path, element: etree._Element) -> SourceLocation:
+def _where(config: Config, page: Path, element: Any) -> SourceLocation:
     """The manuscript line of the block holding `element` (its data-line, in the article of its
     data-src), or the page."""
     line = next((e.get("data-line") for e in element.iterancestors() if e.get("data-line")), element.get("data-line"))

@@ -277,10 +277,10 @@ def subset_faces(documents: Iterable[str], cache_dir: Path | None = None,
             same = next((f for f in by_face if (f.family, f.style) == (face.family, face.style)), face)
             by_face.setdefault(same, set()).update(text)
     subsets = []
-    for face, text in by_face.items():
+    for face, drawn in by_face.items():
         # A Kai face may have no "Regular" (AR PL UKai's only style is "Book").
         font = find_any(face.family) if face.role_any_style else find_font(face.family, face.style)
-        subsets.append((face, cached_subset(font, "".join(sorted(text)), cache_dir)))
+        subsets.append((face, cached_subset(font, "".join(sorted(drawn)), cache_dir)))
     return subsets
 
 

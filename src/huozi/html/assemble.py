@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from jinja2 import Environment
 from lxml import etree
 from markupsafe import Markup
 
@@ -51,8 +53,8 @@ def assemble_site(config: Config, manuscript: Manuscript, figures: Figures | Non
     layout) and `[html] page_numbers`, the print page numbers stand in the margin."""
     edition = EDITIONS["html"]
     env = template_env(config.styles_dir)
-    common = {"book": config.book, "config": config_view(config), "edition": edition,
-              "cpu_seconds": config.security.template_seconds}
+    common: dict[str, Any] = {"book": config.book, "config": config_view(config), "edition": edition,
+                              "cpu_seconds": config.security.template_seconds}
     articles = manuscript.articles
     names = [INDEX, *(html_page(a) for a in articles)]
     texts = [_index_text(config, manuscript, env, common)]
@@ -91,10 +93,10 @@ def _page_numbers(text: str) -> str:
         following = marker.getnext()
         if following is not None and following in markers and not (marker.tail or "").strip():
             marker.set("class", "pb-blank")
-    return etree.tostring(root, encoding="unicode")
+    return str(etree.tostring(root, encoding="unicode"))
 
 
-def _index_text(config: Config, manuscript: Manuscript, env, common: dict) -> str:
+def _index_text(config: Config, manuscript: Manuscript, env: Environment, common: dict[str, Any]) -> str:
     numbers = heading_numbers(manuscript, config.headings.numbering)
     toc = [{"href": html_page(a), "title": a.title, "byline": a.byline,
             "children": _entries(html_page(a), toc_tree(a, config.toc.depth, numbers))}
@@ -104,15 +106,15 @@ def _index_text(config: Config, manuscript: Manuscript, env, common: dict) -> st
     return text
 
 
-def _entries(page: str, tree: list[dict]) -> list[dict]:
+def _entries(page: str, tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"href": f"{page}#{e['id']}", "title": e["title"], "byline": "", "children": _entries(page, e["children"])}
             for e in tree]
 
 
-def _page(config: Config, env, common: dict, text: str, article: Article | None,
+def _page(config: Config, env: Environment, common: dict[str, Any], text: str, article: Article | None,
           prev: Article | None, next_: Article | None) -> str:
     """One page of the site around `text`: the index's (no `article`), or an article's."""
-    def link(other: Article | None) -> dict | None:
+    def link(other: Article | None) -> dict[str, str] | None:
         return {"href": html_page(other), "title": other.title} if other is not None else None
 
     title = f"{article.title} - {config.book.title}" if article is not None else config.book.title

@@ -41,4 +41,5 @@ def to_html(root: etree._Element) -> bytes:
             elif space == "http://www.w3.org/XML/1998/namespace" and local == "lang":
                 element.attrib.setdefault("lang", value)
     etree.cleanup_namespaces(root)
-    return b"<!DOCTYPE html>\n" + etree.tostring(root, method="html", encoding="utf-8") + b"\n"
+    markup: bytes = etree.tostring(root, method="html", encoding="utf-8")
+    return b"<!DOCTYPE html>\n" + markup + b"\n"
