@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,7 +20,10 @@ from PIL import Image
 
 from html_book import write_book
 from huozi import build
+from huozi.checks.html_axe import run_axe
 from huozi.checks.validators import find_ace, find_chromium
+from huozi.config import load_config
+from huozi.errors import SourceLocation
 from huozi.layout.links import html_page
 from huozi.manuscript import parse_manuscript
 from huozi.manuscript.model import Paragraph, block_inlines, plain_text
@@ -203,3 +207,25 @@ def test_screenshots_at_both_widths(browser):
         with Image.open(shot) as image:
             assert image.width == width and image.height >= 600
             assert len(image.convert("L").getcolors(1 << 16) or ()) > 16  # not blank
+
+
+def test_huozi_check_runs_axe_core_on_the_site_and_names_the_manuscript_line(report_site, tmp_path):
+    """`huozi check`'s axe check (checks/html_axe.py) finds nothing on the report's site; on a copy
+    whose image lost its alternative text, it points at the image's line in the manuscript."""
+    project, site = report_site
+    config = load_config(project)
+    assert run_axe(config, site) == []
+    broken = tmp_path / "site"
+    shutil.copytree(site, broken)
+    page = broken / "web.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace(' alt="透明背景上的红色圆形标志"', "", 1), encoding="utf-8")
+    findings = run_axe(config, broken)
+    assert [(f.level, f.where) for f in findings] == [
+        ("error", SourceLocation(project / "manuscript" / "05-web.md", _line_of(project / "manuscript" / "05-web.md",
+                                                                                "![透明背景")))]
+    assert findings[0].message.startswith("web.html at 360 px: image-alt (critical): Images must have alternative text")
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)

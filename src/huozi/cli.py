@@ -37,7 +37,7 @@ EXAMPLES = {
   huozi build --force --timings    rebuild everything and show the time of each stage
 """,
     "check": """examples:
-  huozi check                      build what changed, then run EPUBCheck, DAISY Ace, pdfua, PDF, typography and site checks
+  huozi check                      build what changed, then run EPUBCheck, DAISY Ace, pdfua, PDF, typography, site and axe checks
   huozi check --strict             also fail on warnings (for CI)
   huozi check --strict --format github --junit dist/huozi-junit.xml
                                    in CI: GitHub annotations at file:line, and a JUnit report

@@ -73,9 +73,10 @@ def _pdf_checks(edition: str) -> list[tuple[str, Check]]:
 
 
 def _site_checks() -> list[tuple[str, Check]]:
+    from .html_axe import run_axe
     from .html_site import check_site
 
-    checks: list[tuple[str, Check]] = [("site", check_site)]
+    checks: list[tuple[str, Check]] = [("site", check_site), ("axe", run_axe)]
     return checks
 
 
