@@ -99,13 +99,8 @@ def clear_caches(project: Path, out: Path) -> None:
 
 def final_html(project: Path, work: Path) -> dict[str, Path]:
     """The HTML huozi hands to WeasyPrint for each PDF edition (written once, untimed)."""
-    code = (
-        "import sys; from pathlib import Path\n"
-        "from huozi.benchsupport import final_html\n"
-        "for name, html in final_html(Path(sys.argv[1])).items():\n"
-        "    Path(sys.argv[2], name + '.html').write_text(html, encoding='utf-8')\n"
-    )
-    subprocess.run([PY, "-c", code, str(project), str(work)], check=True, env=ENV)
+    script = Path(__file__).resolve().parent / "final_html.py"
+    subprocess.run([PY, str(script), str(project), str(work)], check=True, env=ENV)
     return {p.stem: p for p in work.glob("*.html")}
 
 

@@ -22,14 +22,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--project", type=Path, default=ROOT)
     args = parser.parse_args()
-    from huozi.benchsupport import final_html
+    from final_html import final_html
     from huozi.config import load_config
+    from huozi.editions import EDITIONS
     from huozi.pdf.variants import pdf_options
     from huozi.pdf.weasy_patch import cjk_layout
     from huozi.pdf.writer import render_document
 
     html = final_html(args.project)["print"]
-    options = pdf_options(load_config(args.project), "print", 0)
+    options = pdf_options(load_config(args.project), EDITIONS["print"], 0)
     render_document(html, options)  # warm the font caches
     times: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(args.runs):

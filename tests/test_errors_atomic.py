@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from huozi import build
+from huozi.cache import file_sha256
 from huozi.cli import EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM, main
-from huozi.errors import OutputError
 from huozi.editions import EDITIONS
-from huozi.state import file_sha256
+from huozi.errors import OutputError
 from huozi.output import LOCK_NAME, TMP_PREFIX, build_lock, output_transaction, write_atomic
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -140,9 +140,7 @@ def test_the_lock_makes_builds_into_one_folder_take_turns(project_copy, tmp_path
         events.append((threading.current_thread().name, start, time.monotonic()))
         return _EditionRun(edition.name, target, None)
 
-    monkeypatch.setattr(huozi.pipeline, "build_pdf", slow_writer)
-    monkeypatch.setattr(huozi.pipeline, "build_epub", slow_writer)
-    monkeypatch.setattr(huozi.pipeline, "build_html", slow_writer)
+    monkeypatch.setattr(huozi.pipeline, "build_edition", slow_writer)
     out = tmp_path / "dist"
     errors: list[BaseException] = []
 

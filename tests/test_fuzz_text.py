@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import html
 import os
+import unicodedata
 from html.parser import HTMLParser
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from huozi.config import LINE_BREAK_LEVELS as LEVELS
 from huozi.manuscript.model import Inline
 from huozi.manuscript.parse import join_soft_break
 from huozi.text import chars
 from huozi.text.markup import inlines_to_html
-from huozi.text.typeset import LEVELS, ZERO_WIDTH, TypesetRules, strip_controls, typeset
+from huozi.text.typeset import ZERO_WIDTH, TypesetRules, strip_controls, typeset
 
 # In CI the same examples every run (no flaky builds); elsewhere new ones each run, to find bugs.
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=os.environ.get("CI", "").lower() in ("true", "1"))
@@ -40,11 +42,20 @@ RUN = st.builds(Inline, st.sampled_from(["text", "em", "strong", "strike", "code
 
 @SETTINGS
 @given(ANY_CHAR)
-def test_character_classes_are_total(ch):
-    for check in (chars.is_han, chars.is_cjk_punct, chars.is_wide, chars.is_western):
-        assert isinstance(check(ch), bool)
+def test_character_classes_are_consistent(ch):
+    """The classes of text/chars.py never contradict each other, for any character."""
     if chars.is_han(ch) or chars.is_cjk_punct(ch):
-        assert chars.is_wide(ch)
+        assert chars.is_wide(ch) and not chars.is_narrow(ch) and not chars.is_spaced(ch)
+    if chars.is_spaced(ch):                      # the ¼ em side: a visible narrow letter or digit
+        assert chars.is_narrow(ch) and unicodedata.category(ch)[0] in "LN" and not ch.isspace()
+    if ch in chars.ZERO_WIDTH:
+        assert not chars.is_narrow(ch) and chars.strip_controls(ch) == ""
+    elif ch.isspace():
+        assert not chars.is_narrow(ch) and chars.strip_controls(ch) == ch
+    assert chars.han_western("汉", ch) == chars.is_spaced(ch) == chars.han_western(ch, "字")
+    assert not chars.han_western(ch, ch)         # a character is never both sides of a boundary
+    if ch.isascii() and ch.isalnum():
+        assert chars.is_western(ch) and chars.is_spaced(ch)
 
 
 @SETTINGS

@@ -24,7 +24,7 @@ from huozi.checks.html_axe import run_axe
 from huozi.checks.validators import find_ace, find_chromium
 from huozi.config import load_config
 from huozi.errors import SourceLocation
-from huozi.layout.links import html_page
+from huozi.html.assemble import html_page
 from huozi.manuscript import parse_manuscript
 from huozi.manuscript.model import Paragraph, block_inlines, plain_text
 

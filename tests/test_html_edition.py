@@ -18,7 +18,7 @@ from huozi import build
 from huozi.checks.html_site import check_site
 from huozi.clean import clean
 from huozi.config import load_config
-from huozi.layout.links import html_page
+from huozi.html.assemble import html_page
 from huozi.manuscript import parse_manuscript
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1590710400"}

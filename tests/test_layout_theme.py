@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from huozi import state
 from huozi.config import THEME_DIR, load_config
 from huozi.editions import EDITIONS
 from huozi.errors import TemplateError
 from huozi.layout.render import render_edition
 from huozi.manuscript import parse_manuscript
 from huozi.skeleton import create_project
-from huozi import state
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_the_theme_is_an_input_of_each_edition(small_book, tmp_path, monkeypatch
     config = load_config(small_book)
 
     def key(edition: str) -> str:
-        return state.inputs_key(config, edition, tuple(EDITIONS), 0, ())
+        return state.inputs_key(config, edition, 0, ())
 
     before = {e: key(e) for e in EDITIONS}
     (theme / "handout.css").write_text("/* changed */", encoding="utf-8")

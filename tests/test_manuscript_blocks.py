@@ -8,7 +8,14 @@ import pytest
 from huozi.errors import ManuscriptError
 from huozi.manuscript import parse_article
 from huozi.manuscript.model import (
-    Admonition, CodeBlock, DefinitionList, Heading, List, Paragraph, Quote, Rule, plain_text,
+    Admonition,
+    CodeBlock,
+    DefinitionList,
+    Heading,
+    List,
+    Quote,
+    Rule,
+    plain_text,
 )
 
 

@@ -116,7 +116,8 @@ def test_made_ids_never_collide_with_another_articles_name(tmp_path):
 
     root = tmp_path / "book"
     (root / "manuscript").mkdir(parents=True)
-    (root / "book.toml").write_text('[book]\ntitle = "书"\nslug = "b"\nidentifier = "urn:uuid:0f6d3e7a-1b1a-4c55-9a3e-2f0c1d9e8b71"\n', encoding="utf-8")
+    (root / "book.toml").write_text('[book]\ntitle = "书"\nslug = "b"\n'
+                                    'identifier = "urn:uuid:0f6d3e7a-1b1a-4c55-9a3e-2f0c1d9e8b71"\n', encoding="utf-8")
     text = "---\ntitle: 甲\n---\n\n## 一\n\n正文一。\n\n## 二\n\n正文二。\n\n### 小节\n\n正文三。\n"
     for name in ("01-a.md", "02-a.md", "03-a-2.md"):
         (root / "manuscript" / name).write_text(text, encoding="utf-8")

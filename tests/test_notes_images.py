@@ -12,6 +12,7 @@ import pikepdf
 import pytest
 from lxml import etree
 
+from epub_helpers import NS, Epub, text_of
 from huozi import build
 from huozi.checks.base import check_outputs
 from huozi.checks.pdf_colour import rgb_uses
@@ -21,8 +22,6 @@ from huozi.figures.images import load_images
 from huozi.figures.render import _placements, image_labels
 from huozi.manuscript import parse_manuscript
 from huozi.manuscript.parse import parse_article
-
-from epub_helpers import NS, Epub, text_of
 from notes_images_book import KEYS, LIST_ITEM, LONG, ONE, TWELVE, TWO, photo_jpeg, write_book
 
 ENV = {"SOURCE_DATE_EPOCH": "1700000000"}
@@ -244,7 +243,7 @@ def _bad_image(tmp_path: Path, name: str, data: bytes | str, markdown: str | Non
     with pytest.raises(ManuscriptError) as caught:
         load_images(load_config(root), parse_manuscript(root / "manuscript"))
     line = path.read_text(encoding="utf-8").splitlines().index(next(
-        l for l in path.read_text(encoding="utf-8").splitlines() if l.startswith("![坏图]"))) + 1
+        x for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("![坏图]"))) + 1
     assert caught.value.where.path == path and caught.value.where.line == line and caught.value.hint
     return caught.value
 

@@ -101,7 +101,7 @@ def test_outline_has_every_article_and_section(reader, manuscript):
 
 def test_contents_page_numbers_match_the_bookmarks(reader):
     first_page = reader.pages[0].extract_text()
-    for level, title, page in _outline(reader):
+    for _level, title, page in _outline(reader):
         line = next(line for line in first_page.splitlines() if line.startswith(title[:4]))
         assert line.rstrip().endswith(str(page)), (line, page)
 

@@ -57,7 +57,7 @@ def test_media_box_holds_the_marks_outside_the_bleed(reader, plumber):
                    or m[3] < -bleed or m[1] > height + bleed]
         # 8 crop marks (two at each corner) and 4 registration targets of 2 lines + 1 circle.
         assert len(outside) >= 8 + 12, f"page {number}: {len(outside)} mark strokes"
-        for left, top, right, bottom in outside:
+        for left, _top, right, _bottom in outside:
             sheet_left = media.x0 - trim.x0
             assert left >= sheet_left - 1 and right <= media.x1 - trim.x0 + 1, f"page {number}"
 

@@ -169,9 +169,10 @@ def test_clean_leaves_other_programs_files_and_honours_the_state(small_book, cap
 
 
 def test_clean_waits_for_a_build_in_progress(small_book):
+    import threading
+
     from huozi.clean import clean
     from huozi.output import build_lock
-    import threading
 
     assert main(["build", str(small_book), "--quiet"]) == 0
     dist = small_book / "dist"

@@ -11,8 +11,8 @@ import pytest
 
 from huozi.pdf.weasy_patch import BREAKS_ATTRIBUTE, cjk_layout
 from huozi.pdf.writer import PdfOptions, render_document, write_pdf
-from huozi.text.linebreak import Break, Glyph, break_paragraph
 from huozi.text.chars import is_han
+from huozi.text.linebreak import Break, Glyph, break_paragraph
 from huozi.text.typeset import TypesetRules, typeset
 from typography_measure import advance_spread, flush, punctuation_advances, read_body, spacing
 

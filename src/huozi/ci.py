@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from .errors import HuoziError, SourceLocation
 
 if TYPE_CHECKING:
-    from .checks.base import CheckRun, Finding
+    from xml.etree import ElementTree as ET
+
+    from .checks.findings import CheckRun, Finding
     from .events import BuildWarning
 
 # A Finding's level -> GitHub's workflow command (GitHub calls a note a notice).
@@ -118,12 +120,12 @@ class JUnitReport:
         self.root, self.strict = root, strict
         self.suites: dict[str, ET.Element] = {}
 
-    def _suite(self, name: str):
+    def _suite(self, name: str) -> ET.Element:
         if name not in self.suites:
             self.suites[name] = self._ET.Element("testsuite", name=name)
         return self.suites[name]
 
-    def _case(self, suite: str, name: str):
+    def _case(self, suite: str, name: str) -> ET.Element:
         return self._ET.SubElement(self._suite(suite), "testcase", classname=f"huozi.{suite}", name=name)
 
     def built(self, outputs: Sequence[tuple[str, Path]], warnings: Sequence[BuildWarning]) -> None:
@@ -193,7 +195,8 @@ class JUnitReport:
         for key, value in totals.items():
             top.set(key, str(value))
         ET.indent(top)
-        return ET.tostring(top, encoding="UTF-8", xml_declaration=True) + b"\n"
+        data: bytes = ET.tostring(top, encoding="UTF-8", xml_declaration=True)
+        return data + b"\n"
 
     def write(self, target: Path) -> None:
         """Atomically: a CI system reading the file never sees half of it."""

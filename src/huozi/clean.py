@@ -9,13 +9,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from .cache import CACHE_DIR
 from .config import load_config
 from .editions import EDITIONS
 from .output import TMP_PREFIX, build_lock
 from .report import REPORT_NAME
 from .state import STATE_NAME, load_state
-
-CACHE_DIR = ".huozi-cache"
 
 
 def _ours(out_dir: Path, slug: str) -> list[str]:

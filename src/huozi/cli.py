@@ -11,11 +11,13 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
-from . import __version__, ci
+from . import ci
 from .editions import EDITIONS
 from .errors import HuoziError
 from .events import StageEvent
+from .version import __version__
 
 # 1: the input or the environment is wrong (a HuoziError); 2: the command line is wrong;
 # 3: a bug in huozi; 130/143: interrupted by SIGINT/SIGTERM (128 + signal number, as shells do).
@@ -69,7 +71,7 @@ A failed build shows its file:line and hint at the top of the page, above the la
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, with our prefix
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2, with our prefix
         self.print_usage(sys.stderr)
         print(f"huozi: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
@@ -105,14 +107,16 @@ def _format_option(parser: argparse.ArgumentParser) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="huozi", description="活字 huozi: typeset a Chinese book into print PDF, A4 handout, EPUB and a web site.")
+    parser = _Parser(prog="huozi",
+                     description="活字 huozi: typeset a Chinese book into print PDF, A4 handout, EPUB and a web site.")
     parser.add_argument("--version", action="version", version=f"huozi {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     build = _command(commands, "build", "build the editions of a book")
     _build_options(build)
     _format_option(build)
-    check = _command(commands, "check", "build, then check every output (EPUBCheck, Ace, pdfua, PDF structure and colour, typography)")
+    check = _command(commands, "check", "build, then check every output "
+                                        "(EPUBCheck, Ace, pdfua, PDF structure and colour, typography)")
     _build_options(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     _format_option(check)
@@ -262,9 +266,8 @@ def _write_junit(junit: ci.JUnitReport, args: argparse.Namespace, console: Conso
 
 
 def _run_watch(args: argparse.Namespace) -> int:
-    from .watch import watch_and_build
-
     from .pipeline import Workers
+    from .watch import watch_and_build
 
     console = Console(args.quiet, args.verbose)
     console.info("watching for changes (Ctrl-C to stop)")
@@ -406,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _report(f"error: {where}{exc.strerror or exc}", args.debug)
         return EXIT_INPUT
-    except Exception as exc:  # a bug in huozi: say so, and how to see where
+    except Exception as exc:  # noqa: BLE001 - a bug in huozi: say so, and how to see where
         hint = "this is a bug in huozi; run again with --debug and report the traceback"
         if _github(args):
             _report_command(ci.plain_error_command(f"{type(exc).__name__}: {exc}\nhint: {hint}",

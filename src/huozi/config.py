@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import math
 import re
 import tomllib
@@ -10,7 +9,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, SourceLocation
+from .errors import ConfigError, SourceLocation, did_you_mean
 from .sources import read_text
 
 CONFIG_NAME = "book.toml"
@@ -178,12 +177,17 @@ def _check_epub(path: Path, text: str, options: EpubOptions) -> None:
                           "to claim no conformance")
 
 
+# clreq §3.1.7's levels of line-start rules, and ctex's punctuation schemes (typst/typst#2460).
+LINE_BREAK_LEVELS = ("basic", "strict")
+PUNCTUATION_SCHEMES = ("quanjiao", "kaiming", "banjiao")
+
+
 @dataclass(frozen=True)
 class HtmlOptions:
     """The html edition (a static web site)."""
 
     # The print edition's page numbers in the margin, where each print page begins (as the
-    # EPUB's page-list); false leaves them out, and the site is built without laying out print.
+    # EPUB's page-list); false leaves them out.
     page_numbers: bool = True
 
 
@@ -377,8 +381,7 @@ def _section_of(key_path: str) -> str | None:
 
 
 def _unknown(path: Path, text: str, key_path: str, key: str, known: list[str]) -> ConfigError:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(known))}"
+    hint = did_you_mean(key, known) or f"known keys: {', '.join(sorted(known))}"
     line = _key_line(text, key, _section_of(key_path))
     return ConfigError(f"unknown key '{key_path}'", SourceLocation(path, line), hint)
 
@@ -457,6 +460,17 @@ def _check_fonts(path: Path, text: str, fonts: FontsOptions) -> None:
                               "write the family as fc-list shows it, e.g. \"Noto Serif CJK SC\"")
 
 
+def _check_typography(path: Path, text: str, options: TypographyOptions) -> None:
+    if options.punctuation not in PUNCTUATION_SCHEMES:
+        raise ConfigError(f"typography.punctuation must be one of {', '.join(PUNCTUATION_SCHEMES)}, "
+                          f"not {options.punctuation!r}", SourceLocation(path, _key_line(text, "punctuation", "typography")),
+                          'write punctuation = "quanjiao" (full width, the default)')
+    if options.line_break not in LINE_BREAK_LEVELS:
+        raise ConfigError(f"typography.line_break must be one of {', '.join(LINE_BREAK_LEVELS)}, "
+                          f"not {options.line_break!r}", SourceLocation(path, _key_line(text, "line_break", "typography")),
+                          'write line_break = "basic" (clreq\'s recommended level)')
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `book.toml` in the project folder `root`."""
     root = root.resolve()
@@ -490,6 +504,8 @@ def load_config(root: Path) -> Config:
         _check_fonts(path, text, sections["fonts"])
     if "print" in sections:
         _check_print(path, text, sections["print"])
+    if "typography" in sections:
+        _check_typography(path, text, sections["typography"])
     if "toc" in sections and not 1 <= sections["toc"].depth <= 6:
         raise ConfigError(f"toc.depth must be 1 to 6, not {sections['toc'].depth}",
                           SourceLocation(path, _key_line(text, "depth", "toc")),

@@ -1,6 +1,8 @@
 """One error hierarchy: every expected failure says where (file:line) and what to do."""
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,3 +78,32 @@ class OutputError(HuoziError):
 
 class CheckError(HuoziError):
     """A post-build check found a defect in an output."""
+
+
+# --- the two helpers every message uses ------------------------------------------------------
+
+def line_of(text: str, found: str | Callable[[str], bool]) -> int | None:
+    """The 1-based number of the first line of `text` that `found` accepts (a str: a line whose
+    text, stripped, starts with it), None when none does."""
+    accepts = found if callable(found) else (lambda line: line.strip().startswith(found))
+    return next((number for number, line in enumerate(text.split("\n"), 1) if accepts(line)), None)
+
+
+def locate(paths: Path | Iterable[Path], needle: str) -> SourceLocation | None:
+    """The first place (file:line:column) where `needle` is written in `paths`, in order; files that
+    cannot be read as UTF-8 are passed over."""
+    for path in [paths] if isinstance(paths, Path) else paths:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, 1):
+            if (column := line.find(needle)) >= 0:
+                return SourceLocation(path, number, column + 1)
+    return None
+
+
+def did_you_mean(word: str, known: Iterable[str], quotes: str = "''") -> str | None:
+    """"did you mean 'x'?" for the known name closest to `word`, None when none is close."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f"did you mean {quotes[0]}{close[0]}{quotes[-1]}?" if close else None

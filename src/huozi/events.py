@@ -1,6 +1,7 @@
 """Progress events and warnings: what the library tells its caller instead of printing."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,3 +56,34 @@ def collect_warnings(logger_name: str, edition: str) -> Iterator[list[BuildWarni
         yield handler.found
     finally:
         logger.removeHandler(handler)
+
+
+def _silent(event: StageEvent) -> None:
+    """No one listens for stage starts."""
+
+
+# Where a stage's start is announced: the build in this process, or a queue to it from a worker.
+_announce: list[Progress] = [_silent]
+
+
+def announce_to(progress: Progress | None) -> Progress:
+    """Send stage starts to `progress` from now on (None: to no one); returns the previous listener."""
+    previous = _announce[0]
+    _announce[0] = progress or _silent
+    return previous
+
+
+class Stopwatch:
+    """The time of each stage of one edition; each stage's start is announced as it begins."""
+
+    def __init__(self, edition: str) -> None:
+        self.edition = edition
+        self.timings: list[StageEvent] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        _announce[0](StageEvent(name, self.edition, "start"))
+        start = time.perf_counter()
+        yield
+        self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
+        _announce[0](self.timings[-1])

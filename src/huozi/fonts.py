@@ -8,8 +8,9 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .errors import FontError, SourceLocation
+from .errors import FontError, SourceLocation, locate
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
@@ -65,7 +66,7 @@ def find_font(family: str, style: str = "Regular") -> FontFile:
     )
 
 
-def _fontconfig_stamp() -> list:
+def fontconfig_stamp() -> list[Any]:
     """What fontconfig's answer depends on: its configuration, its caches and the font folders.
 
     Installing or removing fonts changes these folders' mtimes (Debian's font packages run
@@ -79,7 +80,7 @@ def _fontconfig_stamp() -> list:
     paths = [Path(env[0] or "/etc/fonts/fonts.conf"), Path(env[1] or "/etc/fonts") / "conf.d",
              Path("/var/cache/fontconfig"), cache_home / "fontconfig", Path("/usr/share/fonts"),
              Path("/usr/local/share/fonts"), home / ".fonts", data_home / "fonts"]
-    stamp: list = [env]
+    stamp: list[Any] = [env]
     for path in paths:
         try:
             stamp.append([str(path), path.stat().st_mtime_ns])
@@ -88,7 +89,7 @@ def _fontconfig_stamp() -> list:
     return stamp
 
 
-def _cached_faces(cache_file: Path, stamp: list, wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:
+def _cached_faces(cache_file: Path, stamp: list[Any], wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:
     try:
         data = json.loads(cache_file.read_text(encoding="utf-8"))
         if data["stamp"] != stamp:
@@ -115,7 +116,7 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
     """
     wanted = [(family, style) for family in families for style in ("Regular", "Bold")]
     wanted += [(family, ANY_STYLE) for family in dict.fromkeys(others) if family not in families]
-    stamp = _fontconfig_stamp() if cache_file is not None else []
+    stamp = fontconfig_stamp() if cache_file is not None else []
     if cache_file is not None and (faces := _cached_faces(cache_file, stamp, wanted)) is not None:
         _FOUND.update(((f.family, f.style), f) for f in faces)
         return faces
@@ -140,7 +141,7 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
     return faces
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_any(family: str) -> FontFile:
     """The Regular face of `family`, else its first installed face, or a FontError."""
     faces = _fc_list(family)
@@ -150,20 +151,12 @@ def find_any(family: str) -> FontFile:
     if faces:
         return faces[0]
     raise FontError(f"the font '{family}' is not installed",
-                    hint=f"install it (fc-list shows what is), or name another family in [fonts] of book.toml")
+                    hint="install it (fc-list shows what is), or name another family in [fonts] of book.toml")
 
 
 def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
     """The first stylesheet line that names `family`, as file:line:column."""
-    for path in sorted(styles_dir.rglob("*.css")):
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        for number, line in enumerate(lines, 1):
-            if (column := line.find(family)) >= 0:
-                return SourceLocation(path, number, column + 1)
-    return None
+    return locate(sorted(styles_dir.rglob("*.css")), family)
 
 
 # --- every character has a glyph -------------------------------------------------------------------
@@ -174,7 +167,7 @@ def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
 FALLBACK_PACKAGES = "fonts-hanazono fonts-noto-color-emoji"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The code points some installed font has, as sorted, merged (starts, ends) ranges."""
     import subprocess  # only on a build that lays something out
@@ -183,10 +176,10 @@ def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
         raise FontError("fontconfig (fc-list) is not installed", hint="apt-get install fontconfig")
     out = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True,
                          check=False).stdout
-    ranges = []
+    ranges: list[tuple[int, int]] = []
     for item in out.split():
-        low, _, high = item.partition("-")
-        ranges.append((int(low, 16), int(high or low, 16)))
+        start, _, end = item.partition("-")
+        ranges.append((int(start, 16), int(end or start, 16)))
     merged: list[list[int]] = []
     for low, high in sorted(ranges):
         if merged and low <= merged[-1][1] + 1:

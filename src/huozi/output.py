@@ -50,7 +50,7 @@ def _cannot_write(target: Path, exc: OSError) -> OutputError:
                        "check the free space and permissions of the output folder, or use --out")
 
 
-def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
     """Call `write(tmp)` on a temporary file beside `target`, then move it into place.
 
     A failure (or an interrupt) leaves the previous `target` untouched and no temp file behind.
@@ -236,14 +236,14 @@ def commit(staged: list[tuple[Path, Path]]) -> None:
     one fails.
     """
     try:
-        for tmp, target in staged:
-            _check_target(target, folder=tmp.is_dir())
+        for tmp, checked in staged:
+            _check_target(checked, folder=tmp.is_dir())
     except BaseException:
         for tmp, _ in staged:
             remove_output(tmp)
         raise
     backups: list[tuple[Path, Path | None]] = []  # (target, its previous file kept aside, or None)
-    target = None
+    target: Path | None = None  # the move under way, for the error message
     try:
         for tmp, target in staged:
             backup = None

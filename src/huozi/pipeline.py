@@ -6,35 +6,33 @@ import hashlib
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cache import cache_path, file_sha256
 from .config import Config, config_key_line, load_config
+from .editions import EDITIONS, Edition, Model, worker_groups
 from .errors import ConfigError, FontError, HuoziError, OutputError, SourceLocation
-from .events import BuildWarning, Progress, StageEvent, collect_warnings
+from .events import BuildWarning, Progress, StageEvent, Stopwatch, announce_to
 from .fonts import FontFile, check_coverage, require_cjk_fonts
-from .editions import EDITIONS, Edition
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .report import ReportOutput, write_report
-from .state import EditionState, file_sha256, inputs_key, is_current, load_state, save_state
+from .state import EditionState, inputs_key, is_current, load_state, save_state
 from .watch import check_out_dir
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.queues import SimpleQueue
+
     from .figures import Figures
     from .figures.images import ImageSet
     from .manuscript import Manuscript
-    from .pdf.pages import PageText
-    from .pdf.writer import PdfOptions
+    from .pdf.layout import LaidOut
 
 # fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
-FONT_LOOKUP_CACHE = Path(".huozi-cache") / "fontconfig.json"
-# Editions that must be built in order within one worker (the EPUB maps to the print pages).
-GROUPS: tuple[tuple[str, ...], ...] = (("handout",), ("print", "epub", "html"))
-# An edition made from another's layout is stale when that edition's inputs change.
-DEPENDS: dict[str, tuple[str, ...]] = {"epub": ("print",), "html": ("print",)}
+FONT_LOOKUP_CACHE = "fontconfig.json"
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,9 @@ class Output:
     path: Path
     pages: int | None = None
     rebuilt: bool = True
+    # The typography lint of a paged edition's layout (checks.lint.LintReport.record): its summary
+    # and findings, as `huozi check` reports them (kept with the build's state for later checks).
+    lint: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -71,31 +72,13 @@ class _EditionRun:
     timings: list[StageEvent] = field(default_factory=list)
     warnings: list[BuildWarning] = field(default_factory=list)
     staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary file, target) to move
-    page_texts: tuple[PageText, ...] = ()  # where each laid-out page begins (PDF editions)
-    typography: dict | None = None  # the lint's measures of the laid-out PDF (checks.lint)
+    typography: dict[str, Any] | None = None  # the lint's measures of the laid-out PDF (checks.lint)
+    lint: dict[str, Any] | None = None  # the lint's summary and findings (checks.lint.LintReport.record)
 
 
 # A stage longer than 10 s is announced again, with the time it has taken so far, then every 30 s.
 def _heartbeat(already: int) -> float:
     return 10.0 + 30.0 * already
-
-
-# Where a stage's start is announced: build() in this process, or a queue to it from a worker.
-_announce: Progress = lambda event: None  # noqa: E731
-
-
-class _Stopwatch:
-    def __init__(self, edition: str) -> None:
-        self.edition = edition
-        self.timings: list[StageEvent] = []
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        _announce(StageEvent(name, self.edition, "start"))
-        start = time.perf_counter()
-        yield
-        self.timings.append(StageEvent(name, self.edition, "done", time.perf_counter() - start))
-        _announce(self.timings[-1])
 
 
 # 9999-12-31T23:59:59Z: later dates do not fit PDF, EPUB and zip timestamps.
@@ -115,13 +98,9 @@ def build_epoch(config: Config, environ: Mapping[str, str]) -> int:
                              f"(1970 to 9999), not {raw!r}", None,
                              "set it to a commit's time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
         return epoch
-    if config.book.date:
-        try:
-            day = dt.date.fromisoformat(config.book.date)
-        except ValueError:
-            raise ConfigError(f"book.date must be YYYY-MM-DD, not {config.book.date!r}",
-                              hint='write date = "2020-05-29"') from None
-        return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+    if config.book.date:                                   # load_config has checked its form
+        day = dt.date.fromisoformat(config.book.date)
+        return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
     return 0
 
 
@@ -143,165 +122,26 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
     return path
 
 
-# Figure placement decisions by the hash of a trial layout's HTML, for the life of the process:
-# a warm worker (huozi watch, a library caller building again) lays out only changed articles.
-_PLACEMENTS: dict[str, list] = {}
-_PLACEMENTS_KEPT = 4096  # entries (each a few slots); a long watch session forgets the oldest
-# Footnote marks numbered by page, by the hash of the edition's HTML with placeholder marks.
-_NOTE_MARKS: dict[str, dict[str, str]] = {}
+def build_edition(config: Config, manuscript: Manuscript, edition: Edition, out_dir: Path, epoch: int,
+                  figures: Figures, images: ImageSet | None, layouts: dict[str, LaidOut],
+                  clock: Stopwatch) -> _EditionRun:
+    """One edition: the layouts it depends on (laid out now when this worker has none), its own
+    layout when it is paged, then its writer. `layouts` keeps the paged layouts for later editions."""
+    from .pdf.layout import lay_out
 
-
-def pdf_layout(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures,
-               options: PdfOptions, clock: _Stopwatch | None = None,
-               images: ImageSet | None = None) -> tuple[str, Any]:
-    """The HTML the PDF writer lays out (clreq-typeset text, print figures floated to a page edge,
-    footnotes marked), and its laid-out Document when this step already made it (else None: the
-    caller lays it out).
-
-    Call it inside `pdf.weasy_patch.cjk_layout()`, so that the trial layouts that place the
-    figures break lines as the final layout does. `checks.lint` lays out the same HTML.
-    """
-    from .figures.placement import float_figures
-    from .fonts import _fontconfig_stamp
-    from .layout.notes import has_notes, placeholder_marks
-    from .layout.render import render_edition
-    from .pdf.writer import render_document
-    from .text.typeset import typesetter_for
-
-    typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
-    fits: dict[str, Any] = {}
-    if manuscript.tables:                                      # wide tables set smaller, or turned
-        with _stage(clock, "tables"):
-            fits = _fit_tables(config, manuscript, edition, figures, options, typeset, images)
-    if edition.name == "print" and figures:                    # figures to the top or bottom of a page
-        def trial(html: str) -> tuple[Any, bool]:
-            fetched: list[str] = []
-            document = render_document(html, options, fetched)
-            return document, not [url for url in fetched if not url.startswith("data:")]
-
-        with _stage(clock, "placement"):
-            manuscript = float_figures(
-                manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset,
-                                                     images=images, table_fits=fits),
-                trial, _PLACEMENTS, salt=repr(_fontconfig_stamp()))
-            while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
-                del _PLACEMENTS[next(iter(_PLACEMENTS))]
-
-    def render(marks: dict[str, str] | None = None) -> str:
-        return render_edition(config, manuscript, edition, figures=figures, typeset=typeset, marks=marks,
-                              images=images, table_fits=fits)
-
-    if config.footnotes.numbering == "page" and has_notes(manuscript):   # ①②③ from each page's first note
-        from .pdf.notes import settle_marks
-
-        with _stage(clock, "notes"):
-            first = placeholder_marks(manuscript)
-            key = hashlib.sha256(f"{_fontconfig_stamp()!r}\0{render(first)}".encode()).hexdigest()
-            return settle_marks(render, lambda html: render_document(html, options), first, _NOTE_MARKS, key)
-    with _stage(clock, "layout"):
-        return render(), None
-
-
-def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-                typeset: Any, images: ImageSet | None) -> dict[str, Any]:
-    """The tables of an edition that must be set smaller or turned (pdf/tables.py), from trial layouts."""
-    from .layout.links import table_numbers
-    from .layout.render import render_edition
-    from .pdf import tables
-    from .pdf.writer import render_document
-
-    def layout(fits: dict[str, Any]) -> Any:
-        html = render_edition(config, manuscript, edition, figures=figures, typeset=typeset, images=images,
-                              table_fits=fits)
-        return render_document(html, options)
-
-    spaces = tables.measure_tables(layout({}), manuscript)
-    fits = tables.fit_tables(spaces, manuscript, table_numbers(manuscript, config.tables.numbering))
-    if edition.name == "print" and any(f.turned for f in fits.values()):
-        fits = tables.cut_turned(layout(tables.one_part(fits, manuscript)), fits, manuscript)
-    return fits
-
-
-def pdf_html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-             clock: _Stopwatch | None = None, images: ImageSet | None = None) -> str:
-    """The HTML of `pdf_layout` alone."""
-    return pdf_layout(config, manuscript, edition, figures, options, clock, images)[0]
-
-
-def _stage(clock: _Stopwatch | None, name: str):
-    return clock.stage(name) if clock is not None else nullcontext()
-
-
-def build_pdf(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
-              figures: Figures, clock: _Stopwatch, images: ImageSet | None = None) -> _EditionRun:
-    """Template -> HTML -> WeasyPrint -> PDF (PDF/X-4 or PDF/UA-1, see pdf/variants.py)."""
-    from .checks.images import resolution_warnings
-    from .checks.lint import lint_document
-    from .pdf.variants import pdf_options
-    from .pdf.weasy_patch import cjk_layout_for
-    from .pdf.writer import render_document, write_pdf
-    from .text.typeset import rules_for
-
-    options = pdf_options(config, edition.name, epoch)
-    with cjk_layout_for(config.typography):                # clreq justification in WeasyPrint
-        html, document = pdf_layout(config, manuscript, edition, figures, options, clock, images)
-        with clock.stage("pdf"), collect_warnings("weasyprint", edition.name) as warnings:
-            document = document or render_document(html, options)
-            result = write_pdf(html, output_path(config, edition, out), options, document)
-        lint = lint_document(document, edition.name, rules=rules_for(config))  # even colour, for the report
-    if edition.name == "print" and images is not None:    # print-ready resolution at the placed size
-        warnings.extend(resolution_warnings(document, images, config.images.min_ppi))
-    return _EditionRun(edition.name, result.path, result.pages, warnings=list(warnings),
-                       page_texts=result.page_texts, typography=lint.metrics())
-
-
-def lay_out_print(config: Config, manuscript: Manuscript, epoch: int, figures: Figures,
-                  images: ImageSet | None = None) -> tuple[PageText, ...]:
-    """The print edition's pages when this build does not write it (it is current, or not chosen).
-
-    Laid out as build_pdf lays it out, and not written; a print PDF left in the output folder
-    may be stale, so it is never read.
-    """
-    from .pdf.pages import read_page_texts
-    from .pdf.variants import pdf_options
-    from .pdf.weasy_patch import cjk_layout_for
-    from .pdf.writer import render_document
-
-    edition = EDITIONS["print"]
-    options = pdf_options(config, edition.name, epoch)
-    with cjk_layout_for(config.typography):
-        html, document = pdf_layout(config, manuscript, edition, figures, options, images=images)
-        return read_page_texts(document or render_document(html, options))
-
-
-def build_epub(config: Config, manuscript: Manuscript, edition: Edition, out: Path, epoch: int,
-               figures: Figures, clock: _Stopwatch, print_pages: tuple[PageText, ...] = (),
-               images: ImageSet | None = None) -> _EditionRun:
-    """Templates -> XHTML documents (+ the print pages' breaks) -> ebooklib -> reproducible zip."""
-    from .epub.assemble import assemble_epub
-    from .epub.writer import write_epub
-
-    modified = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    with clock.stage("layout"):
-        package = assemble_epub(config, manuscript, modified, figures=figures, print_pages=print_pages,
-                                images=images)
-    with clock.stage("epub"):
-        path = write_epub(package, output_path(config, edition, out), epoch)
-    return _EditionRun(edition.name, path, None)
-
-
-def build_html(config: Config, manuscript: Manuscript, edition: Edition, out: Path, figures: Figures,
-               clock: _Stopwatch, print_pages: tuple[PageText, ...] = (),
-               images: ImageSet | None = None) -> _EditionRun:
-    """Templates -> XHTML pages (+ the print pages' numbers) -> HTML, web fonts -> a site folder."""
-    from .html.assemble import assemble_site
-    from .html.writer import write_site
-
-    with clock.stage("layout"):
-        site = assemble_site(config, manuscript, figures=figures, print_pages=print_pages, images=images)
-    with clock.stage("html"):
-        path = write_site(site, output_path(config, edition, out))
-    return _EditionRun(edition.name, path, None)
+    needed = edition.layouts_needed(config)
+    for other in needed:
+        if other not in layouts:          # not built in this worker: laid out, never read from a file that may be stale
+            with clock.stage(f"{other} pages"):
+                layouts[other] = lay_out(config, manuscript, EDITIONS[other], figures, images=images, epoch=epoch)
+    model = Model(edition, config, manuscript, figures, images, epoch, {other: layouts[other] for other in needed})
+    laid = None
+    if edition.paged is not None:
+        laid = lay_out(config, manuscript, edition, figures, images=images, epoch=epoch, clock=clock)
+        layouts[edition.name] = laid
+    written = edition.load_writer().write(model, laid, output_path(config, edition, out_dir), clock)
+    return _EditionRun(edition.name, written.path, written.pages, warnings=list(written.warnings),
+                       typography=written.typography, lint=written.lint)
 
 
 def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
@@ -314,43 +154,29 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     manuscript = parse_manuscript(config.manuscript_dir)
     images = load_images(config, manuscript)
     runs: list[_EditionRun] = []
-    print_pages: tuple[PageText, ...] | None = None               # the print edition's layout, once
+    layouts: dict[str, LaidOut] = {}
     with staging() as staged:                                     # written, moved into place by build()
-        for name in names:
-            edition = EDITIONS[name]
-            clock = _Stopwatch(name)
+        for index, name in enumerate(names):
+            clock = Stopwatch(name)
             first = len(staged)
-            if edition.kind == "pdf":
-                run = build_pdf(config, manuscript, edition, out_dir, epoch, figures, clock, images)
-                print_pages = run.page_texts if name == "print" else print_pages
-            else:
-                pages: tuple[PageText, ...] = ()
-                if edition.kind == "epub" or config.html.page_numbers:   # the print pages' numbers
-                    if print_pages is None:                   # print not rebuilt: lay it out
-                        with clock.stage("print pages"):
-                            print_pages = lay_out_print(config, manuscript, epoch, figures, images)
-                    pages = print_pages
-                if edition.kind == "html":
-                    run = build_html(config, manuscript, edition, out_dir, figures, clock, pages, images)
-                else:
-                    run = build_epub(config, manuscript, edition, out_dir, epoch, figures, clock, pages, images)
+            run = build_edition(config, manuscript, EDITIONS[name], out_dir, epoch, figures, images, layouts, clock)
             run.timings, run.staged = clock.timings, staged[first:]
             runs.append(run)
+            later = {other for n in names[index + 1:] for other in EDITIONS[n].depends}
+            layouts = {n: laid for n, laid in layouts.items() if n in later}   # a layout no one needs is freed
     return runs
 
 
-def _worker_start(events) -> None:
+def _worker_start(events: SimpleQueue[StageEvent]) -> None:
     """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint and fonts warmed.
 
     The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
     line in each face the book is set in, so fontconfig's caches and the font files are loaded.
     """
-    import signal
 
-    global _announce
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler: no traceback
-    _announce = events.put
+    announce_to(events.put)
     try:
         import weasyprint
 
@@ -377,9 +203,9 @@ class Workers:
     """
 
     def __init__(self, jobs: int | None = None) -> None:
-        self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(GROUPS)))
-        self._pool = None
-        self._events = None
+        self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(worker_groups())))
+        self._pool: ProcessPoolExecutor | None = None
+        self._events: SimpleQueue[StageEvent] | None = None
 
     def start(self) -> None:
         """Start the processes (in the background: this returns at once); idempotent."""
@@ -394,7 +220,7 @@ class Workers:
                                          initargs=(self._events,))
         self._pool.submit(_ready)
 
-    def run(self, tasks: list[tuple], emit: Progress) -> list[list[_EditionRun]]:
+    def run(self, tasks: list[tuple[Any, ...]], emit: Progress) -> list[list[_EditionRun]]:
         """Run `_build_group(*task)` for each task in parallel, passing on the workers' stage starts."""
         from concurrent.futures import wait
 
@@ -445,7 +271,7 @@ class Workers:
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -457,23 +283,21 @@ def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch:
     if workers is not None and workers.jobs > 1 and len(groups) > 1:
         results = workers.run([(root, g, out_dir, epoch, figures) for g in groups], emit)
         return [run for result in results for run in result]
-    global _announce
-    previous = _announce
-    _announce = lambda event: None if event.status == "done" else emit(event)  # noqa: E731
+    previous = announce_to(lambda event: None if event.status == "done" else emit(event))
     try:
         return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
     finally:
-        _announce = previous
+        announce_to(previous)
 
 
 def edition_key(config: Config, name: str, epoch: int, fonts: tuple[Path, ...],
                 memo: dict[Path, bytes] | None = None) -> str:
-    """The inputs key of an edition, and of the editions whose layout it uses (DEPENDS)."""
+    """The inputs key of an edition, and of the editions whose layout it uses (`Edition.depends`)."""
     memo = {} if memo is None else memo
-    key = inputs_key(config, name, tuple(EDITIONS), epoch, fonts, memo)
-    if name not in DEPENDS:
+    key = inputs_key(config, name, epoch, fonts, memo)
+    if not EDITIONS[name].depends:
         return key
-    parts = [key] + [inputs_key(config, other, tuple(EDITIONS), epoch, fonts, memo) for other in DEPENDS[name]]
+    parts = [key] + [inputs_key(config, other, epoch, fonts, memo) for other in EDITIONS[name].depends]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -482,7 +306,7 @@ def _book_fonts(config: Config) -> tuple[FontFile, ...]:
     fonts = config.fonts
     try:
         return require_cjk_fonts((fonts.body, fonts.heading), styles_dir=config.styles_dir,
-                                 cache_file=config.root / FONT_LOOKUP_CACHE, others=(fonts.mono, fonts.quote))
+                                 cache_file=cache_path(config.root, FONT_LOOKUP_CACHE), others=(fonts.mono, fonts.quote))
     except FontError as exc:
         family = exc.message.split("'")[1]
         role = next((role for role, name in fonts.families() if name == family), None)
@@ -538,7 +362,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     for name in (e.name for e in chosen if e.name not in stale):
         emit(StageEvent("build", name, "skip"))
     runs: list[_EditionRun] = []
-    parse_warnings: tuple = ()
+    parse_warnings: tuple[Any, ...] = ()
     images = None
     if stale:
         from .figures import render_figures
@@ -547,7 +371,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         from .manuscript import parse_manuscript
 
         check_styles(config.styles_dir)                           # encodings, include loops, @import
-        if sum(1 for g in GROUPS if set(g) & set(stale)) > 1:
+        if len(worker_groups(stale)) > 1:
             workers.start()                                       # warms up while figures are drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
@@ -557,8 +381,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
         figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
-        groups = [tuple(n for n in g if n in stale) for g in GROUPS]
-        groups = [g for g in groups if g]
+        groups = list(worker_groups(stale))
         for name in stale:
             emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
@@ -568,7 +391,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     states = dict(previous)
     for run in runs:
         states[run.edition] = EditionState(keys[run.edition], run.path.name, file_sha256(run.path), run.pages,
-                                           run.typography)
+                                           run.typography, run.lint)
         for timing in run.timings:
             emit(timing)
         emit(StageEvent("build", run.edition, "done", sum(t.seconds for t in run.timings)))
@@ -576,9 +399,9 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     outputs = [ReportOutput(e.name, out_dir / states[e.name].file, states[e.name], e.name in stale) for e in chosen]
     timings = ([figure_time] if stale else []) + [t for run in runs for t in run.timings]
     warnings = [BuildWarning(w.message, SourceLocation(w.path, w.line)) for w in parse_warnings]
-    warnings += ([*images.warnings] if stale else []) + [w for run in runs for w in run.warnings]
+    warnings += ([*images.warnings] if images is not None else []) + [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
     return BuildResult(
-        tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt) for o in outputs),
+        tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt, o.state.lint) for o in outputs),
         tuple(timings), tuple(warnings), report,
     )

@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from .cache import output_size, tool_versions
 from .events import BuildWarning, StageEvent
 from .output import write_bytes_atomic
-from .state import EditionState, output_size, tool_versions
+from .state import EditionState
+from .version import __version__
 
 REPORT_NAME = "build-report.json"
 
@@ -37,6 +38,7 @@ def write_report(out_dir: Path, outputs: list[ReportOutput], timings: list[Stage
                 "pages": o.state.pages,
                 "rebuilt": o.rebuilt,
                 **({"typography": o.state.typography} if o.state.typography else {}),
+                **({"lint": o.state.lint["findings"]} if o.state.lint else {}),
             }
             for o in outputs
         ],

@@ -1,4 +1,4 @@
-"""What each edition was built from: content hashes of its inputs, to skip unchanged editions."""
+"""What each edition was built from: content hashes of its inputs (cache.py's hashing), to skip unchanged editions."""
 from __future__ import annotations
 
 import functools
@@ -6,83 +6,24 @@ import hashlib
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from .cache import file_sha256, hash_files, tool_versions
 from .config import THEME_DIR, Config
+from .editions import EDITIONS
 from .output import write_bytes_atomic
 
 STATE_NAME = ".huozi-state.json"
-# Tools whose version changes the bytes of an output.
-TOOLS = ("weasyprint", "pydyf", "ebooklib", "matplotlib", "fonttools", "markdown-it-py", "jinja2")
 _PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)\.dist-info$")
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _dist_info_versions() -> dict[str, str]:
-    """Version of each installed distribution, from its `NAME-VERSION.dist-info` folder name.
-
-    The first folder on sys.path that holds a distribution wins, as for `importlib.metadata`;
-    listing a few folders is ~1 ms, where parsing 35 METADATA files took 0.2 s of a no-op build.
-    """
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            match = _DIST_INFO.match(name)
-            if match:
-                found.setdefault(_normal(match["name"]), match["version"])
-    return found
-
-
-@functools.lru_cache(maxsize=1)
-def tool_versions() -> dict[str, str]:
-    """Installed versions of the tools that shape the outputs (no import, no METADATA parsing).
-
-    Read once per process: the code that runs is the code imported at start, so a process
-    never sees a newer tool than the one it started with.
-    """
-    listed = _dist_info_versions()
-    versions = {}
-    for name in TOOLS:
-        version = listed.get(_normal(name))
-        if version is None:  # an egg-info or unusual install: ask importlib.metadata
-            from importlib import metadata  # 30 ms to import: only when needed
-
-            try:
-                version = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                version = "absent"
-        versions[name] = version
-    return versions
-
-
-def _hash_files(digest: "hashlib._Hash", root: Path, files: list[Path],
-                memo: dict[Path, bytes] | None = None) -> None:
-    memo = {} if memo is None else memo
-    prefix = len(str(root)) + 1
-    for path in sorted(files):
-        digest.update(str(path)[prefix:].encode() + b"\0")  # the path relative to root
-        if path not in memo:
-            memo[path] = hashlib.sha256(path.read_bytes()).digest()
-        digest.update(memo[path])
 
 
 @functools.lru_cache(maxsize=1)
 def code_digest() -> bytes:
     """A hash of huozi's own modules, once per process (the code running is the code imported)."""
     digest = hashlib.sha256()
-    _hash_files(digest, _PACKAGE_DIR, [p for p in _tree(_PACKAGE_DIR) if p.name.endswith(".py")])
+    hash_files(digest, _PACKAGE_DIR, [p for p in _tree(_PACKAGE_DIR) if p.name.endswith(".py")])
     return digest.digest()
 
 
@@ -92,16 +33,16 @@ def _tree(folder: Path) -> list[Path]:
     os.walk rather than Path.rglob: a no-op build lists these folders every time, and pathlib's
     per-path overhead was a fifth of it.
     """
-    found = []
+    found: list[Path] = []
     for top, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(Path(top, f) for f in files if not f.startswith(".") and os.path.isfile(os.path.join(top, f)))
     return found
 
 
-def _styles_for(edition: str, editions: tuple[str, ...], styles_dir: Path) -> list[Path]:
-    """Style files an edition may use: all but those named after, or kept for, another edition."""
-    others = set(editions) - {edition}
+def _styles_for(edition: str, styles_dir: Path) -> list[Path]:
+    """Style files an edition may use: all but those only another edition reads (`Edition.styles`)."""
+    others = {name for other in EDITIONS.values() if other.name != edition for name in other.styles}
     kept = []
     for path in _tree(styles_dir):
         parts = path.relative_to(styles_dir).parts
@@ -111,8 +52,8 @@ def _styles_for(edition: str, editions: tuple[str, ...], styles_dir: Path) -> li
     return kept
 
 
-def inputs_key(config: Config, edition: str, editions: tuple[str, ...], epoch: int,
-               fonts: tuple[Path, ...], memo: dict[Path, bytes] | None = None) -> str:
+def inputs_key(config: Config, edition: str, epoch: int, fonts: tuple[Path, ...],
+               memo: dict[Path, bytes] | None = None) -> str:
     """A hash of everything an edition is made from: sources, styles, data, fonts, tools, code.
 
     `memo` (path -> content hash) lets the keys of one build hash each source file once.
@@ -120,10 +61,10 @@ def inputs_key(config: Config, edition: str, editions: tuple[str, ...], epoch: i
     digest = hashlib.sha256()
     digest.update(f"{edition}\0{epoch}\0".encode())
     digest.update(json.dumps(tool_versions(), sort_keys=True).encode())
-    _hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
-                + _styles_for(edition, editions, config.styles_dir) + _tree(config.figures_dir)
+    hash_files(digest, config.root, [config.path] + _tree(config.manuscript_dir)
+                + _styles_for(edition, config.styles_dir) + _tree(config.figures_dir)
                 + _images_elsewhere(config), memo)
-    _hash_files(digest, THEME_DIR, _styles_for(edition, editions, THEME_DIR), memo)  # what styles/ does not override
+    hash_files(digest, THEME_DIR, _styles_for(edition, THEME_DIR), memo)  # what styles/ does not override
     digest.update(code_digest())
     for font in fonts:
         stat = font.stat()
@@ -159,28 +100,8 @@ class EditionState:
     file: str
     sha256: str
     pages: int | None
-    typography: dict | None = None  # the lint's measures of a PDF edition (checks.lint.LintReport.metrics)
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file; of a folder output (the html site), of its files' names and hashes."""
-    if not path.is_dir() or path.is_symlink():
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    digest = hashlib.sha256()
-    for name, file in _folder_files(path):
-        digest.update(f"{name}\0{hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
-    return digest.hexdigest()
-
-
-def output_size(path: Path) -> int:
-    """Bytes of an output: a file's size, or the sum of a folder output's files."""
-    if not path.is_dir() or path.is_symlink():
-        return path.stat().st_size
-    return sum(file.stat().st_size for _, file in _folder_files(path))
-
-
-def _folder_files(folder: Path) -> list[tuple[str, Path]]:
-    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
+    typography: dict[str, Any] | None = None  # the lint's measures of a PDF edition (checks.lint.LintReport.metrics)
+    lint: dict[str, Any] | None = None  # the lint's summary and findings (checks.lint.LintReport.record), for huozi check
 
 
 def load_state(out_dir: Path) -> dict[str, EditionState]:

@@ -1,6 +1,7 @@
 """Rebuild on save: watch the sources, call back after each batch of changes."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def watched_paths(project: Path) -> list[Path]:
     return [p for p in [config.path, *source_dirs(config)] if p.exists()]
 
 
-def watch_and_build(project: Path, rebuild: Callable[[], None], stop_event=None, out: Path | None = None) -> None:
+def watch_and_build(project: Path, rebuild: Callable[[], None], stop_event: threading.Event | None = None,
+                    out: Path | None = None) -> None:
     """Build once, then again after every change, until interrupted (or `stop_event` is set).
 
     The watcher starts before the first build, so a file saved while it runs is rebuilt after.

@@ -1,109 +1,54 @@
-"""The check table: one function per kind of output, all returning Findings."""
+"""`huozi check`'s runner: each output's checks, from its row of the editions table (editions.py)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ..config import Config
+from ..editions import EDITIONS, load
 from ..errors import SourceLocation
+from .findings import Check, CheckRun, Finding
+
+__all__ = ["Check", "CheckRun", "Finding", "check_outputs", "run_checks"]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem a check found; errors fail `huozi check`, warnings only with --strict."""
-
-    check: str
-    level: str  # "error", "warning", or "note" (a check that could not run and why, or a measurement: fails nothing)
-    message: str
-    where: SourceLocation | None = None
-    # A note saying the check could not run at all (its tool is not installed): JUnit's <skipped>.
-    not_run: bool = False
-
-    def __str__(self) -> str:
-        return self.display()
-
-    def display(self, cwd: Path | None = None) -> str:
-        """`where: level: [check] message`, the file relative to `cwd` when it lies inside it."""
-        place = f"{self.where.display(cwd)}: " if self.where else ""
-        return f"{place}{self.level}: [{self.check}] {self.message}"
+def checks_of(edition: str) -> list[tuple[str, Check]]:
+    """The checks of one edition, by the name their Findings carry (so a check that found nothing is
+    still named), imported now."""
+    return [(name, load(reference)) for name, reference in EDITIONS[edition].checks]
 
 
-@dataclass(frozen=True)
-class CheckRun:
-    """One check of one subject (an output file, or the manuscript) and all it found."""
-
-    check: str
-    subject: Path
-    findings: tuple[Finding, ...]
-
-    @property
-    def not_run(self) -> Finding | None:
-        """The note saying why the check could not run, if it could not."""
-        return next((f for f in self.findings if f.not_run), None)
-
-
-Check = Callable[[Config, Path], list[Finding]]
-
-
-# Each check by the name its Findings carry, so a check that found nothing is still named.
-def _epub_checks() -> list[tuple[str, Check]]:
-    from .epubcheck import run_epubcheck
-    from .validators import run_ace
-
-    return [("epubcheck", run_epubcheck), ("ace", run_ace)]
-
-
-def _pdf_checks(edition: str) -> list[tuple[str, Check]]:
-    from .lint import check_typography
-    from .pdf_structure import check_fonts, check_qpdf
-
-    checks = [("qpdf", check_qpdf), ("fonts", check_fonts), ("typography", check_typography)]
-    if edition == "handout":  # the tagged PDF/UA-1 edition
-        from .pdf_tags import check_tags
-        from .validators import run_pdfua
-
-        checks += [("pdf-tags", check_tags), ("pdfua", run_pdfua)]
-    if edition == "print":  # the PDF/X-4 press edition
-        from .images import check_image_resolution
-        from .pdf_colour import check_press_colour
-
-        checks += [("press-colour", check_press_colour), ("images", check_image_resolution)]
-    return checks
-
-
-def _site_checks() -> list[tuple[str, Check]]:
-    from .html_axe import run_axe
-    from .html_site import check_site
-
-    checks: list[tuple[str, Check]] = [("site", check_site), ("axe", run_axe)]
-    return checks
+def _run(check: Check, name: str, config: Config, path: Path) -> tuple[Finding, ...]:
+    try:
+        return tuple(check(config, path))
+    except Exception as exc:  # a damaged file: qpdf says how; this check cannot run at all
+        if type(exc).__module__.split(".")[0] != "pikepdf":
+            raise
+        return (Finding(name, "error", f"cannot read the file: {exc}", SourceLocation(path)),)
 
 
 def run_checks(config: Config, outputs: dict[str, Path]) -> list[CheckRun]:
-    """Run every check that applies to each output (edition name -> file), one CheckRun each."""
+    """Run every check that applies to each output (edition name -> file), one CheckRun each.
+
+    The checks run side by side (most wait for a validator's process: EPUBCheck's JVM, Ace's
+    Node), and their runs are returned in the table's order whatever order they finish in.
+    """
     from .images import check_alt_text
 
-    runs: list[CheckRun] = []
+    runs: list[CheckRun | tuple[str, Path, Future[tuple[Finding, ...]]]] = []
     if outputs:  # the manuscript's, once for the book: every image described
         runs.append(CheckRun("images", config.manuscript_dir,
                              tuple(check_alt_text(config, next(iter(outputs.values()))))))
-    for edition, path in sorted(outputs.items()):
-        folder = edition == "html"  # the html edition is a folder (a static site)
-        if not (path.is_dir() if folder else path.is_file()):
-            runs.append(CheckRun("exists", path, (Finding("exists", "error", f"{edition} output is missing; "
-                                                          "run huozi build first", SourceLocation(path)),)))
-            continue
-        checks = _site_checks() if folder else _epub_checks() if path.suffix == ".epub" else _pdf_checks(edition)
-        for name, check in checks:
-            try:
-                findings = check(config, path)
-            except Exception as exc:  # a damaged file: qpdf says how; this check cannot run at all
-                if type(exc).__module__.split(".")[0] != "pikepdf":
-                    raise
-                findings = [Finding(name, "error", f"cannot read the file: {exc}", SourceLocation(path))]
-            runs.append(CheckRun(name, path, tuple(findings)))
-    return runs
+    with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
+        for edition, path in sorted(outputs.items()):
+            if not (path.is_dir() if EDITIONS[edition].folder else path.is_file()):
+                runs.append(CheckRun("exists", path, (Finding("exists", "error", f"{edition} output is missing; "
+                                                              "run huozi build first", SourceLocation(path)),)))
+                continue
+            for name, check in checks_of(edition):
+                runs.append((name, path, pool.submit(_run, check, name, config, path)))
+        return [run if isinstance(run, CheckRun) else CheckRun(run[0], run[1], run[2].result()) for run in runs]
 
 
 def check_outputs(config: Config, outputs: dict[str, Path]) -> list[Finding]:

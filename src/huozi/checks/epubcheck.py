@@ -8,9 +8,12 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import CheckError, SourceLocation
-from .base import Finding
+from .findings import Finding
 
 _LEVELS = {"FATAL": "error", "ERROR": "error", "WARNING": "warning", "USAGE": "warning"}
+# One short run of the JVM: the quick compiler alone halves EPUBCheck's time (8 s -> 3.7 s on the
+# sample book), with the same messages; the optimising compiler never pays back in one book.
+JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 
 def _jar() -> Path:
@@ -26,7 +29,7 @@ def run_epubcheck(config: Config, path: Path) -> list[Finding]:
     if shutil.which("java") is None:
         raise CheckError("Java is not installed; EPUBCheck needs a JRE",
                          hint="apt-get install default-jre-headless")
-    proc = subprocess.run(["java", "-jar", str(_jar()), str(path), "--json", "-", "-q"],
+    proc = subprocess.run(["java", *JAVA_OPTIONS, "-jar", str(_jar()), str(path), "--json", "-", "-q"],
                           capture_output=True, text=True, check=False)
     try:
         data = json.loads(proc.stdout)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import Config
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 from .validators import ACE_INSTALL, find_ace, find_chromium
 
 CHECK = "axe"

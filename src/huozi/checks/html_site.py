@@ -11,7 +11,7 @@ from lxml import etree, html
 
 from ..config import Config
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 
 CHECK = "site"
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")

@@ -12,9 +12,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ..contract import FIGURE_FILE
 from ..errors import SourceLocation
 from ..events import BuildWarning
-from .base import Finding
+from ..pdf import boxes
+from .findings import Finding
 
 CSS_PX_PER_INCH = 96
 
@@ -24,21 +26,19 @@ def _message(image: Any, ppi: float, minimum: int) -> str:
             f"needs ({image.width} × {image.height} pixels): supply a larger file or give it a smaller width=")
 
 
-def resolution_warnings(document: Any, images: Any, minimum: int) -> list[BuildWarning]:
+def resolution_warnings(document: Any, images: Any, minimum: int, edition: str) -> list[BuildWarning]:
     """A warning for each raster image the laid-out document places below `minimum` ppi."""
-    from weasyprint.formatting_structure import boxes
-
     found: dict[str, float] = {}
     for page in document.pages:
-        for box in page._page_box.descendants():  # noqa: SLF001 - no public box tree
+        for box in boxes.page_box(page).descendants():
             element = getattr(box, "element", None)
-            if not isinstance(box, boxes.ReplacedBox) or element is None or element.tag != "img":
+            if not boxes.is_replaced(box) or element is None or element.tag != "img":
                 continue
-            image = images.files.get(element.get("data-figure", ""))
+            image = images.files.get(element.get(FIGURE_FILE, ""))
             if image is None or not image.raster or box.width <= 0:
                 continue
             found[image.anchor] = image.width / (box.width / CSS_PX_PER_INCH)
-    return [BuildWarning(_message(images.files[a], ppi, minimum), images.files[a].where, "print")
+    return [BuildWarning(_message(images.files[a], ppi, minimum), images.files[a].where, edition)
             for a, ppi in found.items() if ppi < minimum - 0.5]
 
 

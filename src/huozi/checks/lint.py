@@ -15,10 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..config import Config
+from ..contract import AUTOSPACE, CODE_LINE, FOOTNOTE_CALL, SOURCE_FILE, SOURCE_LINE, TURNED_PART
 from ..errors import SourceLocation
-from ..text.chars import NO_END, is_han
-from ..text.typeset import ZERO_WIDTH, TypesetRules
+from ..manuscript.model import Manuscript
+from ..pdf import boxes
+from ..text.chars import NO_END, han_western, is_han, strip_controls
+from ..text.typeset import TypesetRules, rules_for
+from .findings import Finding
 
 BREAKS_ATTRIBUTE = "data-huozi-breaks"  # set by huozi.pdf.weasy_patch on each paragraph it breaks
 
@@ -118,6 +124,14 @@ class LintReport:
         return len({line.paragraph for line in self.lines
                     if line.paragraph is not None and line.breaks.startswith("fallback")})
 
+    def record(self) -> dict[str, Any]:
+        """The summary and the findings as plain values: kept in the build's state for `huozi check`."""
+        return {"edition": self.edition, "summary": self.summary(), "findings": [
+            {"rule": f.rule, "page": f.page, "line": f.line, "text": f.text, "detail": f.detail,
+             "file": str(f.where.path) if f.where else None, "source_line": f.where.line if f.where else None,
+             "column": f.where.column if f.where else None}
+            for f in self.findings]}
+
     def count(self, rule: str) -> int:
         return sum(1 for f in self.findings if f.rule == rule)
 
@@ -143,25 +157,8 @@ class _Context:
     text_right: float = float("inf")
 
 
-def _visible(text: str) -> str:
-    return "".join(ch for ch in text if ch not in ZERO_WIDTH)
-
-
-def _leaves(box, ancestors: tuple = ()) -> Iterator[tuple[object, tuple]]:
-    """Leaf boxes of a line in order, each with its inline ancestors."""
-    from weasyprint.formatting_structure import boxes
-
-    for child in box.children:
-        if not child.is_in_normal_flow():
-            continue
-        if isinstance(child, boxes.InlineBox):
-            yield from _leaves(child, (*ancestors, child))
-        else:
-            yield child, ancestors
-
-
 def _where(context: _Context, element) -> SourceLocation | None:
-    line = element.get("data-line") if element is not None else None
+    line = element.get(SOURCE_LINE) if element is not None else None
     if context.file is None or line is None:
         return None
     folder = context.source_dir if context.source_dir is not None else Path()
@@ -169,11 +166,9 @@ def _where(context: _Context, element) -> SourceLocation | None:
 
 
 def _line(context: _Context, linebox, block) -> Line:
-    from weasyprint.formatting_structure import boxes
-
-    pieces: list[tuple[str, object, tuple]] = []
-    for leaf, ancestors in _leaves(linebox):
-        text = _visible(leaf.text) if isinstance(leaf, boxes.TextBox) else "\ufffc"
+    pieces: list[tuple[str, Any, tuple[Any, ...]]] = []
+    for leaf, ancestors in boxes.line_leaves(linebox):
+        text = strip_controls(leaf.text) if boxes.is_text(leaf) else "\ufffc"
         if text:
             pieces.append((text, leaf, ancestors))
     # WeasyPrint sets a <br> as an empty inline box ending its line.
@@ -184,10 +179,10 @@ def _line(context: _Context, linebox, block) -> Line:
     element = block.element
     # Body text: the manuscript's paragraphs (in lists, quotes and asides too), not a section's
     # subtitle line or other classed furniture.
-    body = (block.element_tag == "p" and element is not None and element.get("data-line") is not None
+    body = (block.element_tag == "p" and element is not None and element.get(SOURCE_LINE) is not None
             and not element.get("class"))
     # Code is set as typed: no ¼ em is added inside it, so none is measured there.
-    verbatim = "cl" in ((element.get("class") or "").split() if element is not None else ())
+    verbatim = CODE_LINE in ((element.get("class") or "").split() if element is not None else ())
     return Line(
         page=context.page, number=context.number, text=text, left=left, right=right,
         column_left=block.content_box_x(), column_right=block.content_box_x() + block.width,
@@ -199,24 +194,30 @@ def _line(context: _Context, linebox, block) -> Line:
     )
 
 
-def _gaps(pieces: list[tuple[str, object, tuple]]) -> tuple[float, ...]:
+def _gaps(pieces: list[tuple[str, Any, tuple[Any, ...]]]) -> tuple[float, ...]:
     """Han–Western gaps in em: between boxes from their positions, inside one box 0.
 
     A boundary set apart by a designed margin (a figure number before its caption) is a
-    separator, not an adjacency in running text, and is not measured.
+    separator, not an adjacency in running text, and is not measured; nor is a footnote's call
+    (①, a raised mark beside the text, not a word of it).
     """
     gaps = []
     for text, _, above in pieces:
-        if any(getattr(box, "element_tag", None) == "code" for box in above):
+        if any(getattr(box, "element_tag", None) in ("code", FOOTNOTE_CALL) for box in above):
             continue  # inline code is set as typed
         for a, b in zip(text, text[1:]):
-            if _han_western(a, b):
+            if han_western(a, b):
                 gaps.append(0.0)
     for (text_a, a, above_a), (text_b, b, above_b) in zip(pieces, pieces[1:]):
-        if _han_western(text_a[-1], text_b[0]) and not _separated(above_a, above_b):
+        if (han_western(text_a[-1], text_b[0]) and not _separated(above_a, above_b)
+                and not _in_call(above_a) and not _in_call(above_b)):
             gap = b.position_x - (a.position_x + a.margin_width())
             gaps.append(gap / a.style["font_size"])
     return tuple(gaps)
+
+
+def _in_call(above: tuple) -> bool:
+    return any(getattr(box, "element_tag", None) == FOOTNOTE_CALL for box in above)
 
 
 def _separated(above_a: tuple, above_b: tuple) -> bool:
@@ -229,50 +230,42 @@ def _separated(above_a: tuple, above_b: tuple) -> bool:
 
 def _is_autospace(box) -> bool:
     element = getattr(box, "element", None)
-    return element is not None and "hw" in (element.get("class") or "").split()
+    return element is not None and AUTOSPACE in (element.get("class") or "").split()
 
 
-def _han_western(a: str, b: str) -> bool:
-    def western(ch: str) -> bool:
-        return ch.isascii() and ch.isalnum()
-    return (is_han(a) and western(b)) or (western(a) and is_han(b))
-
-
-def _walk(box, context: _Context, block, out: list[tuple[str, object]]) -> None:
+def _walk(box, context: _Context, block, out: list[tuple[str, Any]]) -> None:
     """Collect ("line", Line) and ("heading", (page, tag, where, line number)) events in page order."""
-    from weasyprint.formatting_structure import boxes
-
-    if isinstance(box, boxes.MarginBox):
+    if boxes.is_margin(box):
         return
     tag = getattr(box, "element_tag", None)
     element = getattr(box, "element", None)
     saved_file = context.file
     saved_block = (context.text_left, context.text_right)
-    if tag == "article" and element is not None and element.get("data-src"):
-        context.file = element.get("data-src")
-    if element is not None and "tbl-page" in (element.get("class") or "").split():
+    if tag == "article" and element is not None and element.get(SOURCE_FILE):
+        context.file = element.get(SOURCE_FILE)
+    if element is not None and TURNED_PART in (element.get("class") or "").split():
         # A part of a turned table (print) is drawn a quarter turn: its own box is its text block,
         # and huozi.pdf.tables made it fit the page's text block across.
         context.text_left, context.text_right = box.content_box_x(), box.content_box_x() + box.width
-    if isinstance(box, boxes.BlockBox) and tag in HEADINGS:
+    if boxes.is_block(box) and tag in HEADINGS:
         out.append(("heading", (context.page, tag, _where(context, element), context.number + 1)))
-    if isinstance(box, boxes.BlockBox) and tag == "figure":
+    if boxes.is_block(box) and tag == "figure":
         out.append(("figure", (context.page, id(element), _where(context, element), context.number + 1)))
-    if isinstance(box, boxes.LineBox):
+    if boxes.is_line(box):
         context.number += 1
         out.append(("line", _line(context, box, block)))
     else:
-        inner = box if isinstance(box, boxes.BlockContainerBox) else block
+        inner = box if boxes.is_block_container(box) else block
         for child in getattr(box, "children", ()) or ():
             _walk(child, context, inner, out)
     context.file = saved_file
     context.text_left, context.text_right = saved_block
 
 
-def _events(document, source_dir: Path | None) -> list[tuple[str, object]]:
-    events: list[tuple[str, object]] = []
+def _events(document, source_dir: Path | None) -> list[tuple[str, Any]]:
+    events: list[tuple[str, Any]] = []
     for number, page in enumerate(document.pages, 1):
-        box = page._page_box
+        box = boxes.page_box(page)
         context = _Context(number, source_dir, text_left=box.content_box_x(),
                            text_right=box.content_box_x() + box.width)
         _walk(box, context, box, events)
@@ -360,7 +353,7 @@ def _fragment_findings(lines: list[Line], minimum: int = 2) -> Iterator[LintFind
             yield _finding("widow-orphan", fragment[0], f"{len(fragment)} line(s) of a paragraph alone on a page")
 
 
-def _figure_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
+def _figure_findings(events: list[tuple[str, Any]]) -> Iterator[LintFinding]:
     """A figure (image and caption) is never split across pages."""
     pages: dict[int, list[tuple[int, SourceLocation | None, int]]] = {}
     for kind, value in events:
@@ -377,7 +370,7 @@ def _flush(line: Line, tolerance_pt: float) -> bool:
     return abs(line.column_right - line.right) * PT_PER_PX <= tolerance_pt
 
 
-def _heading_findings(events: list[tuple[str, object]]) -> Iterator[LintFinding]:
+def _heading_findings(events: list[tuple[str, Any]]) -> Iterator[LintFinding]:
     """A heading shares its page with what follows up to two lines of body text (or all of it)."""
     for i, (kind, value) in enumerate(events):
         if kind != "heading" or value[2] is None:
@@ -422,44 +415,53 @@ def lint_document(document, edition: str, source_dir: Path | None = None,
                       tuple(g for line in lines for g in line.gaps_em))
 
 
-def lint(config, manuscript, editions: Iterable[str] = ("handout", "print")) -> dict[str, LintReport]:
-    """Lay out the book's PDF editions as `huozi build` does (`pipeline.pdf_html`) and lint each one."""
-    from ..editions import EDITIONS
+def lint(config: Config, manuscript: Manuscript, editions: Iterable[str] | None = None) -> dict[str, LintReport]:
+    """Lay out the book's paged editions (all of them by default) as `huozi build` does, and lint each one."""
+    from ..editions import EDITIONS, paged_editions
     from ..figures import render_figures
-    from ..pdf.weasy_patch import cjk_layout_for
-    from ..pdf.writer import PdfOptions, render_document
-    from ..pipeline import pdf_html
-    from ..text.typeset import rules_for
+    from ..pdf.layout import lay_out
 
     rules = rules_for(config)
     figures = render_figures(config.root, config.figures_dir, manuscript)
     reports = {}
-    for name in editions:
-        edition = EDITIONS[name]
-        options = PdfOptions(base_dir=config.styles_dir, project_root=config.root)
-        with cjk_layout_for(config.typography):
-            document = render_document(pdf_html(config, manuscript, edition, figures, options), options)
-        reports[name] = lint_document(document, name, config.manuscript_dir.relative_to(config.root), rules)
+    for name in paged_editions() if editions is None else editions:
+        laid = lay_out(config, manuscript, EDITIONS[name], figures)
+        reports[name] = lint_document(laid.document, name, config.manuscript_dir.relative_to(config.root), rules)
     return reports
 
 
-def check_typography(config, path: Path) -> list:  # -> list[checks.base.Finding]
+def check_typography(config: Config, path: Path) -> list[Finding]:
     """The lint as a `huozi check` check of one PDF output: its measures and each greedily broken
-    paragraph as notes, violations (overflow too) errors, ragged lines warnings."""
+    paragraph as notes, violations (overflow too) errors, ragged lines warnings.
+
+    The build lints the layout it writes and keeps the result in its state beside the output;
+    a file the state does not describe (built elsewhere, or changed since) is laid out again.
+    """
+    from ..cache import file_sha256
     from ..editions import EDITIONS
     from ..manuscript import parse_manuscript
-    from .base import Finding
+    from ..state import load_state
 
-    names = [e.name for e in EDITIONS.values() if e.kind == "pdf" and path.name == f"{config.book.slug}{e.suffix}"]
+    names = [e.name for e in EDITIONS.values() if e.paged is not None and path.name == f"{config.book.slug}{e.suffix}"]
     if not names:
         return []
-    report = lint(config, parse_manuscript(config.manuscript_dir), names)[names[0]]
-    findings = [Finding("typography", "note", report.summary(), SourceLocation(path))]
-    for found in report.findings:
-        level = {"flush": "warning", "greedy": "note"}.get(found.rule, "error")
-        message = f"{report.edition} page {found.page} line {found.line}: {found.rule}: {found.detail} «{found.text}»"
+    state = load_state(path.parent).get(names[0])
+    if state is not None and state.lint is not None and state.file == path.name and state.sha256 == file_sha256(path):
+        record = state.lint
+    else:
+        record = lint(config, parse_manuscript(config.manuscript_dir), names)[names[0]].record()
+    return findings_of(config, path, record)
+
+
+def findings_of(config: Config, path: Path, record: dict[str, Any]) -> list[Finding]:
+    """The check's Findings from a lint record (`LintReport.record`)."""
+    findings = [Finding("typography", "note", record["summary"], SourceLocation(path))]
+    for found in record["findings"]:
+        level = {"flush": "warning", "greedy": "note"}.get(found["rule"], "error")
+        message = (f"{record['edition']} page {found['page']} line {found['line']}: {found['rule']}: "
+                   f"{found['detail']} «{found['text']}»")
         # The lint names manuscript files relative to the project; a Finding's path stands alone.
-        where = (SourceLocation(config.root / found.where.path, found.where.line, found.where.column)
-                 if found.where else SourceLocation(path))
+        where = (SourceLocation(config.root / found["file"], found["source_line"], found["column"])
+                 if found["file"] is not None else SourceLocation(path))
         findings.append(Finding("typography", level, message, where))
     return findings

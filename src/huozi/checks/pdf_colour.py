@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 
 _RGB_NAMES = frozenset({"/DeviceRGB", "/CalRGB", "/RGB"})
 
@@ -83,7 +84,8 @@ def _stream_rgb(owner, resources, seen: set) -> Iterator[str]:
     except pikepdf.PdfError as exc:
         yield f"unreadable content stream ({exc})"
         return
-    for operands, operator in instructions:
+    for instruction in instructions:
+        operands, operator = instruction.operands, instruction.operator
         op = str(operator)
         if op in ("rg", "RG"):
             yield f"{op} operator (DeviceRGB colour {' '.join(str(o) for o in operands)})"
@@ -116,8 +118,8 @@ def _stream_rgb(owner, resources, seen: set) -> Iterator[str]:
     for name, state in resources.get("/ExtGState", {}).items():
         mask = state.get("/SMask")
         if isinstance(mask, pikepdf.Dictionary) and mask.get("/G") is not None:
-            group = mask.G
-            if _space_is_rgb(group.get("/Group", {}).get("/CS")):
+            group: Any = mask.G.get("/Group", {})
+            if _space_is_rgb(group.get("/CS")):
                 yield f"soft mask {name} blends in RGB"
     group = owner.get("/Group")
     if group is not None and _space_is_rgb(group.get("/CS")):

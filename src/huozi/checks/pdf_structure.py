@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import CheckError, SourceLocation
-from .base import Finding
+from .findings import Finding
 
 
 def _tool(name: str, package: str) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 
 _TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"', "Do", "sh", "BI"})
 _TABLE_KIDS = {"/Table": {"/TR", "/THead", "/TBody", "/TFoot", "/Caption"},
@@ -28,7 +29,7 @@ _TABLE_KIDS = {"/Table": {"/TR", "/THead", "/TBody", "/TFoot", "/Caption"},
 class Element:
     """One structure element as the checks see it."""
 
-    obj: object                 # the pikepdf dictionary
+    obj: Any                    # the pikepdf dictionary
     role: str                   # /S after the RoleMap
     parent_role: str
     page: int | None            # 1-based page of /Pg
@@ -79,7 +80,7 @@ def walk(pdf) -> Iterator[Element]:
         stack.extend((kid, role, depth + 1) for kid in reversed(_kids(obj)))
 
 
-def _content_items(element: Element, pages: dict) -> Iterator[tuple[int | None, int | None, object]]:
+def _content_items(element: Element, pages: dict) -> Iterator[tuple[int | None, int | None, Any]]:
     """(page, mcid, objr annotation) of each content item the element holds itself."""
     import pikepdf
 
@@ -98,7 +99,8 @@ def _marked_sequences(page) -> Iterator[tuple[int | None, bool, str]]:
     import pikepdf
 
     stack: list[tuple[str, int | None]] = []
-    for operands, operator in pikepdf.parse_content_stream(page):
+    for instruction in pikepdf.parse_content_stream(page):
+        operands, operator = instruction.operands, instruction.operator
         op = str(operator)
         if op in ("BDC", "BMC"):
             tag = str(operands[0])
@@ -169,7 +171,7 @@ def tag_findings(path: Path) -> list[Finding]:
             if role in ("/TH", "/TD") and element.parent_role != "/TR":
                 problem(f"{role} outside a TR", element.page)
             if role == "/TR" and element.parent_role not in ("/Table", "/THead", "/TBody", "/TFoot"):
-                problem(f"TR outside a Table", element.page)
+                problem("TR outside a Table", element.page)
             if role == "/TH" and _attribute(element.obj, "/Scope") is None:
                 problem("a table header cell (TH) without /Scope", element.page)
             if role == "/TH" and "/ID" in element.obj:
@@ -179,21 +181,21 @@ def tag_findings(path: Path) -> list[Finding]:
         for ident, page in cited:
             if ident not in header_ids:
                 problem(f"a data cell's /Headers names {ident.decode('latin-1')!r}, which no TH has as /ID", page)
-        nums = root.ParentTree.get("/Nums", [])
+        nums: Any = root.ParentTree.get("/Nums", [])
         for index in range(1, len(nums), 2):
             value = nums[index]
             if isinstance(value, pikepdf.Array) and len(value) and value[len(value) - 1] is None:
                 problem(f"the ParentTree array of page {int(nums[index - 1]) + 1} ends in null")
-        for number, page in enumerate(pdf.pages, 1):
+        for number, pdf_page in enumerate(pdf.pages, 1):
             untagged = set()
-            for mcid, artifact, op in _marked_sequences(page):
+            for mcid, artifact, op in _marked_sequences(pdf_page):
                 if artifact:
                     continue
                 if mcid is None or (number, mcid) not in owned:
                     untagged.add(op if mcid is None else f"MCID {mcid}")
             for what in sorted(untagged):
                 problem(f"content neither tagged nor an artifact: {what}", number)
-            _check_links(page, number, link_annots, problem)
+            _check_links(pdf_page, number, link_annots, problem)
     return findings
 
 

@@ -17,8 +17,9 @@ import zipfile
 from pathlib import Path
 
 from ..config import Config
+from ..contract import SOURCE_FILE, SOURCE_LINE
 from ..errors import SourceLocation
-from .base import Finding
+from .findings import Finding
 
 ACE_VERSION = "1.4.6"
 ACE_INSTALL = (f"apt-get install chromium nodejs npm && PUPPETEER_SKIP_DOWNLOAD=1 npm install "
@@ -26,7 +27,7 @@ ACE_INSTALL = (f"apt-get install chromium nodejs npm && PUPPETEER_SKIP_DOWNLOAD=
 PDFUA_INSTALL = "pip install pdfua"
 # Ace's impact levels: critical and serious fail a check, moderate and minor warn.
 _ACE_LEVELS = {"critical": "error", "serious": "error", "moderate": "warning", "minor": "warning"}
-_DATA_LINE = re.compile(r'data-line="(\d+)"')
+_DATA_LINE = re.compile(SOURCE_LINE + r'="(\d+)"')
 _CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -94,7 +95,7 @@ def _article_sources(epub: Path) -> dict[str, str]:
     with zipfile.ZipFile(epub) as archive:
         for name in archive.namelist():
             if name.endswith(".xhtml"):
-                found = re.search(rb'data-src="([^"]+)"', archive.read(name))
+                found = re.search(SOURCE_FILE.encode() + rb'="([^"]+)"', archive.read(name))
                 if found:
                     sources[name.rpartition("/")[2]] = found[1].decode()
     return sources

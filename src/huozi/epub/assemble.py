@@ -4,18 +4,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from lxml import etree
 
+from ..cache import cache_path
 from ..config import Config
+from ..editions import EDITIONS, Edition
+from ..errors import SourceLocation, TemplateError
 from ..figures import Figures
 from ..figures.images import ImageSet
-from ..errors import TemplateError, SourceLocation
-from ..editions import EDITIONS
 from ..layout.links import heading_numbers, toc_tree
 from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Manuscript
-from ..pdf.pages import PageText
+from ..pagetext import PageText
 from .accessibility import accessibility_meta, book_facts
 from .pagebreaks import PageBreak, place_page_breaks
 from .writer import EpubAsset, EpubDocument, EpubPackage
@@ -24,9 +26,9 @@ CSS_NAME = "style/book.css"
 
 
 def chapter_file(slug: str) -> str:
-    """An article's document in the package: "chapter-" keeps it clear of the book's own pages
-    (title, cover, nav) whatever the article is called (03-title.md, 04-cover.md)."""
-    return f"text/chapter-{slug}.xhtml"
+    """An article's document in the package (`Edition.chapters` in text/): "chapter-" keeps it clear
+    of the book's own pages (title, cover, nav) whatever the article is called (03-title.md)."""
+    return "text/" + (EDITIONS["epub"].chapters or "chapter-{slug}.xhtml").format(slug=slug)
 
 
 def chapter_uid(slug: str) -> str:
@@ -35,7 +37,6 @@ def chapter_uid(slug: str) -> str:
 
 NAV_NAME = "nav.xhtml"  # where epub/writer.py puts the navigation document
 COVER_IMAGE = "images/cover.png"
-CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored)
 
 
 def _css(config: Config, env, common: dict) -> bytes:
@@ -45,17 +46,17 @@ def _css(config: Config, env, common: dict) -> bytes:
 
 def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
                   figures: Figures | None = None, print_pages: Sequence[PageText] = (),
-                  images: ImageSet | None = None) -> EpubPackage:
+                  images: ImageSet | None = None, edition: Edition | None = None) -> EpubPackage:
     """Render the cover, title page, one document per article and the nav into a package.
 
     `print_pages` is the print edition's layout: with it the EPUB gets the print page numbers.
     `images` are the manuscript's image files, packaged as they are (see `_image_assets`).
     """
-    edition = EDITIONS["epub"]
+    edition = edition or EDITIONS["epub"]
     env = template_env(config.styles_dir)
     book = config.book
     css_href = "../" + CSS_NAME
-    common = {"book": book, "config": config_view(config), "css_href": css_href, "edition": edition,
+    common: dict[str, Any] = {"book": book, "config": config_view(config), "css_href": css_href, "edition": edition,
               "cpu_seconds": config.security.template_seconds}
     cover, cover_image = _cover(config, env, common)
     title = EpubDocument("text/title.xhtml", book.title,
@@ -98,7 +99,7 @@ def assemble_epub(config: Config, manuscript: Manuscript, modified: dt.datetime,
         modified=modified, nav=nav, documents=(cover, *documents), assets=assets,
         extra_meta=accessibility_meta(facts, config.epub.accessibility_assessed_by),
         page_list=tuple((b.number, b.href) for b in page_list),
-        # The print PDF carries the same identifier (pipeline.build_pdf): the pages are its pages.
+        # The print PDF carries the same identifier (pdf.variants.pdf_options): the pages are its pages.
         pagination_source=f"{book.identifier}/print" if page_list else "",
     )
 
@@ -159,7 +160,8 @@ def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
     alt = "封面：" + "，".join(t for t in (book.title, book.subtitle, "、".join(book.creators), book.publisher) if t)
     content = render_template(env, config.styles_dir, "epub/cover.xhtml.j2", image_href="../" + COVER_IMAGE,
                               alt=alt, **common)
-    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book, config.fonts.body, config.fonts.heading), "cover-image", ("cover-image",))
+    image = EpubAsset(COVER_IMAGE, "image/png", draw_cover(book, config.fonts.body, config.fonts.heading),
+                      "cover-image", ("cover-image",))
     return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
 
 
@@ -190,10 +192,9 @@ def _fonts(config: Config, contents: Sequence[str]) -> tuple[tuple[EpubAsset, ..
     """Subset font files and their @font-face rules, when `[epub] embed_fonts` is on."""
     if not config.epub.embed_fonts:
         return (), ""
-    from .fonts import embed_fonts
-
     from ..fonts import MONO, QUOTE, SANS, SERIF
+    from .fonts import embed_fonts
 
     families = {SERIF: config.fonts.body, SANS: config.fonts.heading, MONO: config.fonts.mono,
                 QUOTE: config.fonts.quote}
-    return embed_fonts(contents, config.root / CACHE_DIR / "fonts", families)
+    return embed_fonts(contents, cache_path(config.root, "fonts"), families)

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING
 
 from ..config import BookMeta
 from ..fonts import SANS, SERIF, find_font
 from .fonts import face_index
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1400, 2030  # the print trim's proportions (140 × 203 mm), 10 px per mm
 PAPER = (244, 239, 228)
@@ -20,14 +24,14 @@ SEA = ((52, 96, 140), (38, 76, 118), (27, 58, 96))
 SEAL = (178, 34, 34)
 
 
-def _font(family: str, style: str, size: int):  # -> PIL.ImageFont.FreeTypeFont
+def _font(family: str, style: str, size: int) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
     face = find_font(family, style)
     return ImageFont.truetype(str(face.path), size, index=face_index(face))
 
 
-def _mountains(draw) -> None:
+def _mountains(draw: ImageDraw.ImageDraw) -> None:
     """Three ridges, far to near: 山."""
     ridges = (((0, 1290), (260, 1050), (470, 1190), (760, 930), (1050, 1170), (1400, 990), (1400, 1400), (0, 1400)),
               ((0, 1360), (330, 1130), (560, 1280), (900, 1060), (1180, 1260), (1400, 1150), (1400, 1460), (0, 1460)),
@@ -36,7 +40,7 @@ def _mountains(draw) -> None:
         draw.polygon(ridge, fill=colour)
 
 
-def _sea(draw) -> None:
+def _sea(draw: ImageDraw.ImageDraw) -> None:
     """Bands of waves below the ridges: 海."""
     for band, colour in enumerate(SEA):
         top = 1500 + band * 170
@@ -44,7 +48,8 @@ def _sea(draw) -> None:
         draw.polygon([*crest, (WIDTH, HEIGHT), (0, HEIGHT)], fill=colour)
 
 
-def _centred(draw, y: int, text: str, family: str, style: str, size: int, fill) -> None:
+def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, family: str, style: str, size: int,
+             fill: tuple[int, int, int]) -> None:
     """`text` centred at height `y`, made smaller until it fits the cover with a margin."""
     font = _font(family, style, size)
     left, _, right, _ = draw.textbbox((0, 0), text, font=font)

@@ -8,33 +8,34 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
+from .. import contract
+from ..cache import Store
 from ..errors import FontError
 from ..fonts import MONO, QUOTE, SANS, SERIF, FontFile, find_any, find_font
 from .writer import EpubAsset
 
 XHTML = "http://www.w3.org/1999/xhtml"
-# Which text each face draws, as in styles/epub/epub.css (keep the two in step). Serif is the
+# Which text each face draws, as in styles/epub/epub.css (its classes are names of the template
+# contract, checked in a project's own epub.css when it loads: huozi/contract.py). Serif is the
 # fallback of every rule there, so it gets every character: a missed sans glyph is never tofu.
 SANS_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "dt", "caption", "th"})
-SANS_CLASSES = frozenset({"subtitle", "byline", "date", "book-subtitle", "book-creators", "book-publisher",
-                          "photo-placeholder", "subheading", "admonition-title", "tbl-note"})
+SANS_CLASSES = contract.EPUB_SANS_CLASSES
 # Code in the monospace, quotations in the quote face ([fonts] mono and quote); strong text in a
 # serif paragraph in the serif's bold.
 MONO_TAGS = frozenset({"code", "pre"})
 QUOTE_TAGS = frozenset({"blockquote"})
 SERIF_BOLD_TAGS = frozenset({"strong", "b"})
 BOLD_TAGS = frozenset({"h1", "h2", "strong", "b", "th"})
-BOLD_CLASSES = frozenset({"fig-number", "book-title", "tbl-number"})
+BOLD_CLASSES = contract.EPUB_BOLD_CLASSES
 # Vertical-writing features pull in glyph variants a horizontal book never shows.
 VERTICAL = frozenset({"vert", "vrt2", "vkrn", "vpal", "vhal"})
 # Figures of one width for a table's number columns (epub.css: tnum, and the CJK faces' half-width
@@ -153,7 +154,7 @@ def face_index(font: FontFile) -> int:
     raise LookupError(f"{font.family} is not in {font.path}")
 
 
-def open_face(font: FontFile):  # -> fontTools.ttLib.TTFont
+def open_face(font: FontFile) -> Any:  # a fontTools.ttLib.TTFont
     """The face named `font.family` from its file, picking it out of a .ttc collection."""
     from fontTools.ttLib import TTFont
 
@@ -187,7 +188,8 @@ def subset_face(font: FontFile, text: str) -> bytes:
     if subset is None:
         raise FontError(f"HarfBuzz could not subset {font.family} ({font.path})",
                         hint="reinstall fonts-noto-cjk, or set [epub] embed_fonts = false")
-    return subset.blob.data
+    data: bytes = subset.blob.data
+    return data
 
 
 def _cache_key(font: FontFile, text: str) -> str:
@@ -200,45 +202,28 @@ def _cache_key(font: FontFile, text: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
-def _read_cached(entry: Path) -> bytes | None:
-    """A cached subset, or None when it is missing or does not parse (a corrupt entry is a miss)."""
+def _parses(data: bytes) -> bool:
+    """A cached subset that does not parse (an interrupted write) is a miss."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        data = entry.read_bytes()
         TTFont(io.BytesIO(data))["maxp"]
-    except (OSError, TTLibError, KeyError, AssertionError, ValueError):
-        return None
-    return data
+    except (TTLibError, KeyError, AssertionError, ValueError):
+        return False
+    return True
 
 
 def cached_subset(font: FontFile, text: str, cache_dir: Path | None) -> bytes:
-    """subset_face, kept on disk under a content key: a rebuild of the same text skips seconds."""
+    """subset_face, kept in the project's cache under a content key: a rebuild of the same text skips seconds."""
     if cache_dir is None:
         return subset_face(font, text)
-    entry = cache_dir / f"{_cache_key(font, text)}.otf"
-    data = _read_cached(entry)
+    store = Store(cache_dir, ".otf", _parses)
+    key = _cache_key(font, text)
+    data = store.get(key)
     if data is None:
         data = subset_face(font, text)
-        try:
-            _store(entry, data)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+        store.put(key, data)
     return data
-
-
-def _store(entry: Path, data: bytes) -> None:
-    """Write a cache entry atomically and at once: it is no output of the build's transaction
-    (output.staging), so a build that fails later still leaves it for the next one."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".tmp.", suffix=".otf", dir=entry.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-        os.replace(name, entry)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def font_face_css(faces: Sequence[Face], css_dir: str = "style") -> str:
@@ -271,11 +256,11 @@ def subset_faces(documents: Iterable[str], cache_dir: Path | None = None,
     # Two roles set in one family share one file holding both roles' characters.
     by_face: dict[Face, set[str]] = {}
     for default in FACES:
-        text = chars.get((default.family, default.style), "")
-        if text:
+        found = chars.get((default.family, default.style), "")
+        if found:
             face = _configured(default, families or {})
             same = next((f for f in by_face if (f.family, f.style) == (face.family, face.style)), face)
-            by_face.setdefault(same, set()).update(text)
+            by_face.setdefault(same, set()).update(found)
     subsets = []
     for face, drawn in by_face.items():
         # A Kai face may have no "Regular" (AR PL UKai's only style is "Book").

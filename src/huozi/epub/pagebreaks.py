@@ -2,7 +2,7 @@
 
 EPUB 3.3 section 7.4.1 (page-list) and DPUB-ARIA `doc-pagebreak`: a page break marker is an empty
 element at the point in the text where the print page begins. The points come from the print
-edition's real layout (`pdf.pages.read_page_texts`), aligned to the EPUB's text: both are the
+edition's real layout (`pdf.pages.read_page_texts`, as `pagetext.PageText`), aligned to the EPUB's text: both are the
 same manuscript, so the first characters of a page occur in the EPUB text in the same order.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..pdf.pages import PageText, floats, normalise
+from ..pagetext import PageText, floats, normalise
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -204,5 +204,5 @@ def place_page_breaks(
 
 
 def _serialise(root: etree._Element) -> str:
-    body = etree.tostring(root, encoding="unicode")
+    body: str = etree.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + body + "\n"

@@ -115,7 +115,8 @@ def package_bytes(package: EpubPackage, epoch: int) -> bytes:
     front = next((i for i, doc in enumerate(package.documents) if doc.in_toc), len(docs))
     book.spine = docs[:front] + [nav] + docs[front:]
     buffer = io.BytesIO()
-    epub.write_epub(buffer, book, {"mtime": package.modified, "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
+    epub.write_epub(buffer, book, {"mtime": package.modified, "epub3_pages": False,
+                                   "play_order": {"enabled": True, "start_from": 1}})
     data = buffer.getvalue()
     data = _rewrite_entry(data, f"{book.FOLDER_NAME}/content.opf", lambda opf: opf_with_language(opf, package.language))
     if package.page_list:

@@ -5,26 +5,26 @@ import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+from ..cache import Store, cache_path, tool_versions
 from ..fonts import SANS, find_font
-from ..output import write_bytes_atomic
-from ..state import tool_versions
 from .spec import FigureSpec
 
 # Bump when the cache layout or the post-processing of SVGs changes in a way the key cannot see.
 CACHE_VERSION = 1
-CACHE_DIR = Path(".huozi-cache") / "figures"
+CACHE_DIR = "figures"  # in the project's cache (cache.py)
 # The code whose output is a figure: its source is part of the key, so a style change redraws.
 DRAWING_MODULES = ("style.py", "plot.py", "svg.py")
 
 
-def _fonts_fingerprint() -> list[list]:
+def _fonts_fingerprint() -> list[list[object]]:
     """Which font files would set the labels: path, size and mtime (hashing 20 MB each build is waste)."""
     faces = [find_font(SANS), find_font(SANS, "Bold")]
     return [[str(f.path), f.path.stat().st_size, f.path.stat().st_mtime_ns] for f in faces]
 
 
-def figure_key(spec: FigureSpec, pairings: tuple) -> str:
+def figure_key(spec: FigureSpec, pairings: tuple[Any, ...]) -> str:
     """The hash of everything that decides a figure's bytes."""
     here = Path(__file__).parent
     facts = [asdict(f) | {"line": None} for f in spec.all_facts]
@@ -42,29 +42,33 @@ def figure_key(spec: FigureSpec, pairings: tuple) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _whole_svg(data: bytes) -> bool:
+    """An interrupted or hand-edited entry must not reach a book: it is a whole SVG in UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return text.lstrip().startswith("<?xml") and text.rstrip().endswith("</svg>")
+
+
 class FigureCache:
-    """SVG files named by key under `root/.huozi-cache/figures`; a damaged entry is a miss."""
+    """SVG files named by figure and key in the project's cache (`cache.Store`); a damaged entry is a miss."""
 
     def __init__(self, root: Path):
-        self.folder = root / CACHE_DIR
+        self.store = Store(cache_path(root, CACHE_DIR), ".svg", _whole_svg)
+        self.folder = self.store.folder
+
+    @staticmethod
+    def _name(spec: FigureSpec, key: str) -> str:
+        return f"{spec.id}-{key[:24]}"
 
     def path(self, spec: FigureSpec, key: str) -> Path:
-        return self.folder / f"{spec.id}-{key[:24]}.svg"
+        return self.store.path(self._name(spec, key))
 
     def get(self, spec: FigureSpec, key: str) -> str | None:
-        try:
-            text = self.path(spec, key).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        # An interrupted or hand-edited entry must not reach a book: check it is a whole SVG.
-        return text if text.lstrip().startswith("<?xml") and text.rstrip().endswith("</svg>") else None
+        data = self.store.get(self._name(spec, key))
+        return data.decode("utf-8") if data is not None else None
 
     def put(self, spec: FigureSpec, key: str, svg: str) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for stale in self.folder.glob(f"{spec.id}-*.svg"):
-                if len(stale.stem) == len(spec.id) + 25:  # only this figure's older keys
-                    stale.unlink(missing_ok=True)
-            write_bytes_atomic(self.path(spec, key), svg.encode("utf-8"))
-        except OSError:
-            pass  # a read-only project still builds; it just draws again next time
+        # This figure's older keys go (the glob's "?" * 24: not another figure whose id extends this one).
+        self.store.put(self._name(spec, key), svg.encode("utf-8"), replaces=f"{spec.id}-{'?' * 24}.svg")

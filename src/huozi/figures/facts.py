@@ -6,15 +6,14 @@ import difflib
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from collections.abc import Mapping
-
-from ..errors import FigureError, SourceLocation
+from ..errors import FigureError, SourceLocation, did_you_mean
 from ..manuscript.model import Manuscript, Table
-from ..sources import read_text
 from ..manuscript.parse import join_soft_break
+from ..sources import read_text
 
 FACTS_NAME = "facts.toml"
 QUALIFIERS = ("", "余", "多")
@@ -119,9 +118,8 @@ def _item_lines(source: str, table: str) -> list[int]:
 def _check_keys(path: Path, line: int, item: dict, allowed: set[str], required: tuple[str, ...]) -> None:
     for key in item:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
             raise FigureError(f"unknown field '{key}'", SourceLocation(path, line),
-                              f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(allowed))}")
+                              did_you_mean(key, allowed) or f"known fields: {', '.join(sorted(allowed))}")
     for key in required:
         if key not in item:
             raise FigureError(f"missing field '{key}'", SourceLocation(path, line), f"add '{key} = …'")
@@ -289,9 +287,9 @@ def check_fact(book: FactBook, fact: Fact, sources: dict[str, SourceText]) -> in
             f"correct the value in {book.path.name} or the prose, so that both say the same number")
     if at >= 0:
         return source.line_at(at)
-    said = _what_prose_says(source, fact) if fact.value is not None else None
-    if said is not None:
-        words, line = said
+    prose = _what_prose_says(source, fact) if fact.value is not None else None
+    if prose is not None:
+        words, line = prose
         raise FigureError(
             f"the prose says {words} where fact '{fact.id}' ({book.cite(fact.line)}) says {fact.text}",
             SourceLocation(source.path, line),
@@ -322,31 +320,30 @@ def cell_number(text: str) -> str:
 
 def check_cell(book: FactBook, fact: Fact, tables: Mapping[str, tuple[Path, Table]]) -> int:
     """The manuscript line of the table row that states `fact`; a FigureError when cell and data disagree."""
-    where = book.where(fact.line)
     if fact.table not in tables:
-        close = difflib.get_close_matches(fact.table, list(tables), n=1)
         raise FigureError(f"fact '{fact.id}' names the table '{fact.table}', which the manuscript does not have",
                           SourceLocation(book.path, field_line(_toml_text(book), fact.line, "table")),
-                          f"did you mean '{close[0]}'?" if close else
+                          did_you_mean(fact.table, tables) or
                           "give the table's caption that id: 'Table: 标题 {#" + fact.table + "}'")
     path, table = tables[fact.table]
     headers = [cell.text for cell in table.header[0].cells]
     if fact.column not in headers:
-        close = difflib.get_close_matches(fact.column, headers, n=1)
+        guess = did_you_mean(fact.column, headers, "“”")
         raise FigureError(f"fact '{fact.id}': table '{fact.table}' has no column headed “{fact.column}”",
                           SourceLocation(path, table.header[0].line),
-                          f"did you mean “{close[0]}”? write the header as it stands in the table"
-                          if close else f"its columns: {'、'.join(headers)}")
+                          f"{guess} write the header as it stands in the table" if guess
+                          else f"its columns: {'、'.join(headers)}")
     stubs = [row.cells[0].text for row in table.rows]
     if stubs.count(fact.row) != 1:
-        close = difflib.get_close_matches(fact.row, stubs, n=1)
+        guess = did_you_mean(fact.row, stubs, "“”") if fact.row not in stubs else None
         what = "two rows start" if stubs.count(fact.row) > 1 else "no row starts"
         raise FigureError(f"fact '{fact.id}': in table '{fact.table}' {what} with “{fact.row}”",
                           SourceLocation(path, table.line),
-                          (f"did you mean “{close[0]}”? " if close and fact.row not in stubs else "")
+                          (f"{guess} " if guess else "")
                           + "a fact names its row by the row's first cell, which must be unique")
     row = table.rows[stubs.index(fact.row)]
     said = cell_number(row.cells[headers.index(fact.column)].text)
+    assert fact.value is not None, "a fact read from a table cell has a value"
     number = f"{format_number(fact.value)}{fact.qualifier}"
     if said not in (number, number + fact.unit):
         raise FigureError(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ..cache import cache_path
 from ..config import Config
 from ..errors import ManuscriptError, SourceLocation
 from ..events import BuildWarning
@@ -32,7 +33,7 @@ SUFFIXES = {"png": ".png", "jpeg": ".jpg", "svg": ".svg"}
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 MAX_DOWNLOAD = 50 * 1024 * 1024  # bytes: larger than any book's photograph
-CACHE = Path(".huozi-cache") / "images"
+CACHE = "images"  # fetched web images, in the project's cache (cache.py)
 # CSS px per unit, for an SVG's width and height.
 _PX = {"": 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
 
@@ -72,9 +73,8 @@ class ImageSet:
 
     def view(self, edition: Any) -> dict[str, dict[str, Any]]:
         """What the templates see of each image in `edition`: its URL (no paths) and its size."""
-        # Packaged beside the text: EPUB documents are in text/, the html edition's pages at the top.
-        base = {"epub": "../", "html": ""}.get(getattr(edition, "kind", ""))
-        return {anchor: {"src": base + f.name if base is not None else f.path.as_uri(), "width": f.width,
+        prefix = getattr(edition, "assets", None)  # Edition.assets: beside the documents, or a file URI
+        return {anchor: {"src": f"{prefix}{f.name}" if prefix is not None else f.path.as_uri(), "width": f.width,
                          "height": f.height, "media_type": f.media_type, "raster": f.raster}
                 for anchor, f in self.files.items()}
 
@@ -141,7 +141,7 @@ def _download(config: Config, image: Image, where: SourceLocation) -> Path:
         raise _error(where, f"refused to fetch the image '{image.src}': the build does not use the network",
                      f"copy the image into the project and write its path, or allow the host in book.toml: "
                      f"[security] allow_hosts = [\"{host}\"]")
-    target = config.root / CACHE / hashlib.sha256(image.src.encode()).hexdigest()
+    target = cache_path(config.root, CACHE) / hashlib.sha256(image.src.encode()).hexdigest()
     if target.is_file():
         return target
     import urllib.request

@@ -19,10 +19,11 @@ import hashlib
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
+from ..contract import ARTICLE_CLASS, SECTION_CHROME
 from ..manuscript.model import FigureRef, Manuscript
+from ..pdf import boxes
 
 # Children of an article's <section> that are not blocks of the model (blocks.html.j2 `section`).
-SECTION_CHROME = {"preface-title", "section-title", "subheading"}
 
 Slot = tuple[int, int, int]  # (article, section, block) indexes in the Manuscript
 # Each pass is a layout of one article.
@@ -31,7 +32,7 @@ MAX_PASSES = 2
 
 def _block_elements(root: Any, manuscript: Manuscript) -> dict[Any, Slot] | None:
     """Map each element that renders a model block to its slot; None if the HTML does not match the model."""
-    articles = [e for e in root.iter() if e.tag == "article" and "article" in e.get("class", "").split()]
+    articles = [e for e in root.iter() if e.tag == "article" and ARTICLE_CLASS in e.get("class", "").split()]
     if len(articles) != len(manuscript.articles):
         return None
     slots: dict[Any, Slot] = {}
@@ -50,7 +51,7 @@ def _block_elements(root: Any, manuscript: Manuscript) -> dict[Any, Slot] | None
 def _page_blocks(page: Any, slots: dict[Any, Slot]) -> list[Any]:
     """The block elements laid out on `page`, in order, each once."""
     seen: dict[Any, None] = {}
-    for box in page._page_box.descendants():  # noqa: SLF001 - WeasyPrint offers no public box tree
+    for box in boxes.page_box(page).descendants():
         if box.element in slots:
             seen.setdefault(box.element, None)
     return list(seen)
@@ -94,7 +95,7 @@ def _html_root(document: Any) -> Any:
     pages = document.pages
     if not pages:
         return None
-    return next((b.element for b in pages[0]._page_box.descendants()  # noqa: SLF001
+    return next((b.element for b in boxes.page_box(pages[0]).descendants()
                  if getattr(b.element, "tag", None) == "html"), None)
 
 
@@ -105,13 +106,14 @@ def _trial_moves(document: Any, manuscript: Manuscript) -> list[tuple[Slot, Slot
 
 
 def float_figures(manuscript: Manuscript, html: Callable[[Manuscript], str],
-                  lay_out: Callable[[str], tuple[Any, bool]], decisions: MutableMapping[str, list] | None = None,
+                  lay_out: Callable[[str], tuple[Any, bool]], decisions: MutableMapping[str, list[Any]] | None = None,
                   salt: str = "") -> Manuscript:
     """The manuscript with every mid-page figure moved to the top (or bottom) of its page.
 
     `html` renders a manuscript as the edition's HTML, `lay_out` lays HTML out into a WeasyPrint
-    Document and says whether that layout depends on the HTML alone (it read no file). Each article with figures is laid out alone; a move can shift the pages after it,
-    so the check runs again on the new layout, MAX_PASSES layouts at most.
+    Document and says whether that layout depends on the HTML alone (it read no file). Each
+    article with figures is laid out alone; a move can shift the pages after it, so the check
+    runs again on the new layout, MAX_PASSES layouts at most.
 
     `decisions` (kept by a long-lived caller, e.g. `huozi watch`) maps the hash of a trial's HTML
     to the moves its layout gave: the same HTML always lays out the same way, so an article whose

@@ -47,6 +47,7 @@ def text_width_mm(text: str, size: float) -> float:
 
 
 def _scaled(fact: Fact) -> float:
+    assert fact.value is not None, f"fact '{fact.id}' has no value to draw"
     return float(fact.value) * UNIT_SCALE.get(fact.unit, 1)
 
 
@@ -219,7 +220,8 @@ def draw(spec: FigureSpec, book: FactBook) -> str:
     """The spec drawn as an SVG document; byte-identical for identical input."""
     import matplotlib
 
-    with matplotlib.rc_context({**style.RC, "svg.hashsalt": f"huozi-{spec.id}"}):
+    settings: Any = {**style.RC, "svg.hashsalt": f"huozi-{spec.id}"}  # matplotlib types each rc key
+    with matplotlib.rc_context(settings):
         fig = DRAWERS[spec.kind](spec, book)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})

@@ -1,13 +1,13 @@
 """render_figures: check the facts against the manuscript, then draw (or fetch) every figure."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
-from ..errors import FigureError, SourceLocation
+from ..errors import FigureError, SourceLocation, line_of
 from ..manuscript.model import FigureRef, Image, Manuscript
 from ..sources import read_text
 from . import svg as svgtools
@@ -40,7 +40,7 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class Figures(Mapping):
+class Figures(Mapping[str, Figure]):
     """All data figures by id, which ids are placed in the manuscript (in reading order), and the
     number (图N) of each image figure by its anchor: images and data figures share one sequence."""
 
@@ -54,7 +54,7 @@ class Figures(Mapping):
     def __getitem__(self, key: str) -> Figure:
         return self.by_id[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.by_id)
 
     def __len__(self) -> int:
@@ -125,15 +125,14 @@ def _placements(manuscript: Manuscript, specs: dict[str, FigureSpec]) -> tuple[s
                           "number the figures 1, 2, 3 … in the order they are placed"
                           + (" (image figures count too)" if images else ""))
     if numbers != sorted(numbers):
-        first = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
-        raise FigureError(f"图{specs[first].number} ('{first}') comes before a figure with a lower number",
-                          SourceLocation(specs[first].path), "number the figures in the order they are placed")
+        early = next(i for a, i in zip(numbers, placed[1:]) if specs[i].number < a)
+        raise FigureError(f"图{specs[early].number} ('{early}') comes before a figure with a lower number",
+                          SourceLocation(specs[early].path), "number the figures in the order they are placed")
     return tuple(placed)
 
 
 def _number_line(path: Path) -> int | None:
-    lines = read_text(path, FigureError).split("\n")
-    return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("number")), None)
+    return line_of(read_text(path, FigureError), "number")
 
 
 def _figure(spec: FigureSpec, book: FactBook, cache: FigureCache) -> Figure:

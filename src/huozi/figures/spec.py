@@ -1,16 +1,15 @@
 """Figure specs (figures/*.toml): what a figure draws, its number, caption, source line and alt text."""
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..errors import FigureError, SourceLocation
-from ..sources import read_text
-from collections.abc import Mapping
-
+from ..errors import FigureError, SourceLocation, did_you_mean, line_of
 from ..manuscript.model import Table
+from ..sources import read_text
 from .facts import FACTS_NAME, Fact, FactBook, cell_number, read_toml
 
 KINDS = ("bars", "pairings", "panel", "timeline")
@@ -63,16 +62,13 @@ class FigureSpec:
 
 
 def _line_of(source: str, pattern: str) -> int | None:
-    for number, line in enumerate(source.split("\n"), 1):
-        if re.match(pattern, line.strip()):
-            return number
-    return None
+    return line_of(source, lambda line: re.match(pattern, line.strip()) is not None)
 
 
 def fill(text: str, book: FactBook, where: SourceLocation, rows: tuple[Fact, ...] = ()) -> str:
     """Replace each {fact-id} in `text` with the fact's printed number (or .year, .label, .short);
     `{table}` lists a table-fed figure's `rows` (label and number, as the bars print them)."""
-    def one(match: re.Match) -> str:
+    def one(match: re.Match[str]) -> str:
         if match.group(1) == "pairings" and not match.group(2):
             return pairings_sentence(book)
         if match.group(1) == "table" and not match.group(2) and rows:
@@ -90,13 +86,12 @@ def fill(text: str, book: FactBook, where: SourceLocation, rows: tuple[Fact, ...
     filled = PLACEHOLDER.sub(one, text)
     if leftover := re.search(r"\{[^{}]*\}", PLACEHOLDER.sub("", text)):
         # A typo ({East-purchases}, {fact.yaer}) would otherwise be printed as it is.
-        name = leftover[0][1:-1].strip().lower()
-        base, _, field = name.partition(".")
-        close = difflib.get_close_matches(base, list(book.facts) + ["pairings"], n=1)
-        fields = difflib.get_close_matches(field, ["year", "label", "short"], n=1) if field else []
-        guess = "{" + (close[0] if close else base) + (f".{fields[0]}" if fields else "") + "}"
+        name = "{" + leftover[0][1:-1].strip().lower() + "}"
+        known = ["{pairings}"] + [f"{{{fact}{field}}}" for fact in book.facts
+                                  for field in ("", ".year", ".label", ".short")]
+        guess = did_you_mean(name, known)
         raise FigureError(f"'{leftover[0]}' is not a placeholder: it names no fact (or no field of one)", where,
-                          f"did you mean '{guess}'? placeholders are {{fact-id}}, {{fact-id.year}}, "
+                          (f"{guess} " if guess else "") + "placeholders are {fact-id}, {fact-id.year}, "
                           "{fact-id.label}, {fact-id.short} and {pairings}")
     return filled
 
@@ -108,21 +103,19 @@ def pairings_sentence(book: FactBook) -> str:
 
 def _fact(book: FactBook, fact_id: str, where: SourceLocation) -> Fact:
     if fact_id not in book.facts:
-        close = difflib.get_close_matches(fact_id, book.facts, n=1)
         raise FigureError(f"unknown fact '{fact_id}'", where,
-                          f"did you mean '{close[0]}'?" if close else f"facts are defined in figures/{FACTS_NAME}")
+                          did_you_mean(fact_id, book.facts) or f"facts are defined in figures/{FACTS_NAME}")
     return book.facts[fact_id]
 
 
-def _check_keys(item: dict, allowed: set[str], where: SourceLocation) -> None:
+def _check_keys(item: dict[str, Any], allowed: set[str], where: SourceLocation) -> None:
     for key in item:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
             raise FigureError(f"unknown field '{key}'", where,
-                              f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(allowed))}")
+                              did_you_mean(key, allowed) or f"known fields: {', '.join(sorted(allowed))}")
 
 
-def table_facts(path: Path, source: str, data: dict, tables: Mapping[str, tuple[Path, Table]]) -> tuple[Fact, ...]:
+def table_facts(path: Path, source: str, data: dict[str, Any], tables: Mapping[str, tuple[Path, Table]]) -> tuple[Fact, ...]:
     """The bars of a figure drawn from a manuscript table: one per row, as facts (label, number, unit)."""
     def at(key: str) -> SourceLocation:
         return SourceLocation(path, _line_of(source, rf"{key}\s*="))
@@ -138,9 +131,8 @@ def table_facts(path: Path, source: str, data: dict, tables: Mapping[str, tuple[
                           f"draw a table as {', '.join(TABLE_KINDS)}")
     ident = data["table"]
     if ident not in tables:
-        close = difflib.get_close_matches(ident, list(tables), n=1)
         raise FigureError(f"the figure names the table '{ident}', which the manuscript does not have", at("table"),
-                          f"did you mean '{close[0]}'?" if close else
+                          did_you_mean(ident, tables) or
                           "give the table's caption that id: 'Table: 标题 {#" + ident + "}'")
     manuscript_path, table = tables[ident]
     headers = [cell.text for cell in table.header[0].cells]

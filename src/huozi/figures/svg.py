@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.chars import is_han
+from ..text.chars import han_western
 from . import style
 
 _PROLOGUE = re.compile(r"\A<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
@@ -18,11 +18,9 @@ AUTOSPACE_EM = 0.25  # clreq §3.2.1, as in the body text (styles/base.css .hw-l
 
 
 def _han_western(a: str, b: str) -> bool:
-    def western(ch: str) -> bool:
-        return ch.isascii() and ch.isalnum()
     if len(a) != 1 or len(b) != 1:
         return False  # an entity (&amp;, &lt;) is neither
-    return (is_han(a) and western(b)) or (western(a) and is_han(b))
+    return han_western(a, b)
 
 
 def autospace_gaps(text: str) -> int:
@@ -38,7 +36,7 @@ def autospace(svg: str) -> str:
     text stays exactly what the data says ("13个", no space character). Text anchors (middle, end)
     are applied by renderers to the label's whole advance, dx included.
     """
-    def space(match: re.Match) -> str:
+    def space(match: re.Match[str]) -> str:
         head, close, text, end = match.groups()
         size = _FONT_SIZE.search(head)
         if size is None or " dx=" in head:
@@ -78,7 +76,7 @@ def tidy(svg: str, prefix: str, title: str) -> str:
 _STYLE = re.compile(r'style="([^"]*)"')
 
 
-def _as_attributes(match: re.Match) -> str:
+def _as_attributes(match: re.Match[str]) -> str:
     declarations = [d.split(":", 1) for d in match.group(1).split(";") if ":" in d]
     return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in declarations)
 

@@ -21,22 +21,27 @@ from jinja2 import Environment
 from lxml import etree
 from markupsafe import Markup
 
+from ..cache import cache_path
 from ..config import Config
 from ..editions import EDITIONS
 from ..epub.pagebreaks import place_page_breaks
 from ..errors import SourceLocation, TemplateError
 from ..figures import Figures
 from ..figures.images import ImageSet
-from ..layout.links import heading_numbers, html_page, toc_tree
+from ..layout.links import heading_numbers, toc_tree
 from ..layout.render import config_view, render_edition, render_template, template_env
 from ..manuscript.model import Article, Manuscript
-from ..pdf.pages import PageText
+from ..pagetext import PageText
 from . import serialize
 from .fonts import web_fonts
 
 INDEX = "index.html"
 CSS_NAME = "style/site.css"
-CACHE_DIR = ".huozi-cache"  # the project's build cache (git-ignored): the font subsets
+
+
+def html_page(article: Article) -> str:
+    """An article's page in the site, beside index.html (`Edition.document`)."""
+    return EDITIONS["html"].document(article.slug)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ def assemble_site(config: Config, manuscript: Manuscript, figures: Figures | Non
               for i, (article, text) in enumerate(zip(articles, texts[1:]))]
     # The page numbers are drawn by the stylesheet (content: attr()), in the body face.
     label_text = f'<p xmlns="{serialize.XHTML}">{" ".join(labels)}</p>'
-    fonts, font_css = web_fonts([*pages, label_text], config.root / CACHE_DIR / "fonts", _families(config))
+    fonts, font_css = web_fonts([*pages, label_text], cache_path(config.root, "fonts"), _families(config))
     css = render_template(env, config.styles_dir, "html/site.css", **common)
     files = {name: serialize.to_html(serialize.parse(page)) for name, page in zip(names, pages)}
     files[CSS_NAME] = (font_css + css).encode("utf-8")

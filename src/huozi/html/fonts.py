@@ -7,57 +7,32 @@ Compressing a CJK subset takes a second or two: the result is cached beside the 
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..cache import Store, content_key, tool_versions
 from ..epub.fonts import Face, subset_faces
 
 CACHE_VERSION = "1"  # bump when the WOFF2 options change
 
 
 def woff2(data: bytes, cache_dir: Path | None) -> bytes:
-    """The OpenType font `data` as WOFF2, cached on disk under a key of its bytes."""
-    from importlib.metadata import version
-
-    entry = None
-    if cache_dir is not None:
-        key = hashlib.sha256(data + f"\0{CACHE_VERSION}\0{version('fonttools')}\0{version('brotli')}".encode())
-        entry = cache_dir / f"{key.hexdigest()}.woff2"
-        try:
-            cached = entry.read_bytes()
-            if cached[:4] == b"wOF2":
-                return cached
-        except OSError:
-            pass
+    """The OpenType font `data` as WOFF2, cached (cache.Store) under a key of its bytes."""
+    versions = tool_versions()
+    key = content_key(data, CACHE_VERSION, versions["fonttools"], versions["brotli"])
+    store = Store(cache_dir, ".woff2", lambda cached: cached[:4] == b"wOF2") if cache_dir is not None else None
+    cached = store.get(key) if store is not None else None
+    if cached is not None:
+        return cached
     from fontTools.ttLib import woff2 as woff2_module
 
     out = io.BytesIO()
     woff2_module.compress(io.BytesIO(data), out)
     compressed = out.getvalue()
-    if entry is not None:
-        try:
-            _store(entry, compressed)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+    if store is not None:
+        store.put(key, compressed)
     return compressed
-
-
-def _store(entry: Path, data: bytes) -> None:
-    """Write a cache entry at once and atomically (no output of the build's transaction: a build
-    that fails later still leaves it for the next one)."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".tmp.", suffix=".woff2", dir=entry.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-        os.replace(name, entry)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def file_name(face: Face) -> str:

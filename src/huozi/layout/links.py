@@ -7,13 +7,21 @@ manuscript's line, never a dangling anchor.
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..errors import ManuscriptError, SourceLocation
+from ..errors import ManuscriptError, SourceLocation, did_you_mean
 from ..manuscript.model import (
-    Article, FigureRef, Heading, Image, Inline, Manuscript, Table, block_inlines, walk_blocks,
+    Article,
+    Block,
+    FigureRef,
+    Heading,
+    Image,
+    Inline,
+    Manuscript,
+    Table,
+    block_inlines,
+    walk_blocks,
 )
 from ..text.markup import LinkTarget
 
@@ -108,32 +116,14 @@ def table_numbers(manuscript: Manuscript, numbering: str = "book") -> dict[str, 
     return numbers
 
 
-def epub_document(article: Article) -> str:
-    """An article's EPUB document, as a link from another one beside it in text/ (the name
-    epub.assemble.chapter_file gives it)."""
-    return f"chapter-{article.slug}.xhtml"
-
-
-# Names the html edition's own pages take (index.html, the site's 404 page): an article of
-# that name gets a prefix.
-SITE_PAGES = frozenset({"index", "404"})
-
-
-def html_page(article: Article) -> str:
-    """An article's page in the html edition's site, beside index.html."""
-    name = article.slug if article.slug.lower() not in SITE_PAGES else f"article-{article.slug}"
-    return f"{name}.html"
-
-
-def targets(manuscript: Manuscript, figures: Mapping[str, Any], epub: bool,
-            numbering: str = "book", document: Callable[[Article], str] | None = None) -> dict[str, LinkTarget]:
-    """id -> LinkTarget in one edition: in the EPUB an id lives in its article's own file, and in
-    any edition with one `document` per article in the file that names."""
+def targets(manuscript: Manuscript, figures: Mapping[str, Any],
+            document: Callable[[str], str] | None = None, numbering: str = "book") -> dict[str, LinkTarget]:
+    """id -> LinkTarget in one edition: with `document` (`Edition.document`: an article's slug ->
+    its file) an id lives in its article's own document, beside the others."""
     found: dict[str, LinkTarget] = {}
-    document = epub_document if epub and document is None else document
 
     def href(article: Article, ident: str) -> str:
-        return f"{document(article)}#{ident}" if document is not None else f"#{ident}"
+        return f"{document(article.slug)}#{ident}" if document is not None else f"#{ident}"
 
     for ident, (article, label) in section_labels(manuscript).items():
         found[ident] = LinkTarget(href(article, ident), label)
@@ -161,14 +151,14 @@ def _inline_refs(inlines: tuple[Inline, ...]) -> Iterator[Inline]:
             yield from _inline_refs(paragraph.inlines)
 
 
-def _block_inlines(block) -> Iterator[tuple[Inline, ...]]:
+def _block_inlines(block: Block) -> Iterator[tuple[Inline, ...]]:
     yield from block_inlines(block)
 
 
 def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
     """Every in-book link and cross-reference names an id of the book (a FigureError or
     ManuscriptError at the manuscript's line otherwise)."""
-    known = targets(manuscript, figures, epub=False)  # numbering does not change which ids exist
+    known = targets(manuscript, figures)  # numbering does not change which ids exist
     for article in manuscript.articles:
         blocks = [h for s in article.sections for h in (s.heading, s.subheading) if h] + list(walk_blocks(
             tuple(b for s in article.sections for b in s.blocks)))
@@ -178,9 +168,9 @@ def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
                     if ref.target in known:
                         continue
                     line = ref.line or getattr(block, "line", 1)
-                    close = difflib.get_close_matches(ref.target, list(known), n=1)
-                    if close:
-                        hint = f"did you mean '{close[0]}'?"
+                    guess = did_you_mean(ref.target, known)
+                    if guess:
+                        hint = guess
                     elif ref.target.startswith("tbl-"):
                         hint = "give the table's caption the id: 'Table: 标题 {#" + ref.target + "}' (a table " \
                                "without a caption has no number to refer to)"
@@ -191,14 +181,14 @@ def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
                                           SourceLocation(article.path, line), hint)
 
 
-def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = None) -> list[dict]:
+def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The article's contents to `depth` (1 = the article alone): nested {href_id, title, children}.
 
     A ## heading's entry leads to its <section> (as the bookmarks do), deeper ones to the heading.
     """
     numbers = numbers or {}
-    root: list[dict] = []
-    stack: list[tuple[int, list[dict]]] = [(1, root)]
+    root: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[dict[str, Any]]]] = [(1, root)]
     for section in article.sections:
         headings = ([(section.heading, section.anchor)] if section.heading else []) + [
             (b, b.anchor) for b in section.blocks if isinstance(b, Heading)]
@@ -207,7 +197,8 @@ def toc_tree(article: Article, depth: int, numbers: Mapping[str, str] | None = N
                 continue
             while stack[-1][0] >= heading.level:
                 stack.pop()
-            entry = {"id": anchor, "title": numbers.get(heading.anchor, "") + heading.text, "children": []}
+            children: list[dict[str, Any]] = []
+            entry = {"id": anchor, "title": numbers.get(heading.anchor, "") + heading.text, "children": children}
             stack[-1][1].append(entry)
-            stack.append((heading.level, entry["children"]))
+            stack.append((heading.level, children))
     return root

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import re
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from .. import contract
 from ..config import THEME_DIR, Config
 from ..editions import Edition
-from ..errors import FigureError, HuoziError, SourceLocation, TemplateError
+from ..errors import FigureError, HuoziError, SourceLocation, TemplateError, did_you_mean
 from ..manuscript import model
-from ..manuscript.model import Article, FigureRef, Heading, Image, Paragraph, Photo
-from ..manuscript.model import Manuscript
+from ..manuscript.model import Article, FigureRef, Heading, Image, Manuscript, Paragraph, Photo
 from ..text.markup import InlineContext, inlines_to_html
 from . import links
 from .notes import article_marks
@@ -124,13 +124,18 @@ class ProjectLoader(jinja2.FileSystemLoader):
         super().__init__(str(styles_dir))
         self.project_root = styles_dir.resolve().parent
 
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not real.is_relative_to(self.project_root):
             raise TemplateError(f"refused to read '{real}': '{template}' leads outside the project folder",
                                 SourceLocation(Path(filename)),
                                 "copy the file into the project instead of linking to it")
+        if contract.names_in(template):                # the project's copy of a file the code reads back
+            theme = THEME_DIR / template
+            contract.check_template(template, Path(filename), source,
+                                    theme.read_text(encoding="utf-8") if theme.is_file() else None)
         return source, filename, uptodate
 
 
@@ -316,11 +321,10 @@ def render_edition(
         from ..figures.render import image_labels
 
         labels = image_labels(manuscript)
-    # The EPUB and the html site have a document per article, and notes apart from their calls.
-    document = {"epub": links.epub_document, "html": links.html_page}.get(edition.kind)
-    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.kind == "epub",
-                                                          config.tables.numbering, document),
-                                   links=edition.name != "print", marks=marks, epub=document is not None)
+    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {},
+                                                          edition.document if edition.chapters else None,
+                                                          config.tables.numbering),
+                                   links=edition.links, marks=marks, epub=edition.notes != "foot")
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {
@@ -367,9 +371,9 @@ def check_figure_refs(manuscript: Manuscript, figures: Mapping[str, Any]) -> Non
         for block in article.walk():
             if isinstance(block, FigureRef) and block.figure_id not in figures:
                 known = sorted(figures)
-                close = difflib.get_close_matches(block.figure_id, known, n=1)
-                if close:
-                    hint = f"did you mean '{close[0]}'?"
+                guess = did_you_mean(block.figure_id, known)
+                if guess:
+                    hint = guess
                 elif known:
                     hint = f"known figure ids: {', '.join(known)}"
                 else:

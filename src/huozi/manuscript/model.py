@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
 
 INLINE_KINDS = ("text", "em", "strong", "strike", "code", "break", "link", "xref", "note")
 
@@ -23,10 +23,10 @@ class Inline:
     kind: str
     text: str = ""
     href: str = ""
-    children: tuple["Inline", ...] = ()
+    children: tuple[Inline, ...] = ()
     target: str = ""
     line: int = 0
-    blocks: tuple["Paragraph", ...] = ()
+    blocks: tuple[Paragraph, ...] = ()
 
     @property
     def plain(self) -> str:
@@ -80,7 +80,7 @@ class Heading:
 class ListItem:
     """One item of a list; its blocks may hold further lists (real nesting)."""
 
-    blocks: tuple["Block", ...]
+    blocks: tuple[Block, ...]
     line: int
 
 
@@ -100,7 +100,7 @@ class List:
 class Quote:
     """A block quote; `attribution` is its last paragraph when that starts with ——."""
 
-    blocks: tuple["Block", ...]
+    blocks: tuple[Block, ...]
     line: int
     attribution: tuple[Inline, ...] = ()
 
@@ -126,7 +126,7 @@ class Admonition:
     """`::: note|tip|warning|important|caution` or Quarto's `::: {.callout-note title="…"}`."""
 
     kind: str
-    blocks: tuple["Block", ...]
+    blocks: tuple[Block, ...]
     line: int
     title: tuple[Inline, ...] = ()
 
@@ -134,7 +134,7 @@ class Admonition:
 @dataclass(frozen=True)
 class DefinitionItem:
     term: tuple[Inline, ...]
-    definitions: tuple[tuple["Block", ...], ...]
+    definitions: tuple[tuple[Block, ...], ...]
     line: int
 
 
@@ -167,7 +167,7 @@ class Image:
     """
 
     src: str
-    path: Path
+    path: Path | None             # None for a web address (fetched, if allowed, when the book is built)
     caption: tuple[Inline, ...]
     alt: str
     line: int
@@ -324,7 +324,7 @@ class Article:
     def blocks(self) -> tuple[Block, ...]:
         return tuple(b for s in self.sections for b in s.blocks)
 
-    def walk(self):
+    def walk(self) -> Iterator[Block]:
         """Every block of the body, nested ones included, in reading order."""
         for section in self.sections:
             yield from walk_blocks(section.blocks)
@@ -340,7 +340,7 @@ class Article:
         return tuple(b for b in self.walk() if isinstance(b, Image))
 
 
-def block_inlines(block):
+def block_inlines(block: Block) -> Iterator[tuple[Inline, ...]]:
     """The runs of text a block holds itself (not those of the blocks nested in it)."""
     if isinstance(block, Paragraph):
         yield block.inlines
@@ -385,7 +385,7 @@ def child_blocks(block) -> tuple:
     return ()
 
 
-def walk_blocks(blocks):
+def walk_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
     for block in blocks:
         yield block
         yield from walk_blocks(child_blocks(block))

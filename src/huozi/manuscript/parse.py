@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import hashlib
 import re
 import stat
@@ -18,13 +17,33 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from ..errors import ManuscriptError, SourceLocation
+from ..errors import ManuscriptError, SourceLocation, did_you_mean, line_of
 from ..sources import read_text
 from ..text.chars import is_wide
 from .model import (
-    Admonition, Article, Block, CodeBlock, DefinitionItem, DefinitionList, FigureRef, Heading, Image, Inline,
-    List, ListItem, Manuscript, ManuscriptWarning, Paragraph, Photo, Quote, Rule, Section, Table, TableCell,
-    TableRow, plain_text,
+    Admonition,
+    Article,
+    Block,
+    CodeBlock,
+    DefinitionItem,
+    DefinitionList,
+    FigureRef,
+    Heading,
+    Image,
+    Inline,
+    List,
+    ListItem,
+    Manuscript,
+    ManuscriptWarning,
+    Paragraph,
+    Photo,
+    Quote,
+    Rule,
+    Section,
+    Table,
+    TableCell,
+    TableRow,
+    plain_text,
 )
 
 # Pandoc and Quarto spell the byline `author` (one name or a list) and give a `date`: both are
@@ -99,10 +118,9 @@ def _front_matter(path: Path, token: Token | None) -> dict:
     for key, value in data.items():
         line = next((i + 2 for i, s in enumerate(lines) if s.startswith(f"{key}:")), 2)
         if key not in FRONT_MATTER_KEYS:
-            close = difflib.get_close_matches(str(key), FRONT_MATTER_KEYS, n=1)
             raise ManuscriptError(
                 f"unknown front matter field '{key}'", SourceLocation(path, line),
-                f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(FRONT_MATTER_KEYS)}",
+                did_you_mean(str(key), FRONT_MATTER_KEYS) or f"known fields: {', '.join(FRONT_MATTER_KEYS)}",
             )
         expected = FRONT_MATTER_KEYS[key]
         if expected is str and isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
@@ -325,7 +343,7 @@ class _Parser:
                                  "move the heading out of the block (headings belong to the article's outline)")
             return self.heading(token, tokens[index + 1]), index + 3
         if kind in ("bullet_list_open", "ordered_list_open"):
-            return self.list(tokens, index, depth + 1)
+            return self.list_block(tokens, index, depth + 1)
         if kind == "blockquote_open":
             inner, index = self.blocks_until(tokens, index + 1, "blockquote_close", depth)
             attribution: tuple[Inline, ...] = ()
@@ -387,7 +405,8 @@ class _Parser:
         from urllib.parse import unquote, urlparse
 
         if not src.strip():
-            raise self.error("an image with no file", line, "write the file's path between the parentheses: ![图注](images/x.png)")
+            raise self.error("an image with no file", line,
+                             "write the file's path between the parentheses: ![图注](images/x.png)")
         scheme = urlparse(src).scheme.lower()
         if scheme in ("http", "https"):
             return None
@@ -416,7 +435,7 @@ class _Parser:
         return Heading(level, text, line, anchor, inlines, explicit_id=explicit,
                        number="subtitle" if "subtitle" in classes.split() else "")
 
-    def list(self, tokens: list[Token], index: int, depth: int):
+    def list_block(self, tokens: list[Token], index: int, depth: int):
         opener = tokens[index]
         line = _line(opener)
         if depth > MAX_LIST_DEPTH:
@@ -592,7 +611,9 @@ class _Parser:
     def caption(self, inline: Token) -> tuple[tuple[Inline, ...], str]:
         """A caption's text without its `Table:` / `:` and `{#id}`, and the id."""
         found = _cut_attrs(inline)
-        _cut_prefix(inline, len(_CAPTION.match(inline.content)[0]))
+        prefix = _CAPTION.match(inline.content)
+        assert prefix is not None, "a caption paragraph starts with its prefix (it was recognised by it)"
+        _cut_prefix(inline, len(prefix[0]))
         # The PDFs repeat a caption (续表N) and a header row on every page a table crosses: a note
         # called there would be called again on each.
         return self.inlines(inline, notes="a table's caption"), found.get("id", "")
@@ -646,9 +667,8 @@ class _Parser:
         if name == "figure":
             return self.figure(tokens, index, rest)
         known = [*ADMONITIONS, *CONTAINERS]
-        close = difflib.get_close_matches(name, known, n=1)
         raise self.error(f"unknown ::: block '{name}'", line,
-                         f"did you mean '{close[0]}'?" if close else f"known blocks: {', '.join(known)}")
+                         did_you_mean(name, known) or f"known blocks: {', '.join(known)}")
 
     def admonition(self, tokens: list[Token], index: int, kind: str, title: str, depth: int):
         line = _line(tokens[index])
@@ -702,7 +722,7 @@ class _Parser:
         for label, number in refs.items():
             if number < 0:
                 name = label[1:]
-                line = next((n for n, raw in enumerate(self.lines, 1) if raw.lstrip().startswith(f"[^{name}]:")), None)
+                line = line_of("\n".join(self.lines), f"[^{name}]:")
                 raise self.error(f"the footnote [^{name}] is defined but never called", line or 1,
                                  f"call it with [^{name}] where the note belongs, or delete the definition")
         tokens = [t for t in tokens if t.type != "footnote_anchor"]
@@ -844,6 +864,7 @@ class _Sections:
             self.blocks.append(block)
         elif block.number == "subtitle":
             # `### 副题 {.subtitle}`: the section heading's second line, as newspapers set it.
+            assert self.heading is not None, "a subtitle is read after its section's heading"
             self.subheading = dataclasses.replace(block, number="", level=self.heading.level + 1)
         elif block.level == 2:
             self.close()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ..errors import OutputError, SourceLocation
+from ..errors import OutputError, SourceLocation, locate
 
 # Where a URL can be written: the layout and the manuscript (searched to point at the culprit).
 _REFERENCE_GLOBS = ("styles/**/*.css", "styles/**/*.j2", "styles/**/*.html", "manuscript/*.md")
@@ -37,15 +38,8 @@ def locate_reference(root: Path, url: str, base: Path | None = None) -> SourceLo
         needles.append(path.name)
     files = sorted({p for pattern in _REFERENCE_GLOBS for p in root.glob(pattern) if p.is_file()})
     for needle in filter(None, needles):
-        for path in files:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
-                continue
-            for number, line in enumerate(lines, 1):
-                column = line.find(needle)
-                if column >= 0:
-                    return SourceLocation(path, number, column + 1)
+        if (found := locate(files, needle)) is not None:
+            return found
     return None
 
 
@@ -94,20 +88,20 @@ def check_image(url: str, root: Path, base: Path | None = None) -> None:
                            "replace the file with a working PNG, JPEG or plain SVG image, or remove the reference")
 
 
-def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = (), base: Path | None = None):
+def make_url_fetcher(root: Path, allow_hosts: Iterable[str] = (), base: Path | None = None) -> Any:
     """A WeasyPrint URLFetcher confined to `root`; any failure stops the build (no silent gaps)."""
     from weasyprint.urls import URLFetcher
 
     hosts = tuple(allow_hosts)
 
-    class ProjectFetcher(URLFetcher):
+    class ProjectFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint's, untyped
         def __init__(self) -> None:
             protocols = ("file", "data") + (("http", "https") if hosts else ())
             super().__init__(allowed_protocols=protocols, fail_on_errors=True)
             self.refused: list[FetchRefused] = []
             self.fetched: list[str] = []  # what the layout read besides its HTML string
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: Any = None) -> Any:
             try:
                 check_url(url, root, hosts, base)
                 check_image(url, root, base)

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, SourceLocation
-from ..text.typeset import strip_controls  # the typesetter's zero-width break controls
-from .writer import PdfOptions
+from ..text.chars import strip_controls  # the typesetter's zero-width break controls
+from . import boxes
+from .options import PdfOptions
 
 # pydyf writes an RGB colour as one content-stream item "r g b rg" (fill) or "… RG" (stroke).
 _RGB_OP = re.compile(rb"^(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (rg|RG)$")
@@ -30,20 +31,17 @@ def set_dates(document: Any, iso: str) -> None:
 def set_output_intent(document: Any, profile: Path) -> None:
     """Register the press's CMYK profile as WeasyPrint's `device-cmyk` output intent."""
     from PIL import ImageCms
-    from weasyprint.css import ColorProfile
 
     try:
         with profile.open("rb") as handle:
-            color_profile = ColorProfile(handle, profile.name, "relative-colorimetric",
-                                         ("c", "m", "y", "k"))
+            color_profile, device_class, space = boxes.load_color_profile(handle, profile.name)
     except (OSError, ImageCms.PyCMSError) as exc:
         raise ConfigError(f"cannot read the output profile: {exc}", SourceLocation(profile),
                           "set [print] output_profile to a CMYK .icc file from the printer") from None
-    info = color_profile._profile.profile
     # PDF/X wants the profile of an output device (class 'prtr') in the press's colour space.
-    if info.xcolor_space.strip() != "CMYK" or info.device_class != "prtr":
+    if space != "CMYK" or device_class != "prtr":
         raise ConfigError(
-            f"the output profile is a {info.device_class} {info.xcolor_space.strip()} profile, "
+            f"the output profile is a {device_class} {space} profile, "
             "not a CMYK printer profile", SourceLocation(profile),
             "ask the printer for the ICC profile of their press and paper")
     document.color_profiles["device-cmyk"] = color_profile
@@ -124,14 +122,13 @@ def fixed_document_id(pdf: Any, identifier: str) -> None:
 def link_texts(document: Any) -> dict[str, str]:
     """Anchor name -> the text of the first internal link to it, from the laid-out boxes."""
     texts: dict[str, str] = {}
-    for page in document.pages:
-        for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
-            href = element.get("href", "") if element is not None and box.element_tag == "a" else ""
-            if href.startswith("#") and href[1:] not in texts:
-                texts[href[1:]] = strip_controls("".join(element.itertext())).strip()
-            elif element is not None and box.element_tag == "fn::footnote-call":  # a call links to its note
-                texts.setdefault(element.get("id", ""), "脚注" + strip_controls(element.get("data-mark", "")))
+    for _, box in boxes.page_descendants(document):
+        element = getattr(box, "element", None)
+        href = element.get("href", "") if element is not None and box.element_tag == "a" else ""
+        if element is not None and href.startswith("#") and href[1:] not in texts:
+            texts[href[1:]] = strip_controls("".join(element.itertext())).strip()
+        elif element is not None and box.element_tag == "fn::footnote-call":  # a call links to its note
+            texts.setdefault(element.get("id", ""), "脚注" + strip_controls(element.get("data-mark", "")))
     return texts
 
 
@@ -185,9 +182,9 @@ def furniture_as_artifacts(pdf: Any) -> int:
     return rewritten
 
 
-def _reachable_elements(root: Any, by_reference: dict) -> set:
+def _reachable_elements(root: Any, by_reference: dict[Any, Any]) -> set[Any]:
     """References of every structure element reachable from the StructTreeRoot."""
-    seen: set = set()
+    seen: set[Any] = set()
     stack = list(root["K"])
     while stack:
         ref = stack.pop()
@@ -204,7 +201,7 @@ def make_finisher(options: PdfOptions) -> Callable[[Any, Any], None]:
     """The steps this edition needs, as one WeasyPrint finisher."""
 
     if options.variant and options.variant.startswith("pdf/ua"):
-        from .structure import record_mcids
+        from .weasy_patch import record_mcids
 
         record_mcids()  # before drawing: the leaders' marked content is found by box
 

@@ -29,7 +29,7 @@ def image_problem(path: Path) -> str | None:
         return None
     if suffix not in RASTER_SUFFIXES and not data.startswith(RASTER_MAGIC) and data[8:12] != b"WEBP":
         return None
-    from PIL import Image, ImageFile
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
     # WeasyPrint sets LOAD_TRUNCATED_IMAGES for the whole process when imported: a truncated
     # file would then decode silently, with grey where its end should be.
@@ -49,7 +49,7 @@ def image_problem(path: Path) -> str | None:
         return f"it is a decompression bomb ({exc})"
     except Image.DecompressionBombWarning:
         return f"it has more than the {MAX_PIXELS // 1_000_000} megapixels an image may have"
-    except Image.UnidentifiedImageError:
+    except UnidentifiedImageError:
         if data.startswith(RASTER_MAGIC) or data[8:12] == b"WEBP":
             return "the file is damaged: it starts as an image but cannot be decoded"
         return "it is not an image file in a format the renderer can read (PNG, JPEG, GIF, WebP)"

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from ..contract import FOOTNOTE_CALL
 from ..layout.notes import page_marks
+from . import boxes
 
-CALL = "fn::footnote-call"
+CALL = FOOTNOTE_CALL
 # A layout whose marks are not yet those of its pages is laid out again; they settle at once
 # (every circled number has one advance), the bound only guards against a loop.
 MAX_LAYOUTS = 3
@@ -21,7 +23,7 @@ def calls(document: Any) -> list[tuple[str, int]]:
     """(note id, page index) of every footnote call, in reading order."""
     found: dict[str, int] = {}
     for index, page in enumerate(document.pages):
-        for box in page._page_box.descendants():  # noqa: SLF001 - no public box tree
+        for box in boxes.page_box(page).descendants():
             if (getattr(box, "element_tag", None) == CALL and box.element is not None
                     and "cont" not in (box.element.get("class") or "").split()):  # a long note's later part
                 found.setdefault(box.element.get("id", "").removeprefix("fn-"), index)
@@ -56,12 +58,10 @@ def link_calls(document: Any) -> int:
     WeasyPrint links only <a> elements; the call is a pseudo-element of the note, so its link is
     added to the laid-out page as WeasyPrint's own anchors module would add it.
     """
-    from weasyprint.formatting_structure import boxes
-
     added = 0
     for page in document.pages:
-        for box in page._page_box.descendants():  # noqa: SLF001
-            if (getattr(box, "element_tag", None) == CALL and isinstance(box, boxes.InlineBox)
+        for box in boxes.page_box(page).descendants():
+            if (getattr(box, "element_tag", None) == CALL and boxes.is_inline(box)
                     and box.children and box.element is not None):
                 x, y, width, height = box.hit_area()
                 page.links.append(("internal", box.element.get("id"), (x, y, x + width, y + height), box))

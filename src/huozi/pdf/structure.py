@@ -10,39 +10,18 @@ A table that crosses a page is tagged once per page, its header rows again each 
 repeated for the eye, with the 续表 line); its header cells carry no /Scope.
 
 `restructure` repairs the in-memory pydyf tree in the finisher, where the laid-out boxes say
-which HTML element continues from one page to the next. Reads WeasyPrint's page boxes (an
-adapter of its internals, like finish.link_texts), pinned to WeasyPrint 70.x.
+which HTML element continues from one page to the next. Reads WeasyPrint's page boxes through
+`boxes`, and the MCID of each drawn box that `weasy_patch.record_mcids` keeps.
 """
 from __future__ import annotations
 
-import contextlib
 import re
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-# The MCID WeasyPrint gave each box it drew as marked content (its tags.py forgets the map).
-_MCIDS: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
-
-
-def record_mcids() -> None:
-    """Wrap WeasyPrint's Stream.marked so the finisher knows each box's MCID (idempotent)."""
-    from weasyprint.pdf.stream import Stream
-
-    original = Stream.marked
-    if getattr(original, "huozi_records", False):
-        return
-
-    @contextlib.contextmanager
-    def marked(self, box, tag):
-        with original(self, box, tag):
-            if self._tags is not None and box in self._tags:
-                _MCIDS[box] = self._tags[box]["mcid"]
-            yield
-
-    marked.huozi_records = True
-    Stream.marked = marked
+from . import boxes
+from .weasy_patch import MCIDS
 
 # Elements that never meaningfully nest in themselves: a child of the same type is an anonymous box.
 _NO_SELF_NESTING = frozenset({"/Caption", "/P", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/Link", "/Note"})
@@ -117,7 +96,7 @@ def _merge_into(tree: _Tree, survivor_ref: bytes, gone_ref: bytes) -> None:
 def _detach(tree: _Tree, ref: bytes) -> int:
     """Remove `ref` from its parent's K; return where it was."""
     parent = tree.objects[tree.objects[ref]["P"]]
-    index = parent["K"].index(ref)
+    index: int = parent["K"].index(ref)
     del parent["K"][index]
     return index
 
@@ -130,13 +109,11 @@ def _block_path(page_box: Any, last: bool) -> list[Any]:
     Follows WeasyPrint's tags.py: the page, html and body boxes make no element; a box whose
     children are lines is the deepest block (its first kid is text, not a box).
     """
-    from weasyprint.formatting_structure import boxes
-
     path: list[Any] = []
     box = page_box
-    while isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.LineBox):
-        children = [c for c in box.children if not isinstance(c, boxes.MarginBox)]
-        if not children or isinstance(children[0], boxes.LineBox):
+    while boxes.is_parent(box) and not boxes.is_line(box):
+        children = [c for c in box.children if not boxes.is_margin(c)]
+        if not children or boxes.is_line(children[0]):
             break
         box = children[-1 if last else 0]
         if not (box.element_tag in ("html", "body") or box.element is None):
@@ -168,8 +145,8 @@ def join_pages(tree: _Tree, document: Any, document_element_ref: bytes) -> int:
         before, after = by_page.get(page_refs[number - 1]), by_page.get(page_refs[number])
         if not before or not after:
             continue
-        end = _block_path(document.pages[number - 1]._page_box, last=True)
-        start = _block_path(document.pages[number]._page_box, last=False)
+        end = _block_path(boxes.page_box(document.pages[number - 1]), last=True)
+        start = _block_path(boxes.page_box(document.pages[number]), last=False)
         depth = 0
         while depth < min(len(end), len(start)) and end[depth].element is start[depth].element:
             depth += 1
@@ -276,9 +253,7 @@ def _as_artifacts(tree: _Tree, number: int, mcids: set[int]) -> int:
 
 
 def _text_mcids(box: Any) -> set[int]:
-    from weasyprint.formatting_structure import boxes
-
-    return {_MCIDS[text] for text in box.descendants() if isinstance(text, boxes.TextBox) and text in _MCIDS}
+    return {MCIDS[text] for text in box.descendants() if boxes.is_text(text) and text in MCIDS}
 
 
 def leaders_as_artifacts(tree: _Tree, document: Any) -> int:
@@ -289,7 +264,7 @@ def leaders_as_artifacts(tree: _Tree, document: Any) -> int:
     rewritten = 0
     for number, laid in enumerate(document.pages):
         mcids = set()
-        for box in laid._page_box.descendants():
+        for box in boxes.page_box(laid).descendants():
             if getattr(box, "is_leader", False):
                 mcids |= _text_mcids(box)
         if mcids:
@@ -300,14 +275,12 @@ def leaders_as_artifacts(tree: _Tree, document: Any) -> int:
 def repeated_headers_as_artifacts(tree: _Tree, document: Any) -> int:
     """A table's header rows on the pages after its first (with the 续表 line) are pagination
     artifacts (ISO 32000-1 14.8.2.2): a screen reader reads the header once, where the table starts."""
-    from weasyprint.formatting_structure import boxes
-
     seen: set[int] = set()
     rewritten = 0
     for number, laid in enumerate(document.pages):
         mcids: set[int] = set()
-        for box in laid._page_box.descendants():
-            if not isinstance(box, boxes.TableBox) or box.element is None:
+        for box in boxes.page_box(laid).descendants():
+            if not boxes.is_table(box) or box.element is None:
                 continue
             if id(box.element) in seen and box.children and box.children[0].is_header:
                 mcids |= _text_mcids(box.children[0])
@@ -345,12 +318,10 @@ def _first_mark(tree: _Tree, ref: bytes) -> tuple[int, int] | None:
 
 def _row_elements(document: Any) -> dict[tuple[int, int], int]:
     """(page index, MCID) -> id() of the HTML row (<tr>) that drew it."""
-    from weasyprint.formatting_structure import boxes
-
     rows: dict[tuple[int, int], int] = {}
     for number, laid in enumerate(document.pages):
-        for box in laid._page_box.descendants():
-            if isinstance(box, boxes.TableRowBox) and box.element is not None:
+        for box in boxes.page_box(laid).descendants():
+            if boxes.is_table_row(box) and box.element is not None:
                 rows.update({(number, mcid): id(box.element) for mcid in _text_mcids(box)})
     return rows
 
@@ -470,21 +441,19 @@ def place_notes(tree: _Tree, document: Any, root_ref: bytes) -> int:
     text (the boxes of each `<fn>` in a page's footnote area), calls by their link's /Dest.
     """
     import pydyf
-    from weasyprint.formatting_structure import boxes
-
     notes: dict[str, bytes] = {}
     for number, page in enumerate(document.pages):
         mcids = tree.nums[2 * number + 1]
-        for area in page._page_box.children:
-            if not isinstance(area, boxes.FootnoteAreaBox):
+        for area in boxes.page_box(page).children:
+            if not boxes.is_footnote_area(area):
                 continue
             for note_box in area.children:
                 ident = note_box.element.get("id", "") if note_box.element is not None else ""
                 ident = re.sub(r"-c\d+$", "", ident)  # a long note's later parts are the same Note
-                texts = [b for b in note_box.descendants() if isinstance(b, boxes.TextBox) and b in _MCIDS]
+                texts = [b for b in note_box.descendants() if boxes.is_text(b) and b in MCIDS]
                 if not ident or not texts:
                     continue
-                element_ref = _note_of(tree, mcids[_MCIDS[texts[0]]])
+                element_ref = _note_of(tree, mcids[MCIDS[texts[0]]])
                 if element_ref is None:
                     continue
                 if ident in notes and notes[ident] != element_ref:  # continued from the page before

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import ManuscriptError, SourceLocation
 from ..manuscript.model import Manuscript, Table
+from . import boxes
 from .weasy_patch import TABLE_WIDTHS
 
 FLOOR = 0.76           # the smallest size a table is set in, as a share of the body's (8 pt under 10.5 pt)
@@ -86,7 +87,7 @@ def _classes(box: Any) -> list[str]:
 def _boxes(document: Any) -> Iterator[tuple[Any, Any]]:
     """(page box, box) for every box of the laid-out document."""
     for page in document.pages:
-        page_box = page._page_box  # noqa: SLF001 - WeasyPrint offers no public box tree
+        page_box = boxes.page_box(page)
         for box in page_box.descendants():
             yield page_box, box
 

@@ -1,7 +1,7 @@
 """PDF variants: which conformance each PDF edition claims, and the options that claim needs.
 
 Modelled on WeasyPrint's own table (`weasyprint/pdf/__init__.py`, VARIANTS): one row per
-edition, read by `pdf_options`, so adding an edition or changing its claim is one line.
+claim, named by an edition's `Paged.variant` (editions.py) and read by `pdf_options`.
 """
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, config_key_line
+from ..editions import Edition
 from ..errors import ConfigError, SourceLocation
-from .writer import PdfOptions
+from .options import PdfOptions
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ VARIANTS: dict[str, PdfVariant] = {
 
 def iso_date(epoch: int) -> str:
     """The build date as W3C/ISO 8601 for XMP and the Info dictionary (UTC, no clock read)."""
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def output_profile_path(config: Config) -> Path:
@@ -41,16 +42,20 @@ def output_profile_path(config: Config) -> Path:
     path = Path(config.print.output_profile)
     path = path if path.is_absolute() else config.root / path
     if not path.is_file():
+        # Checked when the press edition is built, not in load_config: a book is built on machines
+        # without the profile (an EPUB alone), and the file may appear between two builds.
         raise ConfigError(
-            f"the print output profile {path} does not exist", SourceLocation(config.path),
+            f"the print output profile {path} does not exist",
+            SourceLocation(config.path, config_key_line(config.path, "output_profile", "print")),
             "install Debian's libgs-common (Ghostscript's CMYK profile), or set "
             "[print] output_profile in book.toml to the printer's .icc file")
     return path
 
 
-def pdf_options(config: Config, edition_name: str, epoch: int) -> PdfOptions:
-    """Everything the PDF writer needs for one edition, derived from the config alone."""
-    variant = VARIANTS.get(edition_name)
+def pdf_options(config: Config, edition: Edition, epoch: int) -> PdfOptions:
+    """Everything the PDF writer needs for one paged edition, derived from the config alone."""
+    variant = VARIANTS.get(edition.paged.variant) if edition.paged is not None else None
+    edition_name = edition.name
     options = PdfOptions(
         base_dir=config.styles_dir,
         project_root=config.root,

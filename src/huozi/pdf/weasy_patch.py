@@ -1,4 +1,6 @@
-"""Inter-character justification for WeasyPrint 70: the only module that reaches into its internals.
+"""Inter-character justification for WeasyPrint 70: the only module that patches WeasyPrint.
+
+(`boxes.py` is the only other module that reads its private names: the laid-out box tree.)
 
 WeasyPrint's ``text-align: justify`` stretches only U+0020 and U+00A0
 (``weasyprint/layout/inline.py``: ``justify_line``), so a line of Han characters stays
@@ -35,6 +37,10 @@ characters instead. While `cjk_layout()` is active:
    ``<strong>`` and ``<del>`` a Span; a footnote (``<fn>``) a Note, its paragraphs (``<fnp>``)
    P, its mark an Lbl and its call in the text a Link (`pdf.notes` gives the call its link).
 
+6. ``pdf.stream.Stream.marked`` is wrapped (`record_mcids`, once, for the handout) to keep the
+   MCID WeasyPrint gives each box it draws as marked content (`MCIDS`), which its tags.py
+   forgets: huozi.pdf.structure finds the structure elements of page boxes by it.
+
 `press_images` (outside `cjk_layout`, for the press edition's PDF write) replaces
 ``images.RasterImage.get_x_object``: RGB images are converted to the press's CMYK output
 intent with the image's own ICC profile (sRGB when it has none), so a PDF/X-4 file holds no
@@ -49,19 +55,26 @@ loudly if the internals it relies on have changed.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from ..config import TypographyOptions
+
+from .. import contract
 from ..errors import OutputError
-from ..text.chars import is_han, is_wide
-from ..text.typeset import CLOSING, OPENING, STOPS, ZERO_WIDTH
+from ..text.chars import BREAK_HERE, CLOSING, OPENING, STOPS, WORD_JOINER, ZERO_WIDTH, is_han, is_narrow, is_wide, strip_controls
+from .boxes import line_leaves
 
 SUPPORTED_MAJOR = "70"
-AUTOSPACE_CLASS = "hw"
-HALT_CLASS = "halt"
+AUTOSPACE_CLASS = contract.AUTOSPACE
+HALT_CLASS = contract.HALT
 # A word space takes this many shares of a line's extra width for each share a Han gap takes.
 SPACE_STRETCH = 3.0
 
@@ -141,7 +154,7 @@ def check_compatible() -> None:
                           hint="install weasyprint>=70,<71 (see pyproject.toml) or update huozi/pdf/weasy_patch.py")
 
 
-def cjk_layout_for(typography):  # TypographyOptions -> context manager
+def cjk_layout_for(typography: TypographyOptions) -> AbstractContextManager[None]:
     """`cjk_layout` with the book's `[typography]` options."""
     edges = LineEdges(typography.compress_line_end, typography.compress_line_start, typography.hanging)
     return cjk_layout(typography.justify, total_fit=typography.total_fit, edges=edges)
@@ -155,15 +168,16 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
     Han–Western margins are still dropped at line edges.
     """
     check_compatible()
-    inline = importlib.import_module("weasyprint.layout.inline")
-    draw_text = importlib.import_module("weasyprint.draw.text")
+    # WeasyPrint's modules, patched: untyped, Any at this boundary.
+    inline: Any = importlib.import_module("weasyprint.layout.inline")
+    draw_text: Any = importlib.import_module("weasyprint.draw.text")
     saved_justify, saved_align = inline.justify_line, inline.text_align
     saved_draw = draw_text.draw_first_line
-    tags = importlib.import_module("weasyprint.pdf.tags")
+    tags: Any = importlib.import_module("weasyprint.pdf.tags")
     saved_tag = tags._get_pdf_tag
     tags._get_pdf_tag = _make_pdf_tag(saved_tag)
-    block = importlib.import_module("weasyprint.layout.block")
-    table = importlib.import_module("weasyprint.layout.table")
+    block: Any = importlib.import_module("weasyprint.layout.block")
+    table: Any = importlib.import_module("weasyprint.layout.table")
     saved_lines = block.iter_line_boxes
     saved_table, saved_widths = block.table_layout, table.table_and_columns_preferred_widths
     block.table_layout = _make_table_layout(saved_table)
@@ -191,7 +205,7 @@ def cjk_layout(justify: bool = True, total_fit: bool = True, edges: LineEdges = 
             del draw_text.int
 
 
-_PDF_TAGS = {"pre": "P", "code": "Code", "lbody": "LBody", "aside": "Div", "em": "Span",
+_PDF_TAGS = {"pre": "P", "code": "Code", contract.LIST_BODY: "LBody", "aside": "Div", "em": "Span",
              "strong": "Span", "del": "Span", "fn": "Note", "fnp": "P", "fn::footnote-marker": "Lbl",
              "fn::footnote-call": "Link"}
 
@@ -204,7 +218,7 @@ def _make_pdf_tag(original):
 
 # --- tables: 续表 on the pages after the first, and the widths of their columns -----------------
 
-CONTINUED_ROW_CLASS = "tbl-cont"
+CONTINUED_ROW_CLASS = contract.CONTINUED_ROW
 TABLE_WIDTHS = "_huozi_column_widths"  # attribute of a laid-out table box: (min-content, max-content) per column, px
 
 
@@ -322,7 +336,7 @@ def _advance_of(context, leaf, char: str) -> float:
 
 
 def _line_width(line) -> float:
-    from weasyprint.text.ffi import ffi, FROM_UNITS
+    from weasyprint.text.ffi import FROM_UNITS, ffi
 
     total, run = 0.0, line.runs
     while run != ffi.NULL:
@@ -343,7 +357,7 @@ def _adjust_line_start(line, edges: LineEdges) -> None:
     if not isinstance(leaf, boxes.TextBox):
         return
     visible = leaf.text.lstrip("".join(ZERO_WIDTH))
-    if not visible or visible[0] not in OPENING or _has_class(chain[-2], HALT_CLASS) or _has_class(chain[-2], "half"):
+    if not visible or visible[0] not in OPENING or _has_class(chain[-2], HALT_CLASS) or _has_class(chain[-2], contract.HALF):
         return
     amount = edges.start_amount(visible[0], leaf.style["font_size"], leaf.style["font_size"])
     if amount:
@@ -410,15 +424,7 @@ def _make_justify_line(original):
 
 
 def _leaves(box) -> Iterator:
-    from weasyprint.formatting_structure import boxes
-
-    for child in box.children:
-        if not child.is_in_normal_flow():
-            continue
-        if isinstance(child, boxes.InlineBox):
-            yield from _leaves(child)
-        else:
-            yield child
+    return (leaf for leaf, _ in line_leaves(box))
 
 
 def _stretchable(before: str, after: str) -> float:
@@ -498,7 +504,7 @@ def _apply(context, line, leaves: list, inner: dict[int, list[float]], before_le
                     advance = walk(child, advance)
             box.width += advance - start
             return advance
-        n = index.get(id(box))
+        n = index[id(box)] if id(box) in index else -1   # -1: a box with no glyphs of its own
         advance += before_leaf.pop(n, 0.0)
         if isinstance(box, boxes.TextBox):
             box.position_x += advance
@@ -543,7 +549,7 @@ def _spaced_layout_class():
     global _SPACED_LAYOUT
     if _SPACED_LAYOUT is not None:
         return _SPACED_LAYOUT
-    from weasyprint.text.ffi import ffi, pango, TO_UNITS
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
     from weasyprint.text.line_break import Layout
 
     class SpacedLayout(Layout):
@@ -622,7 +628,7 @@ def _visible_line(line) -> str:
     from weasyprint.formatting_structure import boxes
 
     text = "".join(leaf.text for leaf in _leaves(line) if isinstance(leaf, boxes.TextBox))
-    return "".join(ch for ch in text if ch not in ZERO_WIDTH).strip(" ")
+    return strip_controls(text).strip(" ")
 
 
 def _flatten(box, out: list, left: float = 0.0) -> float | None:
@@ -643,10 +649,11 @@ def _flatten(box, out: list, left: float = 0.0) -> float | None:
             if start is None or end is None:
                 return None
             count = len(out)
-            pending = _flatten(child, out, pending + start)
-            if pending is None or len(out) == count:
+            flattened = _flatten(child, out, pending + start)
+            if flattened is None or len(out) == count:
                 return None
-            for name in ("halt", "half"):
+            pending = flattened
+            for name in (contract.HALT, contract.HALF):
                 if _has_class(child, name):
                     out[-1] = (*out[-1][:3], out[-1][3] | {name})
             leaf, before, after, sides = out[-1]
@@ -673,7 +680,7 @@ def _px(value) -> float | None:
 
 def _advances(context, leaf) -> list[float]:
     """Advance of each character of a text leaf (px), shaped by Pango as WeasyPrint will."""
-    from weasyprint.text.ffi import ffi, FROM_UNITS
+    from weasyprint.text.ffi import FROM_UNITS, ffi
     from weasyprint.text.line_break import create_layout
 
     layout = create_layout(leaf.text, leaf.style, context, None, 0)
@@ -747,7 +754,7 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
             start_trim = before if k == 0 and "l" in sides else 0.0
             end_trim = after if k == len(visible) - 1 and "r" in sides else 0.0
             end_trim += edges.end_amount(leaf.text[i], advances[i], font_size, "halt" in sides and len(visible) == 1)
-            if k == 0 and not ({"halt", "half"} & sides):
+            if k == 0 and not ({contract.HALT, contract.HALF} & sides):
                 start_trim += edges.start_amount(leaf.text[i], advances[i], font_size)
             chars.append(leaf.text[i])
             positions.append((n, i))
@@ -771,7 +778,7 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
                 skip += 1
             breaks.append(Break(i, 0.0, skip))
             natural.add(i)
-        elif _western(chars[i - 1]) and _western(chars[i]) and not _joined(text, offsets[i - 1], offsets[i]):
+        elif is_narrow(chars[i - 1]) and is_narrow(chars[i]) and not _joined(text, offsets[i - 1], offsets[i]):
             penalty = URL_PENALTY if chars[i - 1] in URL_BREAK_AFTER else ANYWHERE_PENALTY
             breaks.append(Break(i, penalty))
     units = [1 if is_han(ch) or (ch.isalnum() and not (k and chars[k - 1].isalnum() and not is_han(chars[k - 1])))
@@ -782,13 +789,6 @@ def _plan(context, box, block, last_line_units: int, edges: LineEdges) -> _Parag
         _mark(block, "fallback: no feasible set of breaks")
         return None
     originals = [(leaf, leaf.text, leaf.style) for leaf in leaves]
-    import os
-    if os.environ.get("HUOZI_DEBUG_BREAKS") and os.environ["HUOZI_DEBUG_BREAKS"] in "".join(chars):
-        bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
-        for (a, b), sp in zip(bounds, [*plan.spacing_em, 0]):
-            w = sum(g.width for g in glyphs[a:b]) - glyphs[a].start_trim - glyphs[b - 1].end_trim
-            print(f"{w:.2f}/{measures[0 if a == 0 else 1]:.2f} {sp:.3f} {''.join(chars[a:b])}")
-        print([(g.char, round(g.width, 2), g.start_trim, g.end_trim) for g in glyphs if not is_han(g.char)])
     _enforce(pieces, positions, glyphs, breaks, natural, plan.starts, measures)
     _no_overflow_wrap(leaves)
     bounds = list(zip([0, *plan.starts], [*plan.starts, len(glyphs)]))
@@ -814,12 +814,8 @@ def _restore(originals: list) -> None:
         leaf.text, leaf.style = text, style
 
 
-def _western(ch: str) -> bool:
-    return not is_wide(ch) and not ch.isspace() and ch not in ZERO_WIDTH
-
-
 def _joined(text: str, a: int, b: int) -> bool:
-    return "\u2060" in text[a + 1:b]
+    return WORD_JOINER in text[a + 1:b]
 
 
 def _enforce(pieces, positions, glyphs, breaks, natural: set[int], starts: tuple[int, ...], measures) -> None:
@@ -830,7 +826,6 @@ def _enforce(pieces, positions, glyphs, breaks, natural: set[int], starts: tuple
     since WeasyPrint may judge it one hair too wide. A planned break Pango does not allow (inside a
     long word or URL) gets a zero-width space.
     """
-    from ..text.typeset import BREAK_HERE, WORD_JOINER
 
     chosen = set(starts)
     prefix = [0.0]
@@ -893,7 +888,7 @@ def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
     import pydyf
     from PIL import Image, ImageCms
 
-    source = Image.open(io.BytesIO(image.image_data.data))
+    source: Any = Image.open(io.BytesIO(image.image_data.data))
     source.load()
     icc = source.info.get("icc_profile") or b""
     if source.mode in ("LA", "L") or "transparency" in source.info:
@@ -906,7 +901,7 @@ def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
         transform = ImageCms.buildTransform(own, ImageCms.getOpenProfile(str(profile_path)), "RGB", "CMYK",
                                            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
         transforms[icc] = transform
-    cmyk = ImageCms.applyTransform(rgb, transform)
+    cmyk: Any = ImageCms.applyTransform(rgb, transform)
     extra = pydyf.Dictionary({
         "Type": "/XObject", "Subtype": "/Image", "Width": cmyk.width, "Height": cmyk.height,
         "ColorSpace": "/DeviceCMYK", "BitsPerComponent": 8,
@@ -927,3 +922,26 @@ def _cmyk_x_object(image, interpolate: bool, profile_path, transforms: dict):
             "ColorSpace": "/DeviceGray", "BitsPerComponent": 8, "Filter": "/FlateDecode",
             "Interpolate": "true" if interpolate else "false"})
     return pydyf.Stream([data], extra)
+
+
+# The MCID WeasyPrint gave each box it drew as marked content (its tags.py forgets the map).
+MCIDS: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+def record_mcids() -> None:
+    """Wrap WeasyPrint's Stream.marked so the finisher knows each box's MCID (idempotent)."""
+    from weasyprint.pdf.stream import Stream
+
+    original = Stream.marked
+    if getattr(original, "huozi_records", False):
+        return
+
+    @contextlib.contextmanager
+    def marked(self, box, tag):
+        with original(self, box, tag):
+            if self._tags is not None and box in self._tags:
+                MCIDS[box] = self._tags[box]["mcid"]
+            yield
+
+    marked.huozi_records = True  # type: ignore[attr-defined]
+    Stream.marked = marked

@@ -1,32 +1,17 @@
 """Render an edition's HTML with WeasyPrint into a PDF file."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OutputError, SourceLocation
 from ..output import write_atomic
-from ..text.typeset import strip_controls
+from ..pagetext import PageText
+from ..text.chars import strip_controls
+from .boxes import Document
 from .fetcher import locate_reference, make_url_fetcher
-from .pages import PageText, read_page_texts
-
-
-@dataclass(frozen=True)
-class PdfOptions:
-    """What WeasyPrint needs besides the HTML."""
-
-    base_dir: Path
-    project_root: Path
-    variant: str | None = None
-    identifier: str | None = None
-    allow_hosts: tuple[str, ...] = ()
-    date: str | None = None                  # ISO 8601; without it PDF/X-4 reads the clock
-    output_profile: Path | None = None       # CMYK ICC profile: the PDF/X output intent
-    bleed_pt: float | None = None            # exact BleedBox distance from the TrimBox
-
-    def for_press(self, output_profile: Path, bleed_pt: float) -> "PdfOptions":
-        """These options for a PDF/X file: output intent and exact bleed."""
-        return replace(self, output_profile=output_profile, bleed_pt=bleed_pt)
+from .options import PdfOptions
+from .pages import read_page_texts
 
 
 @dataclass(frozen=True)
@@ -38,13 +23,12 @@ class PdfResult:
     page_texts: tuple[PageText, ...] = field(default=(), repr=False)  # where each page begins
 
 
-def render_document(html: str, options: PdfOptions, fetched: list[str] | None = None):  # -> weasyprint.Document
+def render_document(html: str, options: PdfOptions, fetched: list[str] | None = None) -> Document:
     """Lay out `html`; the Document gives pages and line boxes to the checks.
 
     `fetched`, when given, receives the URLs the layout read (stylesheets, images, fonts).
     """
     import weasyprint  # imported here: a build with nothing to do must not pay for it
-
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = make_url_fetcher(options.project_root, options.allow_hosts, options.base_dir)
@@ -76,20 +60,20 @@ def _fetch_failed(exc: BaseException, options: PdfOptions) -> OutputError:
                        "check the file name, or add the missing file to the project")
 
 
-def without_break_controls(document):  # weasyprint.Document -> the same, cleaned
+def without_break_controls(document: Document) -> Document:
     """Drop the typesetter's zero-width break controls from the PDF outline's heading labels."""
     for page in document.pages:
         page.bookmarks = [(level, strip_controls(label), *rest) for level, label, *rest in page.bookmarks]
     return document
 
 
-def write_pdf(html: str, target: Path, options: PdfOptions, document=None) -> PdfResult:
+def write_pdf(html: str, target: Path, options: PdfOptions, document: Document | None = None) -> PdfResult:
     """Lay out and write one PDF edition atomically; `document`, when given, is `html` laid out."""
     from .finish import make_finisher, set_dates, set_output_intent
 
     if document is None:
         document = render_document(html, options)
-    kwargs = {}
+    kwargs: dict[str, str | bytes] = {}
     if options.variant:
         kwargs["pdf_variant"] = options.variant
     if options.identifier:

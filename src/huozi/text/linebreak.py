@@ -130,8 +130,8 @@ def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: 
         skip = next(b.skip for b in breaks if b.index == end)
         width = _line_width(glyphs, prefix, start, end - skip)
         measure = measures[min(number, len(measures) - 1)]
-        shares = gaps if width <= measure else shrinks
-        count = max(shares[end - skip - 1] - shares[start], 1)
+        steps = gaps if width <= measure else shrinks
+        count = max(steps[end - skip - 1] - steps[start], 1)
         spacing.append((measure - width) / count / font_size)
     return Plan(tuple(starts), tuple(spacing), best[-1][0] < INFEASIBLE)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ..manuscript.model import Inline
-from .chars import is_han
+from ..manuscript.model import Inline, Paragraph
+from .chars import WORD_JOINER, is_han
 
 _TAGS = {"em": "em", "strong": "strong", "strike": "del"}
 
@@ -28,8 +28,8 @@ class InlineContext:
     `typeset` is the PDF editions' clreq hook (None in the EPUB); `targets` maps an id to its
     place in this edition; `links` is False in the print edition (PDF/X allows no annotations
     on the page: links are set as text). `marks` maps a footnote's id to the mark its call and
-    note print; `epub` sets a call as an EPUB noteref (its note is an <aside> the article's
-    template writes) instead of the PDFs' footnote float.
+    note print; `epub` (an edition whose `notes` are "end") sets a call as an EPUB noteref (its
+    note is an <aside> the article's template writes) instead of the PDFs' footnote float.
     """
 
     typeset: Callable[..., Markup] | None = None
@@ -151,7 +151,7 @@ def _note(run: Inline, context: InlineContext) -> Markup:
             parts.append(body if first_of_note or (index == 0 and not starts_paragraph)
                          else Markup("<fnp>{}</fnp>").format(body))
         if number == 0:
-            out.append(Markup('<fn class="footnote" id="fn-{}" data-mark="\u2060{}">{}</fn>').format(
+            out.append(Markup('<fn class="footnote" id="fn-{}" data-mark="' + WORD_JOINER + '{}">{}</fn>').format(
                 run.target, mark, Markup("").join(parts)))
         else:
             out.append(Markup('<fn class="footnote cont" id="fn-{}-c{}">{}</fn>').format(
@@ -163,7 +163,7 @@ NOTE_CHUNK = 300  # characters: a few lines, so that every part fits the room an
 _SENTENCE_END = "。！？；"
 
 
-def _note_chunks(paragraphs) -> list[list[tuple[tuple[Inline, ...], bool]]]:
+def _note_chunks(paragraphs: Iterable[Paragraph]) -> list[list[tuple[tuple[Inline, ...], bool]]]:
     """The note's paragraphs cut into parts of at most about NOTE_CHUNK characters, each a list
     of (runs, whether they start a paragraph); cuts fall after a sentence, between runs."""
     chunks: list[list[tuple[tuple[Inline, ...], bool]]] = [[]]

@@ -19,34 +19,36 @@ that WeasyPrint draws as empty glyphs, so a PDF's text stays the manuscript's te
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from .. import contract
 from ..config import Config
-from ..errors import ConfigError, SourceLocation
-from .chars import NO_END, NO_START, is_han, is_wide
-
-WORD_JOINER = "\u2060"
-BREAK_HERE = "\u200b"
-ZERO_WIDTH = frozenset(WORD_JOINER + BREAK_HERE + "\u200c\u200d\ufeff")
+from .chars import (  # noqa: F401 - the typesetter's controls and marks, as callers know them here
+    BREAK_HERE,
+    CLOSING,
+    CLOSING_QUOTES,
+    COMPRESSIBLE,
+    NO_END,
+    NO_START,
+    OPENING,
+    OPENING_QUOTES,
+    STOPS,
+    WORD_JOINER,
+    ZERO_WIDTH,
+    is_han,
+    is_narrow,
+    is_spaced,
+    is_wide,
+    strip_controls,
+)
 
 # clreq §3.1.7: "basic" is chars.NO_START (which already keeps —— and …… off a line's start);
 # "strict" also keeps the solidus, the wave dash and the hyphen there.
 STRICT_NO_START = frozenset("／〜～-")
-LEVELS = ("basic", "strict")
-# ctex's punctuation schemes (typst/typst#2460): which marks are set half width everywhere.
-SCHEMES = ("quanjiao", "kaiming", "banjiao")
 
-# Marks that carry half an em of blank and may lose it next to another mark (clreq §3.1.6).
-# ？ and ！ are not compressed in Simplified Chinese; —— and …… never are.
-OPENING = frozenset("（〔［｛〈《「『【“‘")
-CLOSING = frozenset("）〕］｝〉》」』】”’")
-STOPS = frozenset("、，。．；：")
-COMPRESSIBLE = OPENING | CLOSING | STOPS
-OPENING_QUOTES = frozenset("“‘")
 # 开明 (kaiming): the sentence-ending marks stay full width, every other mark is half.
 KAIMING_FULL = frozenset("。！？")
 HALF_IN_SCHEME = {
@@ -54,7 +56,6 @@ HALF_IN_SCHEME = {
     "kaiming": (COMPRESSIBLE | frozenset("！？")) - KAIMING_FULL,
     "banjiao": COMPRESSIBLE | frozenset("！？"),
 }
-CLOSING_QUOTES = frozenset("”’")
 
 
 @dataclass(frozen=True)
@@ -72,24 +73,17 @@ class TypesetRules:
 
 
 def rules_for(config: Config) -> TypesetRules:
-    """The book's `[typography]` options as rules; an unknown strictness is a ConfigError."""
+    """The book's `[typography]` options as rules (load_config has checked their values)."""
     options = config.typography
-    if options.punctuation not in SCHEMES:
-        lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
-        line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("punctuation")), None)
-        raise ConfigError(f"typography.punctuation must be one of {', '.join(SCHEMES)}, not {options.punctuation!r}",
-                          SourceLocation(config.path, line), 'write punctuation = "quanjiao" (full width, the default)')
-    if options.line_break not in LEVELS:
-        lines = config.path.read_text(encoding="utf-8").splitlines() if config.path.is_file() else []
-        line = next((n for n, raw in enumerate(lines, 1) if raw.strip().startswith("line_break")), None)
-        raise ConfigError(f"typography.line_break must be one of {', '.join(LEVELS)}, not {options.line_break!r}",
-                          SourceLocation(config.path, line), 'write line_break = "basic" (clreq\'s recommended level)')
     return TypesetRules(line_break=options.line_break, autospace=options.autospace, punctuation=options.punctuation)
 
 
 def make_typesetter(rules: TypesetRules) -> Callable[[str], Markup]:
     """The `typeset(text) -> Markup` hook for the Jinja filters of the PDF editions."""
-    return lambda text, emphasis=False: typeset(text, rules, emphasis)
+    def hook(text: str, emphasis: bool = False) -> Markup:
+        return typeset(text, rules, emphasis)
+
+    return hook
 
 
 def typesetter_for(config: Config) -> Callable[[str], Markup]:
@@ -97,26 +91,11 @@ def typesetter_for(config: Config) -> Callable[[str], Markup]:
     return make_typesetter(rules_for(config))
 
 
-def strip_controls(text: str) -> str:
-    """`text` without the zero-width break controls the typesetter adds (for outlines, labels)."""
-    return "".join(ch for ch in text if ch not in ZERO_WIDTH)
-
-
-def is_western_char(ch: str) -> bool:
-    """A character of a Western run: anything narrow that is not a zero-width control."""
-    return not is_wide(ch) and ch not in ZERO_WIDTH and not ch.isspace()
-
-
-def _letter_or_digit(ch: str) -> bool:
-    # clreq §3.2.1 spaces Han from Western letters and digits, not from symbols such as ■ or %.
-    return unicodedata.category(ch)[0] in "LN"
-
-
 def western_runs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each maximal run of Western characters."""
     runs, start = [], None
     for i, ch in enumerate(text + "\n"):
-        if i < len(text) and is_western_char(ch):
+        if i < len(text) and is_narrow(ch):
             start = i if start is None else start
         elif start is not None:
             runs.append((start, i))
@@ -166,8 +145,8 @@ def _last_two_join(text: str) -> int | None:
             return None  # Western words: a space is a break anyway
         if is_han(ch):
             units.append(i)
-        elif is_western_char(ch) and ch.isalnum():
-            while i > 0 and is_western_char(text[i - 1]):
+        elif is_narrow(ch) and ch.isalnum():
+            while i > 0 and is_narrow(text[i - 1]):
                 i -= 1
             units.append(i)
         i -= 1
@@ -199,11 +178,11 @@ def typeset(text: str, rules: TypesetRules = TypesetRules(), emphasis: bool = Fa
     if rules.autospace:
         for start, end in western_runs(text):
             sides = [name for name, touches in (
-                ("hw-l", start > 0 and is_han(text[start - 1]) and _letter_or_digit(text[start])),
-                ("hw-r", end < len(text) and is_han(text[end]) and _letter_or_digit(text[end - 1])),
+                ("hw-l", start > 0 and is_han(text[start - 1]) and is_spaced(text[start])),
+                ("hw-r", end < len(text) and is_han(text[end]) and is_spaced(text[end - 1])),
             ) if touches]
             if sides:
-                opens[start] = " ".join(["hw", *sides])
+                opens[start] = " ".join([contract.AUTOSPACE, *sides])
                 closes.add(end - 1)
     out: list[str] = []
     for i, ch in enumerate(text):
@@ -211,7 +190,7 @@ def typeset(text: str, rules: TypesetRules = TypesetRules(), emphasis: bool = Fa
         if i in opens:
             out.append(f'<span class="{opens[i]}">')
         if i in halts or i in halves:
-            out.append(f'<span class="{"halt" if i in halts else "half"}">{escape(ch)}</span>')
+            out.append(f'<span class="{contract.HALT if i in halts else contract.HALF}">{escape(ch)}</span>')
         elif emphasis and is_han(ch):
             out.append(f'<span class="ezc">{escape(ch)}</span>')
         else:

@@ -1,0 +1,36 @@
+"""The text of a printed page, as the EPUB's page list reads it: neither a PDF nor an EPUB type.
+
+The print edition's layout gives each page's `PageText` (pdf/pages.py reads it from the boxes);
+the EPUB marks where each printed page begins (epub/pagebreaks.py). Both leave out, by the same
+rule (`floats`), what the two editions place differently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import contract
+from .text.chars import INVISIBLE
+
+
+@dataclass(frozen=True)
+class PageText:
+    """One printed page: its folio (as printed, or its position) and its body text, in reading order."""
+
+    number: str
+    text: str
+
+
+def normalise(text: str) -> str:
+    """Text without white space or invisible layout characters, so PDF and EPUB text compare."""
+    return "".join(c for c in text if not c.isspace() and c not in INVISIBLE)
+
+
+def floats(element: Any) -> bool:
+    """True for a figure the print layout may move away from its place in the text, and for a
+    footnote or its call (PDF `fn`, EPUB noteref and aside)."""
+    classes = set((element.get("class") or "").split()) if element is not None else set()
+    tag = getattr(element, "tag", "")
+    tag = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    return (tag == "figure" and bool(classes & contract.FLOATING)) or (tag in ("fn", "a", "aside", "section")
+                                                                        and bool(classes & contract.NOTES))
