@@ -93,7 +93,9 @@ def test_preview_serves_rebuilds_reloads_and_shows_errors(project):
     env = {**os.environ, "PYTHONPATH": str(SRC), "CI": "true", "SOURCE_DATE_EPOCH": "1590710400"}
     command = [sys.executable, "-m", "huozi", "preview", str(project), "--port", str(port),
                "--edition", "html", "--edition", "handout"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as in a terminal: a suite started in the background of a shell inherits SIGINT ignored.
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     events = None
