@@ -71,6 +71,14 @@ if [ ! -x .tools/ace/node_modules/.bin/ace-cli ] || \
     "@daisy/ace-cli@$ACE_VERSION" >/dev/null
 fi
 
+# axe-core, the accessibility engine the html edition's browser tests inject into every page.
+AXE_VERSION=4.14.1
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" .tools/axe/node_modules/axe-core/package.json; then
+  echo "bootstrap: installing axe-core $AXE_VERSION into .tools/axe"
+  mkdir -p .tools/axe
+  npm install --silent --no-audit --no-fund --prefix .tools/axe "axe-core@$AXE_VERSION" >/dev/null
+fi
+
 if [ "${1:-}" != "--no-build" ] && ! $bench; then
   .venv/bin/huozi build . --out dist
 fi

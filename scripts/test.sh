@@ -6,4 +6,5 @@ bash scripts/bootstrap.sh --no-build
 # The habits that keep the code in one shape (pyproject.toml: [tool.ruff], [tool.mypy]).
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
-exec .venv/bin/python -m pytest -q "$@"
+# One worker per core; most tests wait on a build, a JVM, Node or Chromium.
+exec .venv/bin/python -m pytest -q -n auto --dist loadfile "$@"

@@ -77,11 +77,11 @@ def test_escaping_follows_the_actions_toolkit():
 def test_check_fails_and_says_where_the_report_is(checked):
     repo, project, proc = checked
     assert proc.returncode == EXIT_INPUT, proc.stderr
-    assert "check: 2 error(s), 8 warning(s), 4 note(s)" in proc.stdout
+    assert "check: 2 error(s), 8 warning(s), 5 note(s)" in proc.stdout
     assert "check: JUnit report written to reports/huozi.xml" in proc.stdout
     # Every line is a workflow command or one of the build's own lines: nothing a newline split.
     for line in proc.stdout.splitlines():
-        assert line.startswith(("::error ", "::warning ", "::notice ", "wrote ", "check: ", "3 of 3 ")), line
+        assert line.startswith(("::error ", "::warning ", "::notice ", "wrote ", "check: ", "4 of 4 ")), line
 
 
 def test_manuscript_findings_are_annotated_at_their_line(checked):
@@ -119,6 +119,8 @@ def test_output_findings_and_missing_tools(checked):
                for c in commands)
     assert any(c.startswith(f"::notice file={FILE}/dist/book.epub,title=huozi [ace]::DAISY Ace is not installed")
                for c in commands)
+    assert any(c.startswith(f"::notice file={FILE}/dist/book-html,title=huozi [axe]::Puppeteer (from DAISY Ace) is "
+                            "not installed, so the site was not checked with axe-core") for c in commands)
     summary = [c for c in commands if c.startswith(f"::notice file={FILE}/dist/book-print.pdf,title=huozi "
                                                    "[typography]::print: 0/")]
     assert len(summary) == 1 and "lines flush (0.0%25); letter spacing" in summary[0]
@@ -139,9 +141,12 @@ def test_junit_report_has_a_suite_per_check_and_a_case_per_output(checked):
     top = _junit(repo)
     suites = {suite.get("name"): suite for suite in top}
     assert list(suites) == ["build", "images", "epubcheck", "ace", "qpdf", "fonts", "typography", "pdf-tags",
-                            "pdfua", "press-colour"]
+                            "pdfua", "site", "axe", "press-colour"]
     cases = {(s, case.get("name")): case for s, suite in suites.items() for case in suite.iter("testcase")}
-    assert sorted(name for s, name in cases if s == "build") == ["book-handout.pdf", "book-print.pdf", "book.epub"]
+    assert sorted(name for s, name in cases if s == "build") == ["book-handout.pdf", "book-html", "book-print.pdf",
+                                                                 "book.epub"]
+    assert {name for s, name in cases if s == "site"} == {f"{FOLDER}/dist/book-html"}  # a folder: its path
+    assert cases[("axe", f"{FOLDER}/dist/book-html")].find("skipped") is not None  # no Ace, no Puppeteer
     assert {name for s, name in cases if s == "typography"} == {"book-handout.pdf", "book-print.pdf"}
     assert ("images", f"{FOLDER}/manuscript") in cases and ("images", "book-print.pdf") in cases
     assert all(case.get("classname") == f"huozi.{s}" for (s, _), case in cases.items())
@@ -158,7 +163,7 @@ def test_junit_report_has_a_suite_per_check_and_a_case_per_output(checked):
         for kind in ("failure", "error", "skipped"):
             key = "failures" if kind == "failure" else "errors" if kind == "error" else "skipped"
             assert int(element.get(key)) == sum(case.find(kind) is not None for case in found), (element.get("name"), kind)
-    assert (top.get("tests"), top.get("failures"), top.get("errors"), top.get("skipped")) == ("16", "6", "0", "1")
+    assert (top.get("tests"), top.get("failures"), top.get("errors"), top.get("skipped")) == ("19", "6", "0", "2")
     # No clock in the report: the same book gives the same bytes.
     assert not any(attribute in element.attrib for element in top.iter()
                    for attribute in ("time", "timestamp", "hostname"))

@@ -16,7 +16,7 @@ def test_new_project_builds_and_checks_clean(tmp_path, capsys):
     assert main(["check", str(project), "--strict", "--quiet"]) == 0
     assert "0 error(s), 0 warning(s)" not in capsys.readouterr().out  # --quiet says nothing
     assert sorted(p.name for p in (project / "dist").iterdir() if not p.name.startswith(".")) == [
-        "book-handout.pdf", "book-print.pdf", "book.epub", "build-report.json"]
+        "book-handout.pdf", "book-html", "book-print.pdf", "book.epub", "build-report.json"]
 
 
 def test_new_refuses_a_folder_with_files(tmp_path, capsys):

@@ -51,7 +51,7 @@ def with_text_edition(monkeypatch):
 
 def test_the_table_derives_groups_and_order(with_text_edition):
     # The text edition uses print's layout: the same worker builds print first, then it.
-    assert worker_groups() == (("handout",), ("print", "epub", "text"))
+    assert worker_groups() == (("handout",), ("print", "epub", "html", "text"))
     assert build_order().index("print") < build_order().index("text")
     assert worker_groups(["text"]) == (("text",),)
     assert make_parser().parse_args(["build", "--edition", "text"]).edition == ["text"]  # a CLI choice now

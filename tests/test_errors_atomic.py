@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from huozi import build
+from huozi.cache import file_sha256
 from huozi.cli import EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM, main
 from huozi.editions import EDITIONS
 from huozi.errors import OutputError
@@ -27,7 +28,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {p.name: file_sha256(p) for p in sorted(folder.iterdir())}  # a folder edition: its files
 
 
 @pytest.fixture
@@ -36,7 +37,10 @@ def previous(built, tmp_path) -> Path:
     out = tmp_path / "dist"
     out.mkdir()
     for path in built.values():
-        shutil.copy2(path, out / path.name)
+        if path.is_dir():
+            shutil.copytree(path, out / path.name)
+        else:
+            shutil.copy2(path, out / path.name)
     return out
 
 
@@ -192,6 +196,9 @@ def test_two_real_builds_at_once_into_one_folder(project_copy, built, tmp_path):
             with zipfile.ZipFile(path) as epub:
                 assert epub.testzip() is None
                 assert epub.namelist() == zipfile.ZipFile(reference).namelist()
+        elif edition == "html":
+            assert sorted(p.relative_to(path) for p in path.rglob("*")) == \
+                sorted(p.relative_to(reference) for p in reference.rglob("*"))
         else:
             assert len(PdfReader(path).pages) == len(PdfReader(reference).pages)
 

@@ -5,7 +5,6 @@ shown and that the earlier outputs are byte for byte what they were.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import pytest
 
 from huozi.cli import EXIT_INPUT, main
 from huozi.output import LOCK_NAME, TMP_PREFIX
+from huozi.state import file_sha256
 
 ARTICLE = "manuscript/01-shanhai.md"
 FACTS = "figures/facts.toml"
@@ -39,7 +39,7 @@ def _append(path: Path, text: str) -> None:
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.name: file_sha256(p) for p in sorted(folder.iterdir())}  # a folder edition: its files
 
 
 @dataclass(frozen=True)
@@ -348,7 +348,10 @@ def previous(built, project_copy) -> Path:
     out = project_copy / "dist"
     out.mkdir()
     for path in built.values():
-        shutil.copy2(path, out / path.name)
+        if path.is_dir():  # the html edition
+            shutil.copytree(path, out / path.name)
+        else:
+            shutil.copy2(path, out / path.name)
     return out
 
 

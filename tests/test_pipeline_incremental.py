@@ -1,32 +1,32 @@
 """Byte-identical outputs, skipping unchanged editions, the build report."""
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
 
 from huozi import build
+from huozi.state import file_sha256
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1590710400"}
 
 
 def digests(result) -> dict[str, str]:
-    return {o.edition: hashlib.sha256(o.path.read_bytes()).hexdigest() for o in result.outputs}
+    return {o.edition: file_sha256(o.path) for o in result.outputs}  # the html edition: its files
 
 
 def test_two_builds_in_two_folders_are_byte_identical(project_copy, tmp_path, built):
     """The session build (from the repository) and a build of a copy elsewhere give the same bytes."""
     result = build(project_copy, tmp_path / "elsewhere", environ=EPOCH)
     ours = digests(result)
-    theirs = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in built.items()}
-    assert ours == theirs
+    theirs = {name: file_sha256(path) for name, path in built.items()}
+    assert ours == theirs and "html" in ours
 
 
 def test_second_build_skips_everything_and_imports_no_weasyprint(project_copy, tmp_path):
     out = tmp_path / "out"
     first = build(project_copy, out, environ=EPOCH)
-    assert len(first.rebuilt) == 3
+    assert len(first.rebuilt) == 4
     code = (
         "import sys, huozi; r = huozi.build(sys.argv[1], sys.argv[2], environ={'SOURCE_DATE_EPOCH': '1590710400'});"
         "print(len(r.rebuilt), 'weasyprint' in sys.modules, 'matplotlib' in sys.modules)"
@@ -58,13 +58,14 @@ def test_build_report_describes_each_output(project_copy, tmp_path):
     out = tmp_path / "out"
     result = build(project_copy, out, environ=EPOCH)
     report = json.loads((out / "build-report.json").read_text(encoding="utf-8"))
-    assert {o["edition"] for o in report["outputs"]} == {"handout", "print", "epub"}
+    assert {o["edition"] for o in report["outputs"]} == {"handout", "print", "epub", "html"}
     for entry in report["outputs"]:
         path = out / entry["path"]
-        assert entry["size"] == path.stat().st_size
-        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        assert entry["size"] == sum(p.stat().st_size for p in files)
+        assert entry["sha256"] == file_sha256(path)
         assert entry["rebuilt"] is True
     pages = {o["edition"]: o["pages"] for o in report["outputs"]}
     assert pages["print"] == next(o.pages for o in result.outputs if o.edition == "print") > 0
     assert report["versions"]["weasyprint"].startswith("70")
-    assert {t["stage"] for t in report["timings"]} >= {"layout", "pdf", "epub"}
+    assert {t["stage"] for t in report["timings"]} >= {"layout", "pdf", "epub", "html"}

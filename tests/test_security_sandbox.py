@@ -6,7 +6,6 @@ alone.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from huozi.errors import ConfigError, TemplateError
 from huozi.layout.render import render_edition
 from huozi.manuscript import parse_manuscript
 from huozi.skeleton import create_project
+from huozi.state import file_sha256
 
 MARK = "<!--HERE-->"
 
@@ -187,4 +187,4 @@ def test_clean_waits_for_a_build_in_progress(small_book):
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.name: file_sha256(p) for p in sorted(folder.iterdir())}  # a folder edition: its files

@@ -42,15 +42,29 @@ def _long_book(root: Path, manuscript, scheme: str) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def long_books(manuscript, tmp_path_factory):
+    """scheme -> {edition: PDF}: one build of both PDF editions per scheme (side by side in two
+    workers), made when a test first asks for that scheme."""
+    built: dict[str, dict[str, Path]] = {}
+
+    def get(scheme: str) -> dict[str, Path]:
+        if scheme not in built:
+            root = _long_book(tmp_path_factory.mktemp(f"long-{scheme}") / "book", manuscript, scheme)
+            characters = sum(len(p.read_text(encoding="utf-8")) for p in (root / "manuscript").glob("*.md"))
+            assert characters >= 20_000
+            result = build(root, root / "dist", ["print", "handout"], environ={"SOURCE_DATE_EPOCH": "0"})
+            built[scheme] = {o.edition: o.path for o in result.outputs}
+        return built[scheme]
+
+    return get
+
+
 @pytest.fixture(scope="module", params=[(scheme, edition) for scheme in ("quanjiao", "kaiming", "banjiao")
                                         for edition in ("print", "handout")])
-def long_print(request, manuscript, tmp_path_factory):
+def long_print(request, long_books):
     scheme, edition = request.param
-    root = _long_book(tmp_path_factory.mktemp(f"long-{scheme}") / "book", manuscript, scheme)
-    characters = sum(len(p.read_text(encoding="utf-8")) for p in (root / "manuscript").glob("*.md"))
-    assert characters >= 20_000
-    result = build(root, root / "dist", [edition], environ={"SOURCE_DATE_EPOCH": "0"})
-    return f"{scheme} {edition}", read_body(result.outputs[0].path)
+    return f"{scheme} {edition}", read_body(long_books(scheme)[edition])
 
 
 def test_long_book_colour_is_even_in_every_scheme(long_print):

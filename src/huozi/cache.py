@@ -21,7 +21,7 @@ from pathlib import Path
 
 CACHE_DIR = ".huozi-cache"  # in the project folder (git-ignored); `huozi clean` removes it
 # Tools whose version changes the bytes of an output.
-TOOLS = ("weasyprint", "pydyf", "ebooklib", "matplotlib", "fonttools", "markdown-it-py", "jinja2")
+TOOLS = ("weasyprint", "pydyf", "ebooklib", "matplotlib", "fonttools", "brotli", "markdown-it-py", "jinja2")
 
 
 def cache_path(root: Path, name: str) -> Path:
@@ -39,7 +39,25 @@ def content_key(*parts: str | bytes) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The sha256 of an output: of a file's bytes; of a folder output (the html site), of its
+    files' names and hashes."""
+    if not path.is_dir() or path.is_symlink():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for name, file in _folder_files(path):
+        digest.update(f"{name}\0{hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def output_size(path: Path) -> int:
+    """Bytes of an output: a file's size, or the sum of a folder output's files."""
+    if not path.is_dir() or path.is_symlink():
+        return path.stat().st_size
+    return sum(file.stat().st_size for _, file in _folder_files(path))
+
+
+def _folder_files(folder: Path) -> list[tuple[str, Path]]:
+    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
 
 
 def hash_files(digest: hashlib._Hash, root: Path, files: Iterable[Path],

@@ -40,6 +40,9 @@ def clean(project: Path, out: Path | None = None) -> list[Path]:
                 if path.is_file() and not path.is_symlink():
                     path.unlink()
                     removed.append(path)
+                elif path.is_dir() and not path.is_symlink():  # a folder edition (the html site)
+                    shutil.rmtree(path)
+                    removed.append(path)
         try:
             out_dir.rmdir()  # only when nothing else is left in it
             removed.append(out_dir)

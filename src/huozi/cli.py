@@ -39,7 +39,7 @@ EXAMPLES = {
   huozi build --force --timings    rebuild everything and show the time of each stage
 """,
     "check": """examples:
-  huozi check                      build what changed, then run EPUBCheck, DAISY Ace, pdfua, PDF and typography checks
+  huozi check                      build what changed, then run EPUBCheck, DAISY Ace, pdfua, PDF, typography, site and axe checks
   huozi check --strict             also fail on warnings (for CI)
   huozi check --strict --format github --junit dist/huozi-junit.xml
                                    in CI: GitHub annotations at file:line, and a JUnit report
@@ -51,6 +51,15 @@ A validator that is not installed is reported as a note with the command that in
     "watch": """examples:
   huozi watch                      rebuild the editions a saved change affects, until Ctrl-C
   huozi watch --edition handout    keep only the handout up to date
+""",
+    "preview": """examples:
+  huozi preview                    serve the html edition at http://127.0.0.1:8000/, rebuild on save,
+                                   reload the page; the other editions are linked from the page
+  huozi preview --edition html     keep only the html edition up to date (faster)
+  huozi preview --port 4000        another port (a taken one: the next free one, printed)
+  huozi preview --open             and open the page in the web browser
+
+A failed build shows its file:line and hint at the top of the page, above the last good version.
 """,
     "new": """examples:
   huozi new mybook                 a new book project with a sample article, ready to build
@@ -98,7 +107,8 @@ def _format_option(parser: argparse.ArgumentParser) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="huozi", description="活字 huozi: typeset a Chinese book into print PDF, A4 handout and EPUB.")
+    parser = _Parser(prog="huozi",
+                     description="活字 huozi: typeset a Chinese book into print PDF, A4 handout, EPUB and a web site.")
     parser.add_argument("--version", action="version", version=f"huozi {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -114,6 +124,11 @@ def make_parser() -> argparse.ArgumentParser:
                        help="also write the results as JUnit XML (a testsuite per check, a testcase per output)")
     watch = _command(commands, "watch", "rebuild affected editions whenever a source file is saved")
     _build_options(watch)
+    preview = _command(commands, "preview", "serve the html edition locally, rebuild on save and reload the page")
+    _build_options(preview)
+    preview.add_argument("--port", type=int, default=None,
+                         help="port on 127.0.0.1 (default: 8000; when taken, the next free one)")
+    preview.add_argument("--open", action="store_true", help="open the page in the default web browser")
     new = _command(commands, "new", "create a new book project")
     new.add_argument("directory", type=Path, help="folder to create (must not exist or be empty)")
     clean = _command(commands, "clean", "remove built outputs and caches")
@@ -263,6 +278,46 @@ def _run_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_preview(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .pipeline import Workers, output_path
+    from .preview import PORT, open_server
+    from .watch import check_out_dir, watch_and_build
+
+    console = Console(args.quiet, args.verbose)
+    config = load_config(args.project)
+    out = Path(args.out).resolve() if args.out is not None else config.root / "dist"
+    check_out_dir(config, out)
+    if args.edition and "html" not in args.edition:
+        args.edition = [*args.edition, "html"]            # the edition the preview serves
+    site = output_path(config, EDITIONS["html"], out).name
+    wanted = PORT if args.port is None else args.port
+    # The workers first: forked later, they would hold the server's socket open too.
+    with Workers(args.jobs) as workers:
+        workers.start()
+        with open_server(out, site, wanted) as server:
+            taken = f" (port {wanted} was taken)" if server.port != wanted else ""
+            print(f"serving the html edition at {server.url}{taken}", flush=True)   # even with --quiet
+            console.info("watching for changes (Ctrl-C to stop)")
+            if args.open:
+                import webbrowser
+
+                webbrowser.open(server.url)
+
+            def rebuild() -> None:
+                server.state.building()
+                try:
+                    result = _do_build(args, console, workers)
+                except HuoziError as exc:
+                    _report(f"error: {exc.display(Path.cwd())}", args.debug)
+                    server.state.built(exc.display(config.root))
+                else:
+                    server.state.built(None, changed=bool(result.rebuilt))
+
+            watch_and_build(args.project, rebuild, out=out)
+    return EXIT_OK
+
+
 def _report_errors(action: Callable[[], object], args: argparse.Namespace) -> None:
     """In watch mode an error is reported and the watch goes on."""
     try:
@@ -287,7 +342,8 @@ def _run_clean(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": _run_build, "check": _run_check, "watch": _run_watch, "new": _run_new, "clean": _run_clean}
+COMMANDS = {"build": _run_build, "check": _run_check, "watch": _run_watch, "preview": _run_preview, "new": _run_new,
+            "clean": _run_clean}
 
 
 class Terminated(KeyboardInterrupt):

@@ -183,6 +183,15 @@ PUNCTUATION_SCHEMES = ("quanjiao", "kaiming", "banjiao")
 
 
 @dataclass(frozen=True)
+class HtmlOptions:
+    """The html edition (a static web site)."""
+
+    # The print edition's page numbers in the margin, where each print page begins (as the
+    # EPUB's page-list); false leaves them out.
+    page_numbers: bool = True
+
+
+@dataclass(frozen=True)
 class TypographyOptions:
     """clreq options shared by the PDF editions."""
 
@@ -302,6 +311,7 @@ class Config:
     book: BookMeta
     print: PrintOptions = PrintOptions()
     epub: EpubOptions = EpubOptions()
+    html: HtmlOptions = HtmlOptions()
     typography: TypographyOptions = TypographyOptions()
     security: SecurityOptions = SecurityOptions()
     toc: TocOptions = TocOptions()
@@ -329,6 +339,7 @@ _SECTIONS: dict[str, type] = {
     "book": BookMeta,
     "print": PrintOptions,
     "epub": EpubOptions,
+    "html": HtmlOptions,
     "typography": TypographyOptions,
     "security": SecurityOptions,
     "toc": TocOptions,

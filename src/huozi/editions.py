@@ -80,11 +80,15 @@ class Edition:
 
     name: str
     template: str             # the main template, in styles/ (or huozi's theme)
-    kind: str                 # the markup its templates write: "pdf" (HTML for WeasyPrint) or "epub" (XHTML)
-    suffix: str               # appended to book.slug: the output's file name
+    # The markup its templates write: "pdf" (HTML for WeasyPrint), "epub" (XHTML) or "html" (a web page).
+    kind: str
+    suffix: str               # appended to book.slug: the output's name
     writer: str               # "module:attribute" of its Writer
     paged: Paged | None = None            # laid out into pages by WeasyPrint; None: written from the model
     depends: tuple[str, ...] = ()         # paged editions whose layout it uses (built first, in the same worker)
+    # A book.toml switch ("html.page_numbers") that, when false, means the writer reads nothing of
+    # `depends`: they are then not laid out for it (they still group it and make it stale).
+    depends_when: str | None = None
     checks: tuple[tuple[str, str], ...] = ()  # (check name, "module:function") run by `huozi check`
     # Style files and folders only this edition reads, by name before the first dot
     # ("print" -> print.css, print.html.j2, print/): a change to them leaves the other editions current.
@@ -95,11 +99,28 @@ class Edition:
     # ("chapter-{slug}.xhtml"); None: the whole book is one document and links are "#id".
     chapters: str | None = None
     # "foot": a footnote is an <fn> the PDF stylesheets float to the page foot; "end": a noteref
-    # link in the text and the note in an <aside> at the article's end (EPUB 3 semantics).
+    # link in the text and the note in an <aside> at the article's end (EPUB 3 semantics); "side":
+    # a noteref, and the note in an <aside> right after the block that calls it (the html edition).
     notes: str = "foot"
     # Images named relative to the documents, with this prefix ("../": the package's documents are
     # in text/, the images beside it); None: by file URI, read by WeasyPrint from the project.
     assets: str | None = None
+    folder: bool = False      # the output is a folder of files (a web site), replaced whole
+    # Documents the writer makes itself beside the chapters ("index.html"): an article whose
+    # chapter name would be one of them is named "article-NAME" instead.
+    own_documents: tuple[str, ...] = ()
+
+    def layouts_needed(self, config: Config) -> tuple[str, ...]:
+        """The editions whose layouts this build of it reads (`depends`, unless `depends_when` is off)."""
+        if self.depends_when is None:
+            return self.depends
+        section, _, key = self.depends_when.partition(".")
+        return self.depends if getattr(getattr(config, section), key) else ()
+
+    def document(self, slug: str) -> str:
+        """The document an article is in (with `chapters`), as linked from another beside it."""
+        name = (self.chapters or "{slug}").format(slug=slug)
+        return f"article-{name}" if name.lower() in self.own_documents else name
 
     def load_writer(self) -> Writer:
         return load(self.writer)  # type: ignore[no-any-return]
@@ -132,6 +153,12 @@ EDITIONS: dict[str, Edition] = {
         "epub", "epub/article.xhtml.j2", "epub", ".epub", "huozi.epub.edition:WRITER",
         depends=("print",), styles=("epub",), chapters="chapter-{slug}.xhtml", notes="end", assets="../",
         checks=(("epubcheck", "huozi.checks.epubcheck:run_epubcheck"), ("ace", "huozi.checks.validators:run_ace"))),
+    # A static web site: an index and a page per article, the print pages' numbers in the margin.
+    "html": Edition(
+        "html", "html/article.html.j2", "html", "-html", "huozi.html.edition:WRITER",
+        depends=("print",), depends_when="html.page_numbers", styles=("html",), chapters="{slug}.html", notes="side", assets="",
+        folder=True, own_documents=("index.html", "404.html"),
+        checks=(("site", "huozi.checks.html_site:check_site"), ("axe", "huozi.checks.html_axe:run_axe"))),
 }
 
 

@@ -1,9 +1,11 @@
 """Writing outputs: whole files appear atomically, a build's files appear together, or not at all.
 
 Every output is written to a temporary file beside its target and moved into place with
-`os.replace` (atomic on POSIX). Inside `output_transaction` the moves wait until every edition
-has been written, so a failed or interrupted build leaves the previous outputs exactly as they
-were; `build_lock` makes two builds into one folder take turns.
+`os.replace` (atomic on POSIX). An output that is a folder (the html edition's site) is written
+whole into a temporary folder and moved into place by two renames: the old folder aside, the new
+one in. Inside `output_transaction` the moves wait until every edition has been written, so a
+failed or interrupted build leaves the previous outputs exactly as they were; `build_lock` makes
+two builds into one folder take turns.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import OutputError, SourceLocation
@@ -81,6 +83,48 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
     write_atomic(target, lambda tmp: tmp.write_bytes(data))
 
 
+def write_folder_atomic(target: Path, files: Mapping[str, bytes]) -> None:
+    """Replace the folder `target` with one holding `files` (relative POSIX name -> bytes), whole.
+
+    The files are written into a temporary folder beside `target`, which is then moved into
+    place (inside `output_transaction`, when the transaction ends); a failure leaves the
+    previous folder untouched and no temporary folder behind.
+    """
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    try:
+        for name, data in sorted(files.items()):
+            path = tmp / name
+            if not path.resolve().is_relative_to(tmp.resolve()) or name.startswith("/"):
+                raise ValueError(f"{name!r} is not a name inside the folder")  # a bug: names are ours
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            os.chmod(path, 0o644)
+        for folder in (tmp, *(p for p in tmp.rglob("*") if p.is_dir())):
+            os.chmod(folder, 0o755)
+        staged = _staged.get()
+        if staged is None:
+            commit([(tmp, target)])
+        else:
+            staged.append((tmp, target))
+    except OSError as exc:
+        remove_output(tmp)
+        raise _cannot_write(target, exc) from None
+    except BaseException:
+        remove_output(tmp)
+        raise
+
+
+def remove_output(path: Path) -> None:
+    """Remove a file, or a folder with what it holds (never following a symbolic link)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def build_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive lock on `folder` (a `.huozi.lock` file, removed afterwards).
@@ -132,7 +176,7 @@ def build_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Itera
 def _remove_leftovers(folder: Path) -> None:
     # Only a killed build (SIGKILL, power loss) leaves these; under the lock none is in use.
     for stale in folder.glob(f"{TMP_PREFIX}*"):
-        stale.unlink(missing_ok=True)
+        remove_output(stale)
 
 
 @contextlib.contextmanager
@@ -148,7 +192,7 @@ def staging() -> Iterator[list[tuple[Path, Path]]]:
         yield staged
     except BaseException:
         for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+            remove_output(tmp)
         raise
     finally:
         _staged.reset(token)
@@ -165,9 +209,9 @@ def output_transaction(folder: Path) -> Iterator[list[tuple[Path, Path]]]:
     commit(staged)
 
 
-def _check_target(target: Path) -> None:
-    """A target must be a regular file or absent: a folder, a FIFO or a device in its place
-    would make `os.replace` fail halfway through a commit."""
+def _check_target(target: Path, folder: bool = False) -> None:
+    """A target must be a regular file (a folder, for a folder output) or absent: anything else
+    in its place would make `os.replace` fail halfway through a commit."""
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
@@ -177,24 +221,26 @@ def _check_target(target: Path) -> None:
         return
     except OSError as exc:
         raise _cannot_write(target, exc) from None
-    if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode) else "not a file"
+    if not (stat.S_ISDIR(mode) if folder else stat.S_ISREG(mode)):
+        kind = ("a file" if stat.S_ISREG(mode) else "a folder" if stat.S_ISDIR(mode)
+                else "a symbolic link" if stat.S_ISLNK(mode) else "not a file")
         raise OutputError(f"cannot write {target.name}: {kind} of that name is in the way", SourceLocation(target),
                           "move it away (huozi replaces only files it wrote), or use another --out")
 
 
 def commit(staged: list[tuple[Path, Path]]) -> None:
-    """Move every (temporary file, target) into place, all or none.
+    """Move every (temporary file or folder, target) into place, all or none.
 
     Every target is checked before the first move; the files being replaced are kept (hard
-    links, so no copy) until the last move succeeded, and put back if one fails.
+    links, so no copy; a folder renamed aside) until the last move succeeded, and put back if
+    one fails.
     """
     try:
-        for _, checked in staged:
-            _check_target(checked)
+        for tmp, checked in staged:
+            _check_target(checked, folder=tmp.is_dir())
     except BaseException:
         for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+            remove_output(tmp)
         raise
     backups: list[tuple[Path, Path | None]] = []  # (target, its previous file kept aside, or None)
     target: Path | None = None  # the move under way, for the error message
@@ -203,26 +249,33 @@ def commit(staged: list[tuple[Path, Path]]) -> None:
             backup = None
             if target.exists():
                 backup = target.with_name(f"{TMP_PREFIX}{target.name}.previous.tmp")
-                backup.unlink(missing_ok=True)
-                try:
-                    os.link(target, backup)
-                except OSError:  # a file system without hard links
-                    shutil.copy2(target, backup)
+                remove_output(backup)
+                if tmp.is_dir():
+                    os.rename(target, backup)  # a folder cannot be replaced whole: moved aside
+                else:
+                    try:
+                        os.link(target, backup)
+                    except OSError:  # a file system without hard links
+                        shutil.copy2(target, backup)
             backups.append((target, backup))
             os.replace(tmp, target)  # each move is atomic; they run after every output is complete
     except BaseException as exc:
         for moved, backup in reversed(backups):  # put back what was there before
             with contextlib.suppress(OSError):
                 if backup is None:
-                    moved.unlink(missing_ok=True)
+                    remove_output(moved)
+                elif backup.is_dir():
+                    if moved.exists():
+                        remove_output(moved)
+                    os.rename(backup, moved)
                 else:
                     os.replace(backup, moved)
                     backup.unlink(missing_ok=True)  # when `moved` was never replaced: same file
         for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+            remove_output(tmp)
         if isinstance(exc, OSError) and target is not None:
             raise _cannot_write(target, exc) from None
         raise
     for _, backup in backups:
         if backup is not None:
-            backup.unlink(missing_ok=True)
+            remove_output(backup)

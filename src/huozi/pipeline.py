@@ -129,11 +129,12 @@ def build_edition(config: Config, manuscript: Manuscript, edition: Edition, out_
     layout when it is paged, then its writer. `layouts` keeps the paged layouts for later editions."""
     from .pdf.layout import lay_out
 
-    for other in edition.depends:
+    needed = edition.layouts_needed(config)
+    for other in needed:
         if other not in layouts:          # not built in this worker: laid out, never read from a file that may be stale
             with clock.stage(f"{other} pages"):
                 layouts[other] = lay_out(config, manuscript, EDITIONS[other], figures, images=images, epoch=epoch)
-    model = Model(edition, config, manuscript, figures, images, epoch, {other: layouts[other] for other in edition.depends})
+    model = Model(edition, config, manuscript, figures, images, epoch, {other: layouts[other] for other in needed})
     laid = None
     if edition.paged is not None:
         laid = lay_out(config, manuscript, edition, figures, images=images, epoch=epoch, clock=clock)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import tool_versions
+from .cache import output_size, tool_versions
 from .events import BuildWarning, StageEvent
 from .output import write_bytes_atomic
 from .state import EditionState
@@ -33,7 +33,7 @@ def write_report(out_dir: Path, outputs: list[ReportOutput], timings: list[Stage
             {
                 "edition": o.edition,
                 "path": os.path.relpath(o.path, out_dir),
-                "size": o.path.stat().st_size,
+                "size": output_size(o.path),
                 "sha256": o.state.sha256,
                 "pages": o.state.pages,
                 "rebuilt": o.rebuilt,

@@ -122,7 +122,8 @@ def is_current(out_dir: Path, state: EditionState | None, key: str) -> bool:
     if state is None or state.key != key:
         return False
     path = out_dir / state.file
-    return path.is_file() and file_sha256(path) == state.sha256
+    exists = path.is_file() or (path.is_dir() and not path.is_symlink())
+    return exists and file_sha256(path) == state.sha256
 
 
 def save_state(out_dir: Path, states: dict[str, EditionState]) -> None:

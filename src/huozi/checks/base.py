@@ -42,7 +42,7 @@ def run_checks(config: Config, outputs: dict[str, Path]) -> list[CheckRun]:
                              tuple(check_alt_text(config, next(iter(outputs.values()))))))
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
         for edition, path in sorted(outputs.items()):
-            if not path.is_file():
+            if not (path.is_dir() if EDITIONS[edition].folder else path.is_file()):
                 runs.append(CheckRun("exists", path, (Finding("exists", "error", f"{edition} output is missing; "
                                                               "run huozi build first", SourceLocation(path)),)))
                 continue

@@ -245,11 +245,12 @@ def _configured(face: Face, families: Mapping[str, str]) -> Face:
     return Face(family, face.style, face.weight, f"fonts/{stem}-{face.style}.otf", face.role_any_style)
 
 
-def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None,
-                families: Mapping[str, str] | None = None) -> tuple[tuple[EpubAsset, ...], str]:
-    """Subset fonts for the documents' text, and the CSS that loads them; subsets cached in `cache_dir`.
+def subset_faces(documents: Iterable[str], cache_dir: Path | None = None,
+                 families: Mapping[str, str] | None = None) -> list[tuple[Face, bytes]]:
+    """Each face the documents' text is set in, with its subset (OpenType) for that text.
 
-    `families` maps the default body and heading families to the book's own (`[fonts]`).
+    `families` maps the default body and heading families to the book's own (`[fonts]`); the
+    subsets are cached in `cache_dir`. The html edition's web fonts are these too.
     """
     chars = characters_by_face(documents)
     # Two roles set in one family share one file holding both roles' characters.
@@ -260,11 +261,22 @@ def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None,
             face = _configured(default, families or {})
             same = next((f for f in by_face if (f.family, f.style) == (face.family, face.style)), face)
             by_face.setdefault(same, set()).update(found)
-    assets, used = [], []
-    for face, text in by_face.items():
+    subsets = []
+    for face, drawn in by_face.items():
         # A Kai face may have no "Regular" (AR PL UKai's only style is "Book").
         font = find_any(face.family) if face.role_any_style else find_font(face.family, face.style)
-        data = cached_subset(font, "".join(sorted(text)), cache_dir)
+        subsets.append((face, cached_subset(font, "".join(sorted(drawn)), cache_dir)))
+    return subsets
+
+
+def embed_fonts(documents: Iterable[str], cache_dir: Path | None = None,
+                families: Mapping[str, str] | None = None) -> tuple[tuple[EpubAsset, ...], str]:
+    """Subset fonts for the documents' text, and the CSS that loads them; subsets cached in `cache_dir`.
+
+    `families` maps the default body and heading families to the book's own (`[fonts]`).
+    """
+    assets, used = [], []
+    for face, data in subset_faces(documents, cache_dir, families):
         uid = "font-" + face.file_name.rsplit("/", 1)[-1].removesuffix(".otf").lower()
         assets.append(EpubAsset(face.file_name, "font/otf", data, uid))
         used.append(face)

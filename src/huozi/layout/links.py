@@ -7,7 +7,7 @@ manuscript's line, never a dangling anchor.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import ManuscriptError, SourceLocation, did_you_mean
@@ -116,14 +116,14 @@ def table_numbers(manuscript: Manuscript, numbering: str = "book") -> dict[str, 
     return numbers
 
 
-def targets(manuscript: Manuscript, figures: Mapping[str, Any], chapters: str | None,
-            numbering: str = "book") -> dict[str, LinkTarget]:
-    """id -> LinkTarget in one edition: with `chapters` (`Edition.chapters`, a file name pattern) an
-    id lives in its article's own document, beside the others."""
+def targets(manuscript: Manuscript, figures: Mapping[str, Any],
+            document: Callable[[str], str] | None = None, numbering: str = "book") -> dict[str, LinkTarget]:
+    """id -> LinkTarget in one edition: with `document` (`Edition.document`: an article's slug ->
+    its file) an id lives in its article's own document, beside the others."""
     found: dict[str, LinkTarget] = {}
 
     def href(article: Article, ident: str) -> str:
-        return f"{chapters.format(slug=article.slug)}#{ident}" if chapters else f"#{ident}"
+        return f"{document(article.slug)}#{ident}" if document is not None else f"#{ident}"
 
     for ident, (article, label) in section_labels(manuscript).items():
         found[ident] = LinkTarget(href(article, ident), label)
@@ -158,7 +158,7 @@ def _block_inlines(block: Block) -> Iterator[tuple[Inline, ...]]:
 def check_links(manuscript: Manuscript, figures: Mapping[str, Any]) -> None:
     """Every in-book link and cross-reference names an id of the book (a FigureError or
     ManuscriptError at the manuscript's line otherwise)."""
-    known = targets(manuscript, figures, chapters=None)  # numbering does not change which ids exist
+    known = targets(manuscript, figures)  # numbering does not change which ids exist
     for article in manuscript.articles:
         blocks = [h for s in article.sections for h in (s.heading, s.subheading) if h] + list(walk_blocks(
             tuple(b for s in article.sections for b in s.blocks)))

@@ -321,9 +321,10 @@ def render_edition(
         from ..figures.render import image_labels
 
         labels = image_labels(manuscript)
-    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {}, edition.chapters,
+    inline_context = InlineContext(typeset, links.targets(manuscript, figures or {},
+                                                          edition.document if edition.chapters else None,
                                                           config.tables.numbering),
-                                   links=edition.links, marks=marks, epub=edition.notes == "end")
+                                   links=edition.links, marks=marks, epub=edition.notes != "foot")
     env.filters["inlines"] = lambda inlines: inlines_to_html(inlines, context=inline_context)
     env.filters["text"] = lambda text: typeset(text) if typeset else Markup.escape(text)
     context = {
@@ -337,6 +338,7 @@ def render_edition(
         "toc": {a.slug: links.toc_tree(a, config.toc.depth, numbers) for a in manuscript.articles},
         "toc_depth": config.toc.depth,
         "note_marks": marks,
+        "block_notes": model.block_notes,
         "image_labels": labels,
         "image_files": images.view(edition) if images is not None else {},
         "table_numbers": links.table_numbers(manuscript, config.tables.numbering),
@@ -352,6 +354,7 @@ def config_view(config: Config) -> dict[str, Any]:
     return {
         "print": {**dataclasses.asdict(config.print), "sheet_bleed": config.print.sheet_bleed},
         "epub": dataclasses.asdict(config.epub),
+        "html": dataclasses.asdict(config.html),
         "typography": dataclasses.asdict(config.typography),
         "labels": dataclasses.asdict(config.labels),
         "fonts": dataclasses.asdict(config.fonts),

@@ -368,6 +368,12 @@ def block_inlines(block: Block) -> Iterator[tuple[Inline, ...]]:
             yield paragraph.inlines
 
 
+def block_notes(block) -> tuple[Inline, ...]:
+    """The footnote calls of a block and of the blocks nested in it, in reading order."""
+    return tuple(note for inner in walk_blocks((block,)) for inlines in block_inlines(inner)
+                 for note in notes_in(inlines))
+
+
 def child_blocks(block) -> tuple:
     """The blocks directly inside a container block."""
     if isinstance(block, List):

@@ -232,4 +232,4 @@ def _spaced(html: Markup, before: str, text: str, after: str) -> Markup:
 def _safe_href(href: str) -> bool:
     # Only web links and in-book anchors: no javascript:, file: or data: URLs in any edition.
     return href.startswith(("https://", "http://", "#", "mailto:")) or (
-        ".xhtml#" in href and "/" not in href and ":" not in href)
+        (".xhtml#" in href or ".html#" in href) and "/" not in href and ":" not in href)
