@@ -11,6 +11,12 @@ page's side and the text before it in its article, never on the folio or the run
 in the margins. So each article with figures is laid out alone (the edition's template with that
 one article), not the whole book: placement costs a few pages per figure-bearing article, not two
 layouts of the book, and its decisions are those the whole book's layout would give.
+
+For the same reason the second look (a move can shift the pages after it) need not be a second
+trial of the article: the book's own layout, made anyway, shows the same pages. `second_look`
+applies the second looks already decided (kept under the hash of the article's HTML as the
+first moved it, as a second trial would be), and `book_moves` takes the others on the book's
+layout; only when that finds a move is the book laid out again.
 """
 from __future__ import annotations
 
@@ -105,15 +111,61 @@ def _trial_moves(document: Any, manuscript: Manuscript) -> list[tuple[Slot, Slot
     return list(_moves(document, slots, manuscript)) if slots else []
 
 
+def _key(salt: str, source: str) -> str:
+    return hashlib.sha256(f"{salt}\0{source}".encode()).hexdigest()
+
+
+def _apply(manuscript: Manuscript, index: int, moves: list[Any]) -> Manuscript:
+    """Apply an article's moves (slots of the article laid out alone: article 0) to article `index`."""
+    for (_, s, b), (_, s2, b2) in sorted(moves, reverse=True):
+        manuscript = _move(manuscript, (index, s, b), (index, s2, b2))
+    return manuscript
+
+
+def second_look(written: Manuscript, placed: Manuscript, html: Callable[[Manuscript], str],
+                decisions: MutableMapping[str, list[Any]], salt: str = "") -> tuple[Manuscript, dict[int, str]]:
+    """After one pass of `float_figures`: the articles whose figures it moved get the second look
+    already decided for them; returned with {article index: key} of those still to look at."""
+    pending: dict[int, str] = {}
+    for index, (before, after) in enumerate(zip(written.articles, placed.articles)):
+        if before == after:
+            continue                                 # nothing moved: a second look sees the same pages
+        key = _key(salt, html(dataclasses.replace(placed, articles=(after,))))
+        moves = decisions.get(key)
+        if moves is None:
+            pending[index] = key
+        else:
+            placed = _apply(placed, index, moves)
+    return placed, pending
+
+
+def book_moves(document: Any, placed: Manuscript, pending: dict[int, str],
+               decisions: MutableMapping[str, list[Any]] | None, cacheable: bool) -> Manuscript | None:
+    """The second look of the `pending` articles, on the book's layout: the manuscript with their
+    moves, or None when none moves (the book's layout stands). Each decision is kept under its key."""
+    found: dict[int, list[Any]] = {index: [] for index in pending}
+    for (a, s, b), (_, s2, b2) in _trial_moves(document, placed):
+        if a in found:
+            found[a].append(((0, s, b), (0, s2, b2)))
+    moved = None
+    for index, moves in found.items():
+        if decisions is not None and cacheable:
+            decisions[pending[index]] = moves
+        if moves:
+            moved = _apply(moved or placed, index, moves)
+    return moved
+
+
 def float_figures(manuscript: Manuscript, html: Callable[[Manuscript], str],
                   lay_out: Callable[[str], tuple[Any, bool]], decisions: MutableMapping[str, list[Any]] | None = None,
-                  salt: str = "") -> Manuscript:
+                  salt: str = "", passes: int = MAX_PASSES) -> Manuscript:
     """The manuscript with every mid-page figure moved to the top (or bottom) of its page.
 
     `html` renders a manuscript as the edition's HTML, `lay_out` lays HTML out into a WeasyPrint
     Document and says whether that layout depends on the HTML alone (it read no file). Each
     article with figures is laid out alone; a move can shift the pages after it, so the check
-    runs again on the new layout, MAX_PASSES layouts at most.
+    runs again on the new layout, `passes` layouts at most (the build takes one pass here, and
+    the second look with `second_look` and `book_moves`).
 
     `decisions` (kept by a long-lived caller, e.g. `huozi watch`) maps the hash of a trial's HTML
     to the moves its layout gave: the same HTML always lays out the same way, so an article whose
@@ -126,9 +178,9 @@ def float_figures(manuscript: Manuscript, html: Callable[[Manuscript], str],
         if not any(isinstance(block, FigureRef) for block in article.blocks):
             continue
         alone = dataclasses.replace(manuscript, articles=(article,))
-        for _ in range(MAX_PASSES):
+        for _ in range(passes):
             source = html(alone)
-            key = hashlib.sha256(f"{salt}\0{source}".encode()).hexdigest()
+            key = _key(salt, source)
             moves = decisions.get(key)
             if moves is None:
                 document, cacheable = lay_out(source)

@@ -8,6 +8,7 @@ number footnotes break lines as the final layout does.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,25 +54,56 @@ def lay_out(config: Config, manuscript: Manuscript, edition: Edition, figures: F
     from .pages import read_page_texts
     from .variants import pdf_options
     from .weasy_patch import cjk_layout_for
-    from .writer import render_document
 
     options = pdf_options(config, edition, epoch)
     with cjk_layout_for(config.typography):
-        html, document, placed = _html(config, manuscript, edition, figures, options, clock, images)
-        warnings: list[BuildWarning] = []
-        if document is None:
-            with _stage(clock, "pages"), collect_warnings("weasyprint", edition.name) as warnings:
-                document = render_document(html, options)
+        fetched: list[str] = []
+        render, placed, pending = _html(config, manuscript, edition, figures, options, clock, images)
+        by_page = config.footnotes.numbering == "page"
+        html, document, warnings = _final(render, placed, edition, options, clock, fetched, by_page)
+        if pending:                                   # the second look at the figures (placement.py)
+            from ..figures.placement import book_moves
+
+            cacheable = not [url for url in fetched if not url.startswith("data:")]
+            moved = book_moves(document, placed, pending, _PLACEMENTS, cacheable)
+            if moved is not None:
+                placed = moved
+                html, document, warnings = _final(render, placed, edition, options, clock, None, by_page)
     return LaidOut(edition, html, document, read_page_texts(document), placed, options, tuple(warnings))
 
 
-def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-          clock: Stopwatch | None, images: ImageSet | None) -> tuple[str, Any, Manuscript]:
-    """The HTML the PDF writer lays out, its laid-out Document when a step here already made it
-    (else None), and the manuscript with its figures placed."""
-    from ..figures.placement import float_figures
+def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]], placed: Manuscript,
+           edition: Edition, options: PdfOptions, clock: Stopwatch | None, fetched: list[str] | None,
+           by_page: bool) -> tuple[str, Any, list[BuildWarning]]:
+    """The book's HTML with its footnotes marked, its Document, and WeasyPrint's notices."""
     from ..fonts import fontconfig_stamp
     from ..layout.notes import has_notes, placeholder_marks
+    from .writer import render_document
+
+    draw = render(placed)
+    if by_page and has_notes(placed):                 # ①②③ from each page's first note
+        from .notes import settle_marks
+
+        with _stage(clock, "notes"):
+            first = placeholder_marks(placed)
+            key = hashlib.sha256(f"{fontconfig_stamp()!r}\0{draw(first)}".encode()).hexdigest()
+            html, document = settle_marks(draw, lambda html: render_document(html, options, fetched), first,
+                                          _NOTE_MARKS, key)
+            return html, document, []
+    with _stage(clock, "layout"):
+        html = draw(None)
+    with _stage(clock, "pages"), collect_warnings("weasyprint", edition.name) as warnings:
+        document = render_document(html, options, fetched)
+    return html, document, warnings
+
+
+def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
+          clock: Stopwatch | None, images: ImageSet | None
+          ) -> tuple[Callable[[Manuscript], Callable[[dict[str, str] | None], str]], Manuscript, dict[int, str]]:
+    """How the edition's HTML is made (a manuscript, then the footnote marks), the manuscript with
+    its figures placed by a first look, and the articles still owed a second look (placement.py)."""
+    from ..figures.placement import float_figures, second_look
+    from ..fonts import fontconfig_stamp
     from ..layout.render import render_edition
     from ..text.typeset import typesetter_for
     from .writer import render_document
@@ -82,36 +114,27 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
     if manuscript.tables:                                      # wide tables set smaller, or turned
         with _stage(clock, "tables"):
             fits = _fit_tables(config, manuscript, edition, figures, options, typeset, images)
+
+    def render(placed: Manuscript) -> Callable[[dict[str, str] | None], str]:
+        return lambda marks: render_edition(config, placed, edition, figures=figures, typeset=typeset,
+                                            marks=marks, images=images, table_fits=fits)
+
+    pending: dict[int, str] = {}
+    placed = manuscript
     if edition.paged.float_figures and figures:                # figures to the top or bottom of a page
         def trial(html: str) -> tuple[Any, bool]:
-            fetched: list[str] = []
-            document = render_document(html, options, fetched)
-            return document, not [url for url in fetched if not url.startswith("data:")]
+            seen: list[str] = []
+            document = render_document(html, options, seen)
+            return document, not [url for url in seen if not url.startswith("data:")]
 
+        salt = repr(fontconfig_stamp())
         with _stage(clock, "placement"):
-            manuscript = float_figures(
-                manuscript, lambda m: render_edition(config, m, edition, figures=figures, typeset=typeset,
-                                                     images=images, table_fits=fits),
-                trial, _PLACEMENTS, salt=repr(fontconfig_stamp()))
+            article_html = lambda m: render(m)(None)  # noqa: E731
+            placed = float_figures(manuscript, article_html, trial, _PLACEMENTS, salt=salt, passes=1)
+            placed, pending = second_look(manuscript, placed, article_html, _PLACEMENTS, salt)
             while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
                 del _PLACEMENTS[next(iter(_PLACEMENTS))]
-    placed = manuscript
-
-    def render(marks: dict[str, str] | None = None) -> str:
-        return render_edition(config, placed, edition, figures=figures, typeset=typeset, marks=marks,
-                              images=images, table_fits=fits)
-
-    if config.footnotes.numbering == "page" and has_notes(placed):   # ①②③ from each page's first note
-        from .notes import settle_marks
-
-        with _stage(clock, "notes"):
-            first = placeholder_marks(placed)
-            key = hashlib.sha256(f"{fontconfig_stamp()!r}\0{render(first)}".encode()).hexdigest()
-            html, document = settle_marks(render, lambda html: render_document(html, options), first,
-                                          _NOTE_MARKS, key)
-            return html, document, placed
-    with _stage(clock, "layout"):
-        return render(), None, placed
+    return render, placed, pending
 
 
 def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
