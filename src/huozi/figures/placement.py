@@ -139,6 +139,32 @@ def second_look(written: Manuscript, placed: Manuscript, html: Callable[[Manuscr
     return placed, pending
 
 
+def second_trials(placed: Manuscript, pending: dict[int, str], html: Callable[[Manuscript], str],
+                  lay_out: Callable[[str], tuple[Any, bool]],
+                  decisions: MutableMapping[str, list[Any]]) -> tuple[Manuscript, dict[int, str]]:
+    """The second look as a trial layout of each pending article alone, one per distinct HTML (a
+    book that repeats an article pays once), when those articles are a small part of the book:
+    then the trials cost less than laying the whole book out again. Else it is left to
+    `book_moves`, on the book's own layout."""
+    def size(index: int) -> int:
+        return len(placed.articles[index].blocks)
+
+    distinct = {key: index for index, key in sorted(pending.items(), reverse=True)}   # the first of each
+    if 2 * sum(size(index) for index in distinct.values()) >= sum(map(size, range(len(placed.articles)))):
+        return placed, pending
+    found: dict[str, list[Any]] = {}
+    for key, index in distinct.items():
+        alone = dataclasses.replace(placed, articles=(placed.articles[index],))
+        document, cacheable = lay_out(html(alone))
+        found[key] = _trial_moves(document, alone)
+        del document                                  # a trial's boxes are not kept
+        if cacheable:
+            decisions[key] = found[key]
+    for index, key in sorted(pending.items()):
+        placed = _apply(placed, index, found[key])
+    return placed, {}
+
+
 def book_moves(document: Any, placed: Manuscript, pending: dict[int, str],
                decisions: MutableMapping[str, list[Any]] | None, cacheable: bool) -> Manuscript | None:
     """The second look of the `pending` articles, on the book's layout: the manuscript with their

@@ -67,7 +67,7 @@ def lay_out(config: Config, manuscript: Manuscript, edition: Edition, figures: F
             cacheable = not [url for url in fetched if not url.startswith("data:")]
             moved = book_moves(document, placed, pending, _PLACEMENTS, cacheable)
             if moved is not None:
-                placed = moved
+                placed, document = moved, None        # the first layout's boxes freed before the second
                 html, document, warnings = _final(render, placed, edition, options, clock, None, by_page)
     return LaidOut(edition, html, document, read_page_texts(document), placed, options, tuple(warnings))
 
@@ -102,7 +102,7 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
           ) -> tuple[Callable[[Manuscript], Callable[[dict[str, str] | None], str]], Manuscript, dict[int, str]]:
     """How the edition's HTML is made (a manuscript, then the footnote marks), the manuscript with
     its figures placed by a first look, and the articles still owed a second look (placement.py)."""
-    from ..figures.placement import float_figures, second_look
+    from ..figures.placement import float_figures, second_look, second_trials
     from ..fonts import fontconfig_stamp
     from ..layout.render import render_edition
     from ..text.typeset import typesetter_for
@@ -132,6 +132,8 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
             article_html = lambda m: render(m)(None)  # noqa: E731
             placed = float_figures(manuscript, article_html, trial, _PLACEMENTS, salt=salt, passes=1)
             placed, pending = second_look(manuscript, placed, article_html, _PLACEMENTS, salt)
+            if pending:
+                placed, pending = second_trials(placed, pending, article_html, trial, _PLACEMENTS)
             while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
                 del _PLACEMENTS[next(iter(_PLACEMENTS))]
     return render, placed, pending
