@@ -4,7 +4,7 @@
 // violations, and a full-page screenshot.
 // usage: node site.cjs OUT_DIR AXE_JS WIDTHS URL... (WIDTHS: comma-separated, e.g. 360,1280)
 // prints JSON {url: {width: {...}}}
-const puppeteer = require("puppeteer");
+const { launch } = require(require("path").join(__dirname, "../../src/huozi/checks/chromium.cjs"));
 const fs = require("fs");
 const path = require("path");
 
@@ -64,13 +64,7 @@ function blockTexts() {
   const [outDir, axePath, widthList, ...urls] = process.argv.slice(2);
   const widths = widthList.split(",").map(Number);
   const axeSource = fs.readFileSync(axePath, "utf8");
-  const browser = await puppeteer.launch({
-    executablePath: process.env.PUPPETEER_EXECUTABLE_PATH || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           `--user-data-dir=${path.join(outDir, "chromium-profile")}`],
-  });
+  const browser = await launch(path.join(outDir, "chromium-profile"));
   const result = {};
   try {
     const page = await browser.newPage();

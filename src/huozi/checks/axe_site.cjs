@@ -4,7 +4,7 @@
 // block holding them (data-line) and the article's file (data-src).
 // usage: node axe_site.cjs PROFILE_DIR AXE_JS WIDTHS PAGE.html...   prints JSON
 //   [{page, width, id, impact, help, nodes: [{html, line, source}]}]
-const puppeteer = require("puppeteer");
+const { launch } = require("./chromium.cjs");
 const fs = require("fs");
 const path = require("path");
 const { pathToFileURL } = require("url");
@@ -12,13 +12,7 @@ const { pathToFileURL } = require("url");
 (async () => {
   const [profile, axePath, widthList, ...pages] = process.argv.slice(2);
   const axeSource = fs.readFileSync(axePath, "utf8");
-  const browser = await puppeteer.launch({
-    executablePath: process.env.PUPPETEER_EXECUTABLE_PATH || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           `--user-data-dir=${profile}`],
-  });
+  const browser = await launch(profile);
   const found = [];
   try {
     const tab = await browser.newPage();

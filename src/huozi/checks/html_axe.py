@@ -14,33 +14,21 @@ from typing import Any
 from ..config import Config
 from ..errors import SourceLocation
 from .findings import Finding
-from .validators import ACE_INSTALL, find_ace, find_chromium
+from .validators import ACE_INSTALL, IMPACT_LEVELS, find_ace, find_chromium, find_tool
 
 CHECK = "axe"
 WIDTHS = (360, 1280)
 AXE_VERSION = "4.14.1"
 AXE_INSTALL = f"npm install --prefix .tools/axe axe-core@{AXE_VERSION}"
 SCRIPT = Path(__file__).with_name("axe_site.cjs")
-# axe-core's impact levels, as DAISY Ace's: critical and serious fail the check, the others warn.
-_LEVELS = {"critical": "error", "serious": "error", "moderate": "warning", "minor": "warning"}
-
-
-def _checkout() -> Path:
-    """huozi's own source folder, where scripts/bootstrap.sh installs axe-core (.tools/axe)."""
-    return Path(__file__).resolve().parents[3]
 
 
 def find_axe(project: Path | None = None) -> Path | None:
     """axe.min.js: $HUOZI_AXE, .tools/axe in the project or huozi's checkout, or the copy inside
     DAISY Ace (its @daisy/axe-core-for-ace)."""
-    if os.environ.get("HUOZI_AXE"):
-        path = Path(os.environ["HUOZI_AXE"])
-        return path if path.is_file() else None
-    for folder in [project, _checkout()]:
-        if folder is not None:
-            candidate = folder / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-            if candidate.is_file():
-                return candidate
+    found = find_tool("HUOZI_AXE", "axe/node_modules/axe-core/axe.min.js", project)
+    if found is not None or os.environ.get("HUOZI_AXE"):
+        return found
     modules = _node_modules(project)
     bundled = modules / "@daisy" / "axe-core-for-ace" / "axe.min.js" if modules else None
     return bundled if bundled is not None and bundled.is_file() else None
@@ -91,7 +79,7 @@ def _findings(config: Config, folder: Path, violations: list[dict[str, Any]]) ->
             if (page, violation["id"], where) in said:   # the other width found it too
                 continue
             said.add((page, violation["id"], where))
-            findings.append(Finding(CHECK, _LEVELS.get(violation["impact"], "warning"),
+            findings.append(Finding(CHECK, IMPACT_LEVELS.get(violation["impact"], "warning"),
                                     f"{page} at {violation['width']} px: {violation['id']} ({violation['impact']}): "
                                     f"{violation['help']}: {node.get('html', '')}", where))
     return findings

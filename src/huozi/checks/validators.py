@@ -25,8 +25,9 @@ ACE_VERSION = "1.4.6"
 ACE_INSTALL = (f"apt-get install chromium nodejs npm && PUPPETEER_SKIP_DOWNLOAD=1 npm install "
                f"--prefix .tools/ace @daisy/ace-cli@{ACE_VERSION}")
 PDFUA_INSTALL = "pip install pdfua"
-# Ace's impact levels: critical and serious fail a check, moderate and minor warn.
-_ACE_LEVELS = {"critical": "error", "serious": "error", "moderate": "warning", "minor": "warning"}
+# axe-core's impact levels (Ace reports them too): critical and serious fail a check, moderate
+# and minor warn.
+IMPACT_LEVELS = {"critical": "error", "serious": "error", "moderate": "warning", "minor": "warning"}
 _DATA_LINE = re.compile(SOURCE_LINE + r'="(\d+)"')
 _CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 
@@ -36,18 +37,25 @@ def _checkout() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def find_ace(project: Path | None = None) -> Path | None:
-    """The Ace command: $HUOZI_ACE, .tools/ace in the project or in huozi's checkout, or `ace` on PATH."""
-    if os.environ.get("HUOZI_ACE"):
-        path = Path(os.environ["HUOZI_ACE"])
+def find_tool(variable: str, installed: str, project: Path | None = None) -> Path | None:
+    """A tool's file: $VARIABLE when set (None if it names no file), else `.tools/INSTALLED` in the
+    project or in huozi's checkout (where scripts/bootstrap.sh installs it)."""
+    if os.environ.get(variable):
+        path = Path(os.environ[variable])
         return path if path.is_file() else None
     for folder in [project, _checkout()]:
-        if folder is not None:
-            candidate = folder / ".tools" / "ace" / "node_modules" / ".bin" / "ace-cli"
-            if candidate.is_file():
-                return candidate
-    found = shutil.which("ace")
-    return Path(found) if found else None
+        if folder is not None and (folder / ".tools" / installed).is_file():
+            return folder / ".tools" / installed
+    return None
+
+
+def find_ace(project: Path | None = None) -> Path | None:
+    """The Ace command: $HUOZI_ACE, .tools/ace in the project or in huozi's checkout, or `ace` on PATH."""
+    found = find_tool("HUOZI_ACE", "ace/node_modules/.bin/ace-cli", project)
+    if found is not None or os.environ.get("HUOZI_ACE"):
+        return found
+    on_path = shutil.which("ace")
+    return Path(on_path) if on_path else None
 
 
 def find_chromium() -> str | None:
@@ -130,7 +138,7 @@ def run_ace(config: Config, path: Path) -> list[Finding]:
 def ace_findings(config: Config, path: Path, report: dict) -> list[Finding]:
     """Ace's violations as Findings, at the manuscript line (or book.toml) they come from."""
     sources = _article_sources(path)
-    return [Finding("ace", _ACE_LEVELS.get(v["impact"], "warning"),
+    return [Finding("ace", IMPACT_LEVELS.get(v["impact"], "warning"),
                     f"{v['rule']} ({v['impact']}): {v['message']}", _ace_where(config, path, v, sources))
             for v in ace_violations(report)]
 

@@ -28,7 +28,7 @@ CSS_NAME = "style/book.css"
 def chapter_file(slug: str) -> str:
     """An article's document in the package (`Edition.chapters` in text/): "chapter-" keeps it clear
     of the book's own pages (title, cover, nav) whatever the article is called (03-title.md)."""
-    return "text/" + (EDITIONS["epub"].chapters or "chapter-{slug}.xhtml").format(slug=slug)
+    return "text/" + EDITIONS["epub"].document(slug)
 
 
 def chapter_uid(slug: str) -> str:
