@@ -16,8 +16,9 @@ def _digests(out) -> dict[str, str]:
 
 
 def _cold(project, out) -> dict[str, str]:
-    """A build in a new process: no worker, no decision of an earlier build in memory."""
-    code = "import sys, huozi; huozi.build(sys.argv[1], sys.argv[2], environ={'SOURCE_DATE_EPOCH': '1590710400'})"
+    """A build in a new process, all of it there: no worker, no decision of an earlier build in memory."""
+    code = ("import sys, huozi; huozi.build(sys.argv[1], sys.argv[2], jobs=1, "
+            "environ={'SOURCE_DATE_EPOCH': '1590710400'})")
     subprocess.run([sys.executable, "-c", code, str(project), str(out)], check=True)
     return _digests(out)
 
@@ -34,6 +35,8 @@ def test_warm_rebuild_after_an_edit_is_byte_identical_to_a_cold_build(project_co
         article.write_text(text.replace("点亮一盏灯", "点燃一盏灯", 1), encoding="utf-8")
         second = build(project_copy, warm_out, environ=EPOCH, workers=workers)
         assert len(second.rebuilt) == 4
+        # The EPUB's and the html edition's page lists came from print's worker, not a layout of their own.
+        assert [t.stage for t in second.timings if t.stage.endswith(" pages") and t.edition != "print"] == []
         forced = build(project_copy, tmp_path / "forced", environ=EPOCH, workers=workers, force=True)
         assert len(forced.rebuilt) == 4
     cold = _cold(project_copy, tmp_path / "cold")
@@ -49,3 +52,41 @@ def test_one_process_builds_again_with_the_bytes_of_a_cold_build(project_copy, t
     build(project_copy, tmp_path / "a", environ=EPOCH, jobs=1, editions=["print"])
     assert _digests(tmp_path / "a") == {k: v for k, v in _cold(project_copy, tmp_path / "cold").items()
                                         if k.endswith("-print.pdf")}
+
+
+def test_editions_that_read_print_pages_wait_for_them_not_for_its_pdf(project_copy):
+    """Each paged edition is a task; the EPUB and the html edition wait only for print's pages,
+    sent as soon as they are laid out, so another worker writes them while print's PDF is written."""
+    from huozi.config import load_config
+    from huozi.pipeline import plan_tasks
+
+    config = load_config(project_copy)
+    tasks = {t.names: t for t in plan_tasks(config, ["handout", "print", "epub", "html"])}
+    assert set(tasks) == {("handout",), ("print",), ("epub",), ("html",)}
+    assert tasks[("epub",)].after == ("print",)
+    assert tasks[("print",)].publish == {"print"} and not tasks[("handout",)].publish
+    assert tasks[("html",)].after == (("print",) if config.html.page_numbers else ())
+    # print up to date: the EPUB lays print out itself, as a build in one process does
+    alone = plan_tasks(config, ["epub"])
+    assert [(t.names, t.after, t.publish) for t in alone] == [(("epub",), (), frozenset())]
+
+
+def test_a_failed_edition_stops_the_editions_waiting_for_its_pages(project_copy, tmp_path, monkeypatch):
+    """print fails in its worker before sending its pages: the build reports print's error and
+    ends (the EPUB is never started, so never waits), and no output is written."""
+    import pytest
+
+    from huozi import pipeline
+    from huozi.errors import HuoziError
+
+    real = pipeline.build_edition
+
+    def failing(config, manuscript, edition, *args, **kwargs):
+        if edition.name == "print":
+            raise HuoziError("print broke here", None, "a test")
+        return real(config, manuscript, edition, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "build_edition", failing)   # the forked workers inherit it
+    with Workers(2) as workers, pytest.raises(HuoziError, match="print broke here"):
+        build(project_copy, tmp_path / "out", environ=EPOCH, workers=workers)
+    assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]

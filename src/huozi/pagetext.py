@@ -34,3 +34,11 @@ def floats(element: Any) -> bool:
     tag = tag.rpartition("}")[2] if isinstance(tag, str) else ""
     return (tag == "figure" and bool(classes & contract.FLOATING)) or (tag in ("fn", "a", "aside", "section")
                                                                         and bool(classes & contract.NOTES))
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A paged edition's layout as another process receives it: where each page begins
+    (an `editions.Layout`; the laid-out Document itself stays in the process that made it)."""
+
+    page_texts: tuple[PageText, ...]

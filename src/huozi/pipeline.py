@@ -6,18 +6,19 @@ import hashlib
 import os
 import signal
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache import cache_path, file_sha256
 from .config import Config, config_key_line, load_config
-from .editions import EDITIONS, Edition, Model, worker_groups
+from .editions import EDITIONS, Edition, Layout, Model, build_order, worker_groups
 from .errors import ConfigError, FontError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, Stopwatch, announce_to
 from .fonts import FontFile, check_coverage, require_cjk_fonts
 from .output import build_lock, ensure_writable, output_transaction, staging
+from .pagetext import Pages
 from .report import ReportOutput, write_report
 from .state import EditionState, inputs_key, is_current, load_state, save_state
 from .watch import check_out_dir
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from .figures import Figures
     from .figures.images import ImageSet
     from .manuscript import Manuscript
-    from .pdf.layout import LaidOut
 
 # fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
 FONT_LOOKUP_CACHE = "fontconfig.json"
@@ -123,10 +123,12 @@ def output_path(config: Config, edition: Edition, out_dir: Path) -> Path:
 
 
 def build_edition(config: Config, manuscript: Manuscript, edition: Edition, out_dir: Path, epoch: int,
-                  figures: Figures, images: ImageSet | None, layouts: dict[str, LaidOut],
-                  clock: Stopwatch) -> _EditionRun:
+                  figures: Figures, images: ImageSet | None, layouts: dict[str, Layout],
+                  clock: Stopwatch, publish: Callable[[str, Layout], None] | None = None) -> _EditionRun:
     """One edition: the layouts it depends on (laid out now when this worker has none), its own
-    layout when it is paged, then its writer. `layouts` keeps the paged layouts for later editions."""
+    layout when it is paged, then its writer. `layouts` keeps the paged layouts for later editions;
+    `publish`, when given, receives the edition's pages as soon as they are laid out, before the
+    file is written (another worker builds the editions that read them meanwhile)."""
     from .pdf.layout import lay_out
 
     needed = edition.layouts_needed(config)
@@ -139,14 +141,20 @@ def build_edition(config: Config, manuscript: Manuscript, edition: Edition, out_
     if edition.paged is not None:
         laid = lay_out(config, manuscript, edition, figures, images=images, epoch=epoch, clock=clock)
         layouts[edition.name] = laid
+        if publish is not None:
+            publish(edition.name, Pages(laid.page_texts))
     written = edition.load_writer().write(model, laid, output_path(config, edition, out_dir), clock)
     return _EditionRun(edition.name, written.path, written.pages, warnings=list(written.warnings),
                        typography=written.typography, lint=written.lint)
 
 
-def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
-                 figures: Figures) -> list[_EditionRun]:
-    """Build editions in order; runs in a worker process, so it loads what it needs itself."""
+def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int, figures: Figures,
+                 given: Mapping[str, Layout] | None = None, publish: frozenset[str] = frozenset()
+                 ) -> list[_EditionRun]:
+    """Build editions in order; runs in a worker process, so it loads what it needs itself.
+
+    `given`: pages laid out by another worker; `publish`: the editions whose pages another worker
+    is waiting for (sent to the build as soon as they are laid out)."""
     from .figures.images import load_images
     from .manuscript import parse_manuscript
 
@@ -154,12 +162,14 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     manuscript = parse_manuscript(config.manuscript_dir)
     images = load_images(config, manuscript)
     runs: list[_EditionRun] = []
-    layouts: dict[str, LaidOut] = {}
+    layouts: dict[str, Layout] = dict(given or {})
+    send = _send_pages if publish else None
     with staging() as staged:                                     # written, moved into place by build()
         for index, name in enumerate(names):
             clock = Stopwatch(name)
             first = len(staged)
-            run = build_edition(config, manuscript, EDITIONS[name], out_dir, epoch, figures, images, layouts, clock)
+            run = build_edition(config, manuscript, EDITIONS[name], out_dir, epoch, figures, images, layouts, clock,
+                                send if name in publish else None)
             run.timings, run.staged = clock.timings, staged[first:]
             runs.append(run)
             later = {other for n in names[index + 1:] for other in EDITIONS[n].depends}
@@ -167,16 +177,53 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int,
     return runs
 
 
-def _worker_start(events: SimpleQueue[StageEvent]) -> None:
+# The queue a worker sends laid-out pages on (set by _worker_start).
+_PAGES_OUT: SimpleQueue[tuple[str, Pages]] | None = None
+
+
+def _send_pages(edition: str, pages: Layout) -> None:
+    if _PAGES_OUT is not None:
+        _PAGES_OUT.put((edition, Pages(pages.page_texts)))
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Editions one worker builds in order, and the pages it waits for from other workers."""
+
+    names: tuple[str, ...]
+    after: tuple[str, ...] = ()           # paged editions laid out by another task first
+    publish: frozenset[str] = frozenset()  # its editions whose pages other tasks wait for
+
+
+def plan_tasks(config: Config, stale: list[str]) -> list[_Task]:
+    """The build as tasks for parallel workers: each paged edition alone; an edition that reads
+    the pages of one built now waits for them and then goes to whichever worker is free (the
+    EPUB's page list needs print's pages, not its PDF, so it is written while print's PDF is)."""
+    tasks: list[_Task] = []
+    paged = [n for n in stale if EDITIONS[n].paged is not None]
+    for name in stale:
+        needed = EDITIONS[name].layouts_needed(config)
+        after = tuple(n for n in needed if n in paged)
+        if EDITIONS[name].paged is not None or after != needed:   # lays out itself what no task lays out
+            tasks.append(_Task((name,)))
+        else:
+            tasks.append(_Task((name,), after))
+    wanted = {n for task in tasks for n in task.after}
+    return [_Task(t.names, t.after, frozenset(n for n in t.names if n in wanted)) for t in tasks]
+
+
+def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str, Pages]]) -> None:
     """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint and fonts warmed.
 
     The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
     line in each face the book is set in, so fontconfig's caches and the font files are loaded.
     """
+    global _PAGES_OUT
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler: no traceback
     announce_to(events.put)
+    _PAGES_OUT = pages
     try:
         import weasyprint
 
@@ -206,6 +253,7 @@ class Workers:
         self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(worker_groups())))
         self._pool: ProcessPoolExecutor | None = None
         self._events: SimpleQueue[StageEvent] | None = None
+        self._pages: SimpleQueue[tuple[str, Pages]] | None = None
 
     def start(self) -> None:
         """Start the processes (in the background: this returns at once); idempotent."""
@@ -216,37 +264,64 @@ class Workers:
 
         context = multiprocessing.get_context("fork")
         self._events = context.SimpleQueue()
+        self._pages = context.SimpleQueue()
         self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_worker_start,
-                                         initargs=(self._events,))
+                                         initargs=(self._events, self._pages))
         self._pool.submit(_ready)
 
-    def run(self, tasks: list[tuple[Any, ...]], emit: Progress) -> list[list[_EditionRun]]:
-        """Run `_build_group(*task)` for each task in parallel, passing on the workers' stage starts."""
-        from concurrent.futures import wait
+    def run(self, tasks: list[_Task], root: Path, out_dir: Path, epoch: int, figures: Figures,
+            emit: Progress) -> list[_EditionRun]:
+        """Build each task's editions (`_build_group`) in parallel, a task that waits for pages once
+        they have come; the workers' stage starts passed on."""
+        from concurrent.futures import FIRST_COMPLETED, Future, wait
 
         self.start()
-        assert self._pool is not None and self._events is not None
-        futures = [self._pool.submit(_build_group, *task) for task in tasks]
+        assert self._pool is not None and self._events is not None and self._pages is not None
+        pool = self._pool
+        pages: dict[str, Pages] = {}
+        waiting = list(tasks)
+        futures: dict[Future[list[_EditionRun]], _Task] = {}
         running: dict[str, tuple[str, float]] = {}               # edition -> (stage, started)
         said: dict[str, int] = {}                                # edition -> heartbeats of its stage
+
+        def submit_ready(finished: set[str]) -> None:
+            for task in [t for t in waiting if all(n in pages or n in finished for n in t.after)]:
+                waiting.remove(task)
+                # pages a finished task never sent (it failed, or was not asked): laid out by this task itself
+                given = {n: pages[n] for n in task.after if n in pages}
+                futures[pool.submit(_build_group, root, task.names, out_dir, epoch, figures, given,
+                                     task.publish)] = task
+
         try:
+            submit_ready(set())
             pending = set(futures)
             while pending:
-                _, pending = wait(pending, timeout=0.2)
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                while not self._pages.empty():
+                    edition, laid = self._pages.get()
+                    pages[edition] = laid
                 self._drain(emit, running, said)
+                if any(f.exception() is not None for f in done):
+                    break                                         # raised below; the rest is not started
+                finished = {n for f, t in futures.items() if f.done() for n in t.names}
+                submit_ready(finished)
+                pending = {f for f in futures if not f.done()}
                 now = time.monotonic()
                 for edition, (stage, started) in sorted(running.items()):
                     if now - started >= _heartbeat(said.get(edition, 0)):   # a long stage goes on
                         said[edition] = said.get(edition, 0) + 1
                         emit(StageEvent(stage, edition, "progress", now - started))
+            wait(set(futures))
             self._drain(emit, running, said)
+            while not self._pages.empty():
+                self._pages.get()
         except BaseException:
             self.close(kill=True)      # interrupted: stop the workers now, not after their build
             raise
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return [f.result() for f in futures]   # a worker's error (a HuoziError) is raised here
+            return [run for f in futures for run in f.result()]   # a worker's error (a HuoziError) is raised here
         except BrokenProcessPool:
             self.close(kill=True)      # a pool with a dead worker takes no more work: start anew
             raise HuoziError("a worker process of the build was killed",
@@ -278,14 +353,17 @@ class Workers:
         self.close()
 
 
-def _run_groups(root: Path, groups: list[tuple[str, ...]], out_dir: Path, epoch: int,
-                figures: Figures, workers: Workers | None, emit: Progress) -> list[_EditionRun]:
-    if workers is not None and workers.jobs > 1 and len(groups) > 1:
-        results = workers.run([(root, g, out_dir, epoch, figures) for g in groups], emit)
-        return [run for result in results for run in result]
+def _run_editions(config: Config, stale: list[str], out_dir: Path, epoch: int,
+                  figures: Figures, workers: Workers | None, emit: Progress) -> list[_EditionRun]:
+    """The stale editions built, in parallel workers when there are more than one, else here."""
+    order = build_order()
+    tasks = plan_tasks(config, stale)
+    if workers is not None and workers.jobs > 1 and len(tasks) > 1:
+        runs = workers.run(tasks, config.root, out_dir, epoch, figures, emit)
+        return sorted(runs, key=lambda run: order.index(run.edition))
     previous = announce_to(lambda event: None if event.status == "done" else emit(event))
     try:
-        return [run for g in groups for run in _build_group(root, g, out_dir, epoch, figures)]
+        return [run for g in worker_groups(stale) for run in _build_group(config.root, g, out_dir, epoch, figures)]
     finally:
         announce_to(previous)
 
@@ -371,7 +449,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         from .manuscript import parse_manuscript
 
         check_styles(config.styles_dir)                           # encodings, include loops, @import
-        if len(worker_groups(stale)) > 1:
+        if len(plan_tasks(config, stale)) > 1:
             workers.start()                                       # warms up while figures are drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
@@ -381,11 +459,10 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
         figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
-        groups = list(worker_groups(stale))
         for name in stale:
             emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
-            runs = _run_groups(config.root, groups, out_dir, epoch, figures, workers, emit)
+            runs = _run_editions(config, stale, out_dir, epoch, figures, workers, emit)
             staged.extend(pair for run in runs for pair in run.staged)
         emit(figure_time)
     states = dict(previous)
