@@ -69,3 +69,22 @@ def test_the_theme_is_an_input_of_each_edition(small_book, tmp_path, monkeypatch
     after = {e: key(e) for e in EDITIONS}
     assert after["handout"] != before["handout"]
     assert after["print"] == before["print"] and after["epub"] == before["epub"]
+
+
+def test_a_template_edited_between_renders_of_one_process_is_compiled_again(small_book):
+    """Templates are compiled once per process and found again by their text: an edit (same
+    length, same mtime) between two renders is what the second render shows."""
+    import os
+
+    theme = (THEME_DIR / "blocks.html.j2").read_text(encoding="utf-8")
+    assert '<h1 class="title"' in theme
+    override = small_book / "styles" / "blocks.html.j2"
+    override.write_text(theme, encoding="utf-8")
+    first = _html(small_book)
+    again = _html(small_book)
+    assert again == first and '<h1 class="title"' in first
+    stat = override.stat()
+    override.write_text(theme.replace('<h1 class="title"', '<h1 class="TITLE"', 1), encoding="utf-8")
+    os.utime(override, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edited = _html(small_book)
+    assert '<h1 class="TITLE"' in edited and '<h1 class="title"' not in edited
