@@ -278,3 +278,28 @@ def test_a_paragraph_with_emphasis_dots_is_broken_total_fit(tmp_path):
     report = _lint_fixture(tmp_path, body, total_fit=True)
     assert report.fallbacks() == 0
     assert {line.breaks for line in report.lines} == {"total-fit"} and len(report.lines) >= 4
+
+
+def test_a_plan_is_remembered_by_everything_it_is_made_from():
+    """The print edition lays a paragraph out several times: the plan is computed once, and any
+    change of a width, a trim, a break, the measure or the text is a new plan."""
+    from huozi.text import linebreak
+
+    text = "甲" * 10 + "，" + "乙" * 18
+    glyphs = [Glyph(ch, 10.0, end_trim=5.0 if ch == "，" else 0.0, stretch_after=True) for ch in text]
+    breaks = [Break(i) for i in range(1, len(text)) if text[i] != "，"]
+    first = break_paragraph(glyphs, breaks, [106.0], 10.0)
+    assert break_paragraph(list(glyphs), list(breaks), [106.0], 10.0) is first
+    assert first == linebreak._break(glyphs, breaks, [106.0], 10.0)
+    untrimmed = [Glyph(g.char, g.width, stretch_after=True) for g in glyphs]
+    changes = [
+        (untrimmed, breaks, [106.0], 10.0),                                   # a trim
+        (glyphs, breaks, [96.0], 10.0),                                       # the measure
+        (glyphs, [b for b in breaks if b.index != 11], [106.0], 10.0),        # a break
+        ([Glyph("丙" if g.char == "甲" else g.char, g.width, g.start_trim, g.end_trim, g.stretch_after)
+          for g in glyphs], breaks, [106.0], 10.0),                           # the text alone
+    ]
+    for args in changes:
+        assert break_paragraph(*args) is not first
+        assert break_paragraph(*args) == linebreak._break(*args)
+    assert break_paragraph(untrimmed, breaks, [106.0], 10.0).starts != first.starts

@@ -23,6 +23,8 @@ gap between Han characters); the spacing measured is that of one share.
 """
 from __future__ import annotations
 
+import hashlib
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,9 +71,38 @@ def _line_width(glyphs: Sequence[Glyph], prefix: list[float], start: int, end: i
     return prefix[end] - prefix[start] - glyphs[start].start_trim - glyphs[end - 1].end_trim
 
 
+# Plans by the hash of everything they are made from, for the life of the process: the print
+# edition lays a paragraph out three times or more (figure placement's trials, the book, the book
+# again when a figure moved) and a warm worker again at every rebuild, and breaking was a third
+# of a layout. A few hundred bytes each; the oldest forgotten first.
+_PLANS: dict[bytes, Plan] = {}
+_PLANS_KEPT = 20000
+
+
 def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: Sequence[float],
                     font_size: float, last_line_min_units: int = 0,
                     units: Sequence[int] | None = None) -> Plan:
+    """The breaks minimising the paragraph's total badness (`_break`), remembered by their inputs."""
+    numbers = array("d", [font_size, last_line_min_units, len(glyphs), len(breaks), len(measures)])
+    for glyph in glyphs:
+        numbers.extend((glyph.width, glyph.start_trim, glyph.end_trim, glyph.stretch_after))
+    for item in breaks:
+        numbers.extend((item.index, item.penalty, item.skip))
+    numbers.extend(measures)
+    numbers.extend(units if units is not None else (-1.0,))
+    digest = hashlib.sha256(numbers.tobytes())
+    digest.update("\0".join(glyph.char for glyph in glyphs).encode("utf-8", "surrogatepass"))
+    key = digest.digest()
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _break(glyphs, breaks, measures, font_size, last_line_min_units, units)
+        if len(_PLANS) > _PLANS_KEPT:
+            del _PLANS[next(iter(_PLANS))]
+    return plan
+
+
+def _break(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: Sequence[float],
+           font_size: float, last_line_min_units: int = 0, units: Sequence[int] | None = None) -> Plan:
     """The breaks minimising the paragraph's total badness.
 
     `measures[i]` is the width of line i (the last value repeats); `units[i]` counts the
