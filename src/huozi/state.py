@@ -13,7 +13,7 @@ from typing import Any
 from .cache import file_sha256, hash_files, tool_versions
 from .config import THEME_DIR, Config
 from .editions import EDITIONS
-from .output import write_bytes_atomic
+from .output import write_bytes_if_changed
 
 STATE_NAME = ".huozi-state.json"
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -127,5 +127,6 @@ def is_current(out_dir: Path, state: EditionState | None, key: str) -> bool:
 
 
 def save_state(out_dir: Path, states: dict[str, EditionState]) -> None:
+    """Write the records; a no-op build leaves the file as it is (so the stamp's record of it holds)."""
     data = {name: vars(s) for name, s in sorted(states.items())}
-    write_bytes_atomic(out_dir / STATE_NAME, json.dumps(data, indent=1, sort_keys=True).encode())
+    write_bytes_if_changed(out_dir / STATE_NAME, json.dumps(data, indent=1, sort_keys=True).encode())
