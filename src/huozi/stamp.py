@@ -4,7 +4,8 @@ huozi.quick reads the stamp and says why an answer from it is sound; this module
 promise it relies on: each path is recorded before the build reads it (book.toml before the
 config, the sources, the theme and fontconfig's places before the fonts are looked up and the
 keys hashed, the fonts before the keys read their size and mtime), and the stamp is written
-after the last output, state and report, under the build's lock.
+after the last output, state and report, under the build's lock. The clock is read once, when
+the records begin (`Recorder.since`), for quick.py's racy rule; it never reaches an output.
 """
 from __future__ import annotations
 
