@@ -16,8 +16,11 @@ import os
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from .quick import Record, tool_folders
 
 CACHE_DIR = ".huozi-cache"  # in the project folder (git-ignored); `huozi clean` removes it
 # Tools whose version changes the bytes of an output.
@@ -142,12 +145,12 @@ def dist_info_versions() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=1)
-def tool_versions() -> dict[str, str]:
-    """Installed versions of the tools that shape the outputs (no import, no METADATA parsing).
-
-    Read once per process: the code that runs is the code imported at start, so a process
-    never sees a newer tool than the one it started with.
-    """
+def _tools() -> tuple[dict[str, str], int, dict[str, Record], list[str]]:
+    """The tool versions, when they were read, and the folders they were read from with their
+    stat records, taken before they were listed (quick.tool_folders)."""
+    since = time.time_ns()
+    records: dict[str, Record] = {}
+    folders = tool_folders(records)
     listed = dist_info_versions()
     versions = {}
     for name in TOOLS:
@@ -160,4 +163,19 @@ def tool_versions() -> dict[str, str]:
             except metadata.PackageNotFoundError:
                 version = "absent"
         versions[name] = version
-    return versions
+    return versions, since, records, folders
+
+
+def tool_versions() -> dict[str, str]:
+    """Installed versions of the tools that shape the outputs (no import, no METADATA parsing).
+
+    Read once per process: the code that runs is the code imported at start, so a process
+    never sees a newer tool than the one it started with.
+    """
+    return _tools()[0]
+
+
+def tool_records() -> tuple[int, dict[str, Record], list[str]]:
+    """When tool_versions read sys.path's folders, their stat records then, and which folders
+    they were (for the stamp, quick.py)."""
+    return _tools()[1:]

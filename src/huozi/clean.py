@@ -1,7 +1,8 @@
 """Remove what builds leave behind: outputs, build state, report and caches; nothing else.
 
 Only files huozi wrote are removed: the outputs the build state lists (or, with no state, the
-files named after this book's slug), the state, the report and huozi's own temporary files.
+files named after this book's slug), the state, the report, the no-op stamp and huozi's own
+temporary files.
 It runs under the build lock, so a clean waits for a build into the same folder to finish.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from .cache import CACHE_DIR
 from .config import load_config
 from .editions import EDITIONS
 from .output import TMP_PREFIX, build_lock
+from .quick import STAMP_NAME
 from .report import REPORT_NAME
 from .state import STATE_NAME, load_state
 
@@ -23,7 +25,7 @@ def _ours(out_dir: Path, slug: str) -> list[str]:
     outputs = [s.file for s in state.values()] if state else [f"{slug}{e.suffix}" for e in EDITIONS.values()]
     # A state file is data in a folder others may write to: only plain names inside `out_dir`.
     plain = [name for name in outputs if name and Path(name).name == name and not name.startswith(".")]
-    return plain + [REPORT_NAME, STATE_NAME]
+    return [STAMP_NAME] + plain + [REPORT_NAME, STATE_NAME]  # the stamp first: it vouches for the outputs
 
 
 def clean(project: Path, out: Path | None = None) -> list[Path]:

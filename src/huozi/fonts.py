@@ -73,13 +73,7 @@ def fontconfig_stamp() -> list[Any]:
     fc-cache), and editing the configuration changes its files'; the environment variables
     point fontconfig at other configurations.
     """
-    home = Path(os.environ.get("HOME", "/nonexistent"))
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
-    data_home = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-    env = [os.environ.get(name, "") for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")]
-    paths = [Path(env[0] or "/etc/fonts/fonts.conf"), Path(env[1] or "/etc/fonts") / "conf.d",
-             Path("/var/cache/fontconfig"), cache_home / "fontconfig", Path("/usr/share/fonts"),
-             Path("/usr/local/share/fonts"), home / ".fonts", data_home / "fonts"]
+    env, paths = _fontconfig_places()
     stamp: list[Any] = [env]
     for path in paths:
         try:
@@ -87,6 +81,22 @@ def fontconfig_stamp() -> list[Any]:
         except OSError:
             stamp.append([str(path), None])
     return stamp
+
+
+def fontconfig_inputs() -> list[Path]:
+    """The files and folders whose mtimes fontconfig_stamp reads."""
+    return _fontconfig_places()[1]
+
+
+def _fontconfig_places() -> tuple[list[str], list[Path]]:
+    home = Path(os.environ.get("HOME", "/nonexistent"))
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    env = [os.environ.get(name, "") for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")]
+    paths = [Path(env[0] or "/etc/fonts/fonts.conf"), Path(env[1] or "/etc/fonts") / "conf.d",
+             Path("/var/cache/fontconfig"), cache_home / "fontconfig", Path("/usr/share/fonts"),
+             Path("/usr/local/share/fonts"), home / ".fonts", data_home / "fonts"]
+    return env, paths
 
 
 def _cached_faces(cache_file: Path, stamp: list[Any], wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:

@@ -83,6 +83,17 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
     write_atomic(target, lambda tmp: tmp.write_bytes(data))
 
 
+def write_bytes_if_changed(target: Path, data: bytes) -> None:
+    """Atomically replace `target` with `data`, unless it is a file that holds `data` already
+    (a build that changes nothing changes no file: the stamp's records of them hold, quick.py)."""
+    try:
+        if stat.S_ISREG(os.lstat(target).st_mode) and target.read_bytes() == data:
+            return
+    except OSError:
+        pass  # not there, or unreadable: written
+    write_bytes_atomic(target, data)
+
+
 def write_folder_atomic(target: Path, files: Mapping[str, bytes]) -> None:
     """Replace the folder `target` with one holding `files` (relative POSIX name -> bytes), whole.
 

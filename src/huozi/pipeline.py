@@ -16,10 +16,11 @@ from .config import Config, config_key_line, load_config
 from .editions import EDITIONS, Edition, Layout, Model, build_order, worker_groups
 from .errors import ConfigError, FontError, HuoziError, OutputError, SourceLocation
 from .events import BuildWarning, Progress, StageEvent, Stopwatch, announce_to
-from .fonts import FontFile, check_coverage, require_cjk_fonts
+from .fonts import FontFile, check_coverage, fontconfig_inputs, require_cjk_fonts
 from .output import build_lock, ensure_writable, output_transaction, staging
 from .pagetext import Pages
 from .report import ReportOutput, write_report
+from .stamp import Recorder, remove_stamp
 from .state import EditionState, inputs_key, is_current, load_state, save_state
 from .watch import check_out_dir
 
@@ -416,25 +417,32 @@ def build(
     """
     environ = os.environ if environ is None else environ
     emit = progress or (lambda event: None)
+    recorder = Recorder(Path(project))                            # the no-op stamp's records start (stamp.py)
     config = load_config(Path(project))                          # book.toml -> Config
-    chosen = select_editions(editions)                            # which outputs
+    wanted = None if editions is None else list(editions)
+    chosen = select_editions(wanted)                              # which outputs
     out_dir = Path(out).resolve() if out is not None else config.root / "dist"
     check_out_dir(config, out_dir)                                # never inside manuscript/, styles/, figures/
     ensure_writable(out_dir)
     epoch = build_epoch(config, environ)
+    recorder.sources(config)                                      # stat what is read from here on, first
+    recorder.paths([*fontconfig_inputs(), cache_path(config.root, FONT_LOOKUP_CACHE)])
     fonts = tuple(f.path for f in _book_fonts(config))            # never tofu
+    recorder.paths(fonts)
     memo: dict[Path, bytes] = {}                                  # each source file hashed once
     keys = {e.name: edition_key(config, e.name, epoch, fonts, memo) for e in chosen}
+    recorder.ask(config, wanted, environ)
     with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
         if workers is not None:
-            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, workers)
+            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, workers, recorder)
         with Workers(jobs) as own:
-            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, own)
+            return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, own, recorder)
 
 
 def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: int, keys: dict[str, str],
-                  emit: Progress, force: bool, workers: Workers) -> BuildResult:
+                  emit: Progress, force: bool, workers: Workers, recorder: Recorder) -> BuildResult:
     """The part of a build that reads and writes `out_dir`: run only under its lock."""
+    remove_stamp(out_dir)                                         # before any output changes
     previous = load_state(out_dir)
     stale = [e.name for e in chosen if force or not is_current(out_dir, previous.get(e.name), keys[e.name])]
     for name in (e.name for e in chosen if e.name not in stale):
@@ -478,6 +486,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
     warnings = [BuildWarning(w.message, SourceLocation(w.path, w.line)) for w in parse_warnings]
     warnings += ([*images.warnings] if images is not None else []) + [w for run in runs for w in run.warnings]
     report = write_report(out_dir, outputs, timings, warnings)
+    recorder.write(out_dir, outputs)                              # huozi.quick may answer the next no-op
     return BuildResult(
         tuple(Output(o.edition, o.path, o.state.pages, o.rebuilt, o.state.lint) for o in outputs),
         tuple(timings), tuple(warnings), report,

@@ -26,6 +26,14 @@ class ReportOutput:
 def write_report(out_dir: Path, outputs: list[ReportOutput], timings: list[StageEvent],
                  warnings: list[BuildWarning]) -> Path:
     """Write the report atomically and return its path."""
+    target = out_dir / REPORT_NAME
+    write_bytes_atomic(target, report_bytes(out_dir, outputs, timings, warnings))
+    return target
+
+
+def report_bytes(out_dir: Path, outputs: list[ReportOutput], timings: list[StageEvent],
+                 warnings: list[BuildWarning]) -> bytes:
+    """The report's contents (a build with nothing to do writes them without timings or warnings)."""
     data = {
         "huozi": __version__,
         "versions": tool_versions(),
@@ -50,6 +58,4 @@ def write_report(out_dir: Path, outputs: list[ReportOutput], timings: list[Stage
             for w in warnings
         ],
     }
-    target = out_dir / REPORT_NAME
-    write_bytes_atomic(target, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
-    return target
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()

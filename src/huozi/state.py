@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,31 +14,42 @@ from typing import Any
 from .cache import file_sha256, hash_files, tool_versions
 from .config import THEME_DIR, Config
 from .editions import EDITIONS
-from .output import write_bytes_atomic
+from .output import write_bytes_if_changed
+from .quick import Record, record, walk
 
 STATE_NAME = ".huozi-state.json"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @functools.lru_cache(maxsize=1)
+def _code() -> tuple[bytes, int, dict[str, Record]]:
+    """The hash of huozi's own modules, when it was taken, and their stat records (quick.py)."""
+    since = time.time_ns()
+    records: dict[str, Record] = {}
+    files = walk(str(_PACKAGE_DIR), records, skip=("__pycache__",))   # compiled files come and go
+    digest = hashlib.sha256()
+    hash_files(digest, _PACKAGE_DIR, [Path(p) for p in files if p.endswith(".py")])
+    return digest.digest(), since, records
+
+
 def code_digest() -> bytes:
     """A hash of huozi's own modules, once per process (the code running is the code imported)."""
-    digest = hashlib.sha256()
-    hash_files(digest, _PACKAGE_DIR, [p for p in _tree(_PACKAGE_DIR) if p.name.endswith(".py")])
-    return digest.digest()
+    return _code()[0]
 
 
-def _tree(folder: Path) -> list[Path]:
-    """The files under `folder`, hidden files and folders aside (symlinked folders not entered).
+def code_records() -> tuple[int, dict[str, Record]]:
+    """When code_digest read huozi's modules, and their stat records then (for the stamp, quick.py)."""
+    return _code()[1], _code()[2]
 
-    os.walk rather than Path.rglob: a no-op build lists these folders every time, and pathlib's
+
+def _tree(folder: Path, records: dict[str, Record] | None = None) -> list[Path]:
+    """The files under `folder`, hidden files and folders aside (symlinked folders not entered);
+    `records` collects the stat records of the folders and files (quick.walk).
+
+    os.scandir rather than Path.rglob: a no-op build lists these folders every time, and pathlib's
     per-path overhead was a fifth of it.
     """
-    found: list[Path] = []
-    for top, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(Path(top, f) for f in files if not f.startswith(".") and os.path.isfile(os.path.join(top, f)))
-    return found
+    return [Path(path) for path in walk(str(folder), records)]
 
 
 def _styles_for(edition: str, styles_dir: Path) -> list[Path]:
@@ -75,21 +87,40 @@ def inputs_key(config: Config, edition: str, epoch: int, fonts: tuple[Path, ...]
 _IMAGE_LINK = re.compile(rb"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 
 
-def _images_elsewhere(config: Config) -> list[Path]:
-    """Image files the manuscript names outside manuscript/ (those inside are hashed with it)."""
+def _named_images(manuscript_dir: Path) -> list[Path]:
+    """Every image path the manuscript names, joined to its Markdown file's folder (not resolved)."""
     from urllib.parse import unquote
 
+    named = []
+    for path in _tree(manuscript_dir):
+        if path.name.lower().endswith((".md", ".markdown")):
+            named += [path.parent / unquote(match[1].decode("utf-8", "replace"))
+                      for match in _IMAGE_LINK.finditer(path.read_bytes())]
+    return named
+
+
+def _images_elsewhere(config: Config) -> list[Path]:
+    """Image files the manuscript names outside manuscript/ (those inside are hashed with it)."""
     root = config.root.resolve()
+    inside = config.manuscript_dir.resolve()
     found = set()
-    for path in _tree(config.manuscript_dir):
-        if not path.name.lower().endswith((".md", ".markdown")):
-            continue
-        for match in _IMAGE_LINK.finditer(path.read_bytes()):
-            target = (path.parent / unquote(match[1].decode("utf-8", "replace"))).resolve()
-            if target.is_relative_to(root) and not target.is_relative_to(config.manuscript_dir.resolve()) \
-                    and target.is_file():
-                found.add(config.root / target.relative_to(root))
+    for named in _named_images(config.manuscript_dir):
+        target = named.resolve()
+        if target.is_relative_to(root) and not target.is_relative_to(inside) and target.is_file():
+            found.add(config.root / target.relative_to(root))
     return sorted(found)
+
+
+def watched_sources(config: Config) -> tuple[dict[str, Record], dict[str, str]]:
+    """Stat records of every source an inputs key reads (for the stamp, quick.py): the files and
+    folders of manuscript/, styles/, figures/ and the theme, and every image path the manuscript
+    names, with where it resolves to. Taken before the keys read them: a later change shows."""
+    records: dict[str, Record] = {}
+    for folder in (config.manuscript_dir, config.styles_dir, config.figures_dir, THEME_DIR):
+        _tree(folder, records)
+    named = _named_images(config.manuscript_dir)
+    records.update((str(path), record(str(path))) for path in named)
+    return records, {str(path): os.path.realpath(path) for path in named}
 
 
 @dataclass(frozen=True)
@@ -127,5 +158,6 @@ def is_current(out_dir: Path, state: EditionState | None, key: str) -> bool:
 
 
 def save_state(out_dir: Path, states: dict[str, EditionState]) -> None:
+    """Write the records; a no-op build leaves the file as it is (so the stamp's record of it holds)."""
     data = {name: vars(s) for name, s in sorted(states.items())}
-    write_bytes_atomic(out_dir / STATE_NAME, json.dumps(data, indent=1, sort_keys=True).encode())
+    write_bytes_if_changed(out_dir / STATE_NAME, json.dumps(data, indent=1, sort_keys=True).encode())
