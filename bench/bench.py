@@ -10,8 +10,9 @@ bench/shanhai.typ (the same text by hand, bench/make_typ.py), WeasyPrint alone o
 HTML (huozi's floor), and `python -c pass` (the floor of any Python command).
 
 Each measurement is a fresh process, as a user runs it, timed by wall clock, the median of
-`--runs`; peak RSS is the largest resident set of the process and every process it waited for
-(wait4), so Pandoc's WeasyPrint and huozi's workers count. The edit under `huozi watch` is timed
+`--runs`, taken round by round (each measurement once a round); peak RSS is the largest resident
+set of the process and every process it waited for (wait4), so Pandoc's WeasyPrint and huozi's
+workers count. The edit under `huozi watch` is timed
 from the save to the watch's summary line, all three editions written.
 """
 from __future__ import annotations
@@ -62,8 +63,7 @@ def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
-def median_of(runs: int, step) -> dict:
-    results = [step() for _ in range(runs)]
+def summary_of(results: list[tuple[float, int]]) -> dict:
     return {"seconds": round(statistics.median(r[0] for r in results), 3),
             "peak_rss_mb": round(max(r[1] for r in results) / 1024, 1)}
 
@@ -177,30 +177,40 @@ def measure(runs: int, scales: list[int]) -> dict:
         project = copy_project(work / "book")
         out = work / "dist"
         styles = project / "styles"
-        rows: dict[str, dict] = {}
-        rows["python -c pass"] = median_of(runs, lambda: timed([PY, "-c", "pass"]))
-        rows["Pandoc → WeasyPrint, one PDF"] = median_of(
-            runs, lambda: timed(pandoc_weasyprint(project, work / "pandoc.pdf")))
-        rows["Typst, one PDF"] = median_of(
-            runs, lambda: timed([PY, "-c", RUN_TYPST, str(BENCH / "shanhai.typ"), str(work / "typst.pdf")]))
-        for name, path in sorted(final_html(project, work).items()):
-            rows[f"WeasyPrint alone, huozi's {name} HTML"] = median_of(runs, lambda p=path: timed(
-                [PY, "-c", RUN_FLOOR, str(p), str(styles) + "/", str(work / f"floor-{p.stem}.pdf")]))
+        floors = sorted(final_html(project, work).items())
 
         def cold():
             clear_caches(project, out)
-            return huozi_build(project, out, *THREE)
+            measured = huozi_build(project, out, *THREE)
+            huozi_build(project, out)   # the html edition too, so its cached fonts are warm for the rows after
+            return measured
 
-        rows["huozi, three editions, empty caches"] = median_of(runs, cold)
-        rows["huozi, three editions, --force, warm caches"] = median_of(
-            runs, lambda: huozi_build(project, out, "--force", *THREE))
-        rows["huozi, four editions (+ html), --force, warm caches"] = median_of(
-            runs, lambda: huozi_build(project, out, "--force"))
-        # A stamp holding a file written under 2 s before it is not trusted (huozi.quick: git's racy
-        # rule), so the no-op right after a build takes the normal path and writes one that holds.
-        time.sleep(quick.RACY_NS / 1e9 + 0.1)
-        huozi_build(project, out)
-        rows["huozi, no-op rebuild"] = median_of(runs, lambda: huozi_build(project, out))
+        def noop():
+            # A stamp holding a file written under 2 s before it is not trusted (huozi.quick: git's
+            # racy rule): the no-op right after a build takes the normal path and writes one that holds.
+            time.sleep(quick.RACY_NS / 1e9 + 0.1)
+            huozi_build(project, out)
+            return huozi_build(project, out)
+
+        steps = [
+            ("python -c pass", lambda: timed([PY, "-c", "pass"])),
+            ("Pandoc → WeasyPrint, one PDF", lambda: timed(pandoc_weasyprint(project, work / "pandoc.pdf"))),
+            ("Typst, one PDF", lambda: timed([PY, "-c", RUN_TYPST, str(BENCH / "shanhai.typ"), str(work / "typst.pdf")])),
+            *((f"WeasyPrint alone, huozi's {name} HTML", lambda p=path: timed(
+                [PY, "-c", RUN_FLOOR, str(p), str(styles) + "/", str(work / f"floor-{p.stem}.pdf")]))
+              for name, path in floors),
+            ("huozi, three editions, empty caches", cold),
+            ("huozi, three editions, --force, warm caches", lambda: huozi_build(project, out, "--force", *THREE)),
+            ("huozi, four editions (+ html), --force, warm caches", lambda: huozi_build(project, out, "--force")),
+            ("huozi, no-op rebuild", noop),
+        ]
+        # Round by round, each measurement once per round: a machine whose speed drifts over the
+        # minutes of a run (a shared host) slows every row alike, and the ratios hold.
+        results: dict[str, list[tuple[float, int]]] = {name: [] for name, _ in steps}
+        for _ in range(runs):
+            for name, step in steps:
+                results[name].append(step())
+        rows: dict[str, dict] = {name: summary_of(found) for name, found in results.items()}
         rows["huozi watch, one-paragraph edit, three editions"] = watch_edits(project, work / "watch-out", runs)
         for scale in scales:
             big = copy_project(work / f"book{scale}", scale)
