@@ -90,3 +90,26 @@ def test_a_failed_edition_stops_the_editions_waiting_for_its_pages(project_copy,
     with Workers(2) as workers, pytest.raises(HuoziError, match="print broke here"):
         build(project_copy, tmp_path / "out", environ=EPOCH, workers=workers)
     assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]
+
+
+def test_each_paged_edition_keeps_to_one_worker_across_builds(project_copy, tmp_path, monkeypatch):
+    """Kept decisions live in a worker: print is laid out in the same process build after build,
+    the handout in another, and the EPUB wherever there is room."""
+    from huozi import pipeline
+
+    seen: list[dict[str, int]] = []
+    real = pipeline.Workers.run
+
+    def recorded(self, *args, **kwargs):
+        runs = real(self, *args, **kwargs)
+        seen.append({run.edition: run.process for run in runs})
+        return runs
+
+    monkeypatch.setattr(pipeline.Workers, "run", recorded)
+    with Workers(2) as workers:
+        for _ in range(4):
+            build(project_copy, tmp_path / "out", environ=EPOCH, workers=workers, force=True,
+                  editions=["handout", "print", "epub"])
+    assert len(seen) == 4 and all(set(s) == {"handout", "print", "epub"} for s in seen)
+    assert len({s["print"] for s in seen}) == 1 and len({s["handout"] for s in seen}) == 1
+    assert seen[0]["print"] != seen[0]["handout"]

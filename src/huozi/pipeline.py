@@ -75,6 +75,7 @@ class _EditionRun:
     staged: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary file, target) to move
     typography: dict[str, Any] | None = None  # the lint's measures of the laid-out PDF (checks.lint)
     lint: dict[str, Any] | None = None  # the lint's summary and findings (checks.lint.LintReport.record)
+    process: int = 0  # the worker's pid: a paged edition keeps to one (Workers)
 
 
 # A stage longer than 10 s is announced again, with the time it has taken so far, then every 30 s.
@@ -171,7 +172,7 @@ def _build_group(root: Path, names: tuple[str, ...], out_dir: Path, epoch: int, 
             first = len(staged)
             run = build_edition(config, manuscript, EDITIONS[name], out_dir, epoch, figures, images, layouts, clock,
                                 send if name in publish else None)
-            run.timings, run.staged = clock.timings, staged[first:]
+            run.timings, run.staged, run.process = clock.timings, staged[first:], os.getpid()
             runs.append(run)
             later = {other for n in names[index + 1:] for other in EDITIONS[n].depends}
             layouts = {n: laid for n, laid in layouts.items() if n in later}   # a layout no one needs is freed
@@ -247,18 +248,21 @@ class Workers:
     build() makes its own for one build, started before the figures are drawn. A caller that
     builds again and again (`huozi watch`, a library caller) creates one Workers and passes it to
     every build(): its processes stay alive with WeasyPrint imported, the fonts loaded and the
-    figure placement decisions of unchanged articles kept (they are exact: see placement.py).
+    figure placement decisions, line-break plans and compiled templates of unchanged articles kept
+    (they are exact: see placement.py). Each process is a lane of its own, and a paged edition
+    always goes to the same lane: in one pool, print landed now and then in the process that had
+    laid out the handout, without print's decisions (a one-paragraph edit took 2.9 s, not 1.9 s).
     """
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(worker_groups())))
-        self._pool: ProcessPoolExecutor | None = None
+        self._lanes: list[ProcessPoolExecutor] = []
         self._events: SimpleQueue[StageEvent] | None = None
         self._pages: SimpleQueue[tuple[str, Pages]] | None = None
 
     def start(self) -> None:
         """Start the processes (in the background: this returns at once); idempotent."""
-        if self._pool is not None or self.jobs < 2:
+        if self._lanes or self.jobs < 2:
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -266,9 +270,10 @@ class Workers:
         context = multiprocessing.get_context("fork")
         self._events = context.SimpleQueue()
         self._pages = context.SimpleQueue()
-        self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_worker_start,
-                                         initargs=(self._events, self._pages))
-        self._pool.submit(_ready)
+        self._lanes = [ProcessPoolExecutor(1, mp_context=context, initializer=_worker_start,
+                                           initargs=(self._events, self._pages)) for _ in range(self.jobs)]
+        for lane in self._lanes:
+            lane.submit(_ready)
 
     def run(self, tasks: list[_Task], root: Path, out_dir: Path, epoch: int, figures: Figures,
             emit: Progress) -> list[_EditionRun]:
@@ -277,11 +282,20 @@ class Workers:
         from concurrent.futures import FIRST_COMPLETED, Future, wait
 
         self.start()
-        assert self._pool is not None and self._events is not None and self._pages is not None
-        pool = self._pool
+        assert self._lanes and self._events is not None and self._pages is not None
+        lanes = self._lanes
+        paged = [name for name, edition in EDITIONS.items() if edition.paged is not None]
         pages: dict[str, Pages] = {}
         waiting = list(tasks)
         futures: dict[Future[list[_EditionRun]], _Task] = {}
+        lane_of: dict[Future[list[_EditionRun]], int] = {}
+
+        def lane_for(task: _Task) -> int:
+            if task.names[0] in paged:                # its own lane, where its kept decisions are
+                return paged.index(task.names[0]) % len(lanes)
+            busy = [sum(1 for f, n in lane_of.items() if n == i and not f.done()) for i in range(len(lanes))]
+            sending = {n for f, n in lane_of.items() if futures[f].publish and not f.done()}
+            return min(range(len(lanes)), key=lambda i: (busy[i], i in sending, i))
         running: dict[str, tuple[str, float]] = {}               # edition -> (stage, started)
         said: dict[str, int] = {}                                # edition -> heartbeats of its stage
 
@@ -290,8 +304,10 @@ class Workers:
                 waiting.remove(task)
                 # pages a finished task never sent (it failed, or was not asked): laid out by this task itself
                 given = {n: pages[n] for n in task.after if n in pages}
-                futures[pool.submit(_build_group, root, task.names, out_dir, epoch, figures, given,
-                                     task.publish)] = task
+                lane = lane_for(task)
+                future = lanes[lane].submit(_build_group, root, task.names, out_dir, epoch, figures, given,
+                                            task.publish)
+                futures[future], lane_of[future] = task, lane
 
         try:
             submit_ready(set())
@@ -339,13 +355,12 @@ class Workers:
                 emit(event)
 
     def close(self, kill: bool = False) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if kill:
-            for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop one
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        lanes, self._lanes = self._lanes, []
+        for lane in lanes:
+            if kill:
+                for process in list(getattr(lane, "_processes", {}).values()):  # no public way to stop one
+                    process.terminate()
+            lane.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Workers:
         return self
