@@ -313,7 +313,8 @@ class Workers:
             submit_ready(set())
             pending = set(futures)
             while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                # short: pages that came start the editions waiting for them (wait() sees only futures)
+                done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
                 while not self._pages.empty():
                     edition, laid = self._pages.get()
                     pages[edition] = laid
