@@ -55,3 +55,16 @@ def test_a_vanished_font_file_asks_again(tmp_path, fresh, monkeypatch):
     fresh.clear()
     faces = require_cjk_fonts((SERIF,), cache_file=cache)
     assert fresh == [SERIF, SERIF] and all(f.path.is_file() for f in faces)
+
+
+def test_a_long_lived_process_asks_again_when_fontconfig_changes(tmp_path, fresh, monkeypatch):
+    """huozi watch: faces found earlier in the process are forgotten when fontconfig's state changes,
+    so a font installed or removed meanwhile is seen (and no stale answer is written to the cache)."""
+    cache = tmp_path / "fontconfig.json"
+    require_cjk_fonts((SERIF,), cache_file=cache)
+    fresh.clear()
+    require_cjk_fonts((SERIF,))                                # same state: from memory
+    assert fresh == []
+    monkeypatch.setenv("FONTCONFIG_PATH", str(tmp_path))     # another configuration, same process
+    require_cjk_fonts((SERIF,), cache_file=cache)
+    assert fresh == [SERIF, SERIF]

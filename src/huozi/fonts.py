@@ -47,8 +47,10 @@ def _fc_list(family: str) -> list[FontFile]:
     return faces
 
 
-# Faces found in this process (fontconfig is asked once per face), or read from the lookup cache.
+# Faces found in this process (fontconfig is asked once per face), or read from the lookup cache;
+# forgotten when fontconfig's state changes under a long-lived process (huozi watch, preview).
 _FOUND: dict[tuple[str, str], FontFile] = {}
+_FOUND_UNDER: list[Any] = []   # the fontconfig_stamp() _FOUND was filled under
 
 
 def find_font(family: str, style: str = "Regular") -> FontFile:
@@ -126,7 +128,11 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
     """
     wanted = [(family, style) for family in families for style in ("Regular", "Bold")]
     wanted += [(family, ANY_STYLE) for family in dict.fromkeys(others) if family not in families]
-    stamp = fontconfig_stamp() if cache_file is not None else []
+    stamp = fontconfig_stamp()
+    if stamp != _FOUND_UNDER:              # fonts installed or removed since: ask fontconfig again
+        _FOUND.clear()
+        find_any.cache_clear()
+        _FOUND_UNDER[:] = stamp
     if cache_file is not None and (faces := _cached_faces(cache_file, stamp, wanted)) is not None:
         _FOUND.update(((f.family, f.style), f) for f in faces)
         return faces
