@@ -63,9 +63,11 @@ def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
-def summary_of(results: list[tuple[float, int]]) -> dict:
-    return {"seconds": round(statistics.median(r[0] for r in results), 3),
-            "peak_rss_mb": round(max(r[1] for r in results) / 1024, 1)}
+def summary_of(results: list[tuple[float, int | None]]) -> dict:
+    row: dict = {"seconds": round(statistics.median(r[0] for r in results), 3)}
+    if all(r[1] is not None for r in results):
+        row["peak_rss_mb"] = round(max(r[1] or 0 for r in results) / 1024, 1)
+    return row
 
 
 # The three editions the issue's baseline measured (handout, print, EPUB); the html edition, added
@@ -127,35 +129,40 @@ def pandoc_weasyprint(project: Path, target: Path) -> list[str]:
             *map(str, sorted((project / "manuscript").glob("*.md")))]
 
 
-def watch_edits(project: Path, out: Path, runs: int) -> dict:
-    """Seconds from saving a one-paragraph edit to `huozi watch` saying it rebuilt every edition."""
-    proc = subprocess.Popen([*HUOZI, "watch", str(project), "--out", str(out), *THREE], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=ENV)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+class Watch:
+    """`huozi watch` in the background; `edit()` times one one-paragraph edit, from the save to the
+    watch saying it rebuilt every edition."""
 
-    def summary(timeout: float = 600) -> str:
+    def __init__(self, project: Path, out: Path) -> None:
+        self.project = project
+        self.proc = subprocess.Popen([*HUOZI, "watch", str(project), "--out", str(out), *THREE],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV)
+        self.lines: queue.Queue[str] = queue.Queue()
+        stdout = self.proc.stdout
+        assert stdout is not None
+        threading.Thread(target=lambda: [self.lines.put(line) for line in stdout], daemon=True).start()
+        self.summary()                                            # the first build
+
+    def summary(self, timeout: float = 600) -> str:
         deadline = time.monotonic() + timeout
         while True:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
             if "edition(s) rebuilt" in line:
                 return line
 
-    try:
-        summary()                                            # the first build
-        times = []
-        for _ in range(runs):
-            time.sleep(0.5)                                  # the watch is idle again
-            start = time.perf_counter()
-            edit_one_paragraph(project)
-            line = summary()
-            times.append(time.perf_counter() - start)
-            if not line.startswith("3 of 3"):
-                raise SystemExit(f"benchmark: the watch rebuilt less than every edition: {line}")
-        return {"seconds": round(statistics.median(times), 3)}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    def edit(self) -> tuple[float, int | None]:
+        time.sleep(0.5)                                           # the watch is idle again
+        start = time.perf_counter()
+        edit_one_paragraph(self.project)
+        line = self.summary()
+        seconds = time.perf_counter() - start
+        if not line.startswith("3 of 3"):
+            raise SystemExit(f"benchmark: the watch rebuilt less than every edition: {line}")
+        return seconds, None
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
 
 
 def machine() -> str:
@@ -192,6 +199,7 @@ def measure(runs: int, scales: list[int]) -> dict:
             huozi_build(project, out)
             return huozi_build(project, out)
 
+        watch = Watch(project, work / "watch-out")    # in the background, idle between its edits
         steps = [
             ("python -c pass", lambda: timed([PY, "-c", "pass"])),
             ("Pandoc → WeasyPrint, one PDF", lambda: timed(pandoc_weasyprint(project, work / "pandoc.pdf"))),
@@ -203,15 +211,18 @@ def measure(runs: int, scales: list[int]) -> dict:
             ("huozi, three editions, --force, warm caches", lambda: huozi_build(project, out, "--force", *THREE)),
             ("huozi, four editions (+ html), --force, warm caches", lambda: huozi_build(project, out, "--force")),
             ("huozi, no-op rebuild", noop),
+            ("huozi watch, one-paragraph edit, three editions", watch.edit),
         ]
         # Round by round, each measurement once per round: a machine whose speed drifts over the
         # minutes of a run (a shared host) slows every row alike, and the ratios hold.
-        results: dict[str, list[tuple[float, int]]] = {name: [] for name, _ in steps}
-        for _ in range(runs):
-            for name, step in steps:
-                results[name].append(step())
+        results: dict[str, list[tuple[float, int | None]]] = {name: [] for name, _ in steps}
+        try:
+            for _ in range(runs):
+                for name, step in steps:
+                    results[name].append(step())
+        finally:
+            watch.stop()
         rows: dict[str, dict] = {name: summary_of(found) for name, found in results.items()}
-        rows["huozi watch, one-paragraph edit, three editions"] = watch_edits(project, work / "watch-out", runs)
         for scale in scales:
             big = copy_project(work / f"book{scale}", scale)
             seconds, rss = huozi_build(big, work / f"dist{scale}", *THREE)
