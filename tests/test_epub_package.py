@@ -196,3 +196,24 @@ def test_pagination_source_names_the_print_edition(epub, config, built):
     import pypdf
 
     assert str(pypdf.PdfReader(built["print"]).trailer["/ID"][0]) == sources[0].text
+
+
+def test_the_cover_is_kept_in_the_cache_by_what_it_is_drawn_from(tmp_path):
+    """Drawn once, read back while the title lines, the faces and Pillow are the same; any change
+    of the title is a new drawing, never the old picture."""
+    import dataclasses
+
+    from huozi.config import BookMeta
+    from huozi.epub.cover import cover_png, draw_cover
+    from huozi.fonts import SANS, SERIF
+
+    book = BookMeta(title="山海", slug="shanhai", identifier="urn:uuid:0", subtitle="协作纪事", creators=("某甲",),
+                    publisher="出版社")
+    first = cover_png(book, SERIF, SANS, tmp_path)
+    assert first == draw_cover(book, SERIF, SANS) and len(list(tmp_path.glob("*.png"))) == 1
+    (entry,) = tmp_path.glob("*.png")
+    entry.write_bytes(entry.read_bytes()[:100])                  # an interrupted write: a miss, drawn again
+    assert cover_png(book, SERIF, SANS, tmp_path) == first
+    retitled = dataclasses.replace(book, title="海山")
+    assert cover_png(retitled, SERIF, SANS, tmp_path) == draw_cover(retitled, SERIF, SANS) != first
+    assert len(list(tmp_path.glob("*.png"))) == 1                 # the older entry replaced

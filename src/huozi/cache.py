@@ -24,7 +24,8 @@ from .quick import Record, tool_folders
 
 CACHE_DIR = ".huozi-cache"  # in the project folder (git-ignored); `huozi clean` removes it
 # Tools whose version changes the bytes of an output.
-TOOLS = ("weasyprint", "pydyf", "ebooklib", "matplotlib", "fonttools", "brotli", "markdown-it-py", "jinja2")
+TOOLS = ("weasyprint", "pydyf", "ebooklib", "matplotlib", "fonttools", "brotli", "markdown-it-py", "jinja2",
+         "pillow")  # pillow draws the EPUB's cover
 
 
 def cache_path(root: Path, name: str) -> Path:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..cache import Store, content_key, tool_versions
 from ..config import BookMeta
 from ..fonts import SANS, SERIF, find_font
 from .fonts import face_index
@@ -58,6 +60,28 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, family: str, style: s
         font = _font(family, style, size)
         left, _, right, _ = draw.textbbox((0, 0), text, font=font)
     draw.text(((WIDTH - (right - left)) / 2 - left, y), text, font=font, fill=fill)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def cover_png(book: BookMeta, body: str, heading: str, cache_dir: Path | None) -> bytes:
+    """draw_cover's PNG, kept in the project's cache under a key of all it is drawn from: the
+    book's title lines, the faces' files, Pillow and this module. Quantising and compressing the
+    picture took 0.24 s, more than half of writing the EPUB again under huozi watch."""
+    if cache_dir is None:
+        return draw_cover(book, body, heading)
+    faces = [find_font(family, style) for family, style in ((body, "Bold"), (heading, "Regular"), (heading, "Bold"))]
+    stats = [(str(face.path), face.path.stat()) for face in faces]
+    key = content_key(Path(__file__).read_bytes(), tool_versions().get("pillow", ""), book.title, book.subtitle or "",
+                      "\0".join(book.creators), book.publisher or "", body, heading,
+                      *(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}" for path, stat in stats))
+    store = Store(cache_dir, ".png", lambda data: data.startswith(PNG_SIGNATURE) and data.endswith(b"IEND\xaeB`\x82"))
+    data = store.get(key)
+    if data is None:
+        data = draw_cover(book, body, heading)
+        store.put(key, data, replaces="*.png")
+    return data
 
 
 def draw_cover(book: BookMeta, body: str = SERIF, heading: str = SANS) -> bytes:
