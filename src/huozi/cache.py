@@ -25,7 +25,7 @@ from .quick import Record, tool_folders
 CACHE_DIR = ".huozi-cache"  # in the project folder (git-ignored); `huozi clean` removes it
 # Tools whose version changes the bytes of an output.
 TOOLS = ("weasyprint", "pydyf", "ebooklib", "matplotlib", "fonttools", "brotli", "markdown-it-py", "jinja2",
-         "pillow")  # pillow draws the EPUB's cover
+         "pillow", "uharfbuzz")  # pillow draws the EPUB's cover, uharfbuzz subsets its fonts
 
 
 def cache_path(root: Path, name: str) -> Path:

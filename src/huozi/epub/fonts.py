@@ -194,10 +194,10 @@ def subset_face(font: FontFile, text: str) -> bytes:
 
 def _cache_key(font: FontFile, text: str) -> str:
     """Everything the subset's bytes depend on: the font file, the text, fontTools and our options."""
-    from importlib.metadata import version
+    from ..cache import tool_versions
 
     stat = font.path.stat()
-    parts = (CACHE_VERSION, version("uharfbuzz"), font.family, font.style, str(font.path),
+    parts = (CACHE_VERSION, tool_versions()["uharfbuzz"], font.family, font.style, str(font.path),
              str(stat.st_size), str(stat.st_mtime_ns), text)
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
