@@ -367,7 +367,7 @@ class Workers:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self.close(kill=exc_info[0] is not None)   # a build that failed early need not wait for their warm-up
 
 
 def _run_editions(config: Config, stale: list[str], out_dir: Path, epoch: int,
@@ -472,9 +472,9 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         from .layout.stylecheck import check_styles
         from .manuscript import parse_manuscript
 
-        check_styles(config.styles_dir)                           # encodings, include loops, @import
         if len(plan_tasks(config, stale)) > 1:
-            workers.start()                                       # warms up while figures are drawn
+            workers.start()                     # warms up while the styles are checked and the figures drawn
+        check_styles(config.styles_dir)                           # encodings, include loops, @import
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
         images = load_images(config, manuscript)                  # every image file there, usable, described
