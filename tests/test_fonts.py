@@ -68,3 +68,34 @@ def test_a_long_lived_process_asks_again_when_fontconfig_changes(tmp_path, fresh
     monkeypatch.setenv("FONTCONFIG_PATH", str(tmp_path))     # another configuration, same process
     require_cjk_fonts((SERIF,), cache_file=cache)
     assert fresh == [SERIF, SERIF]
+
+
+def test_coverage_is_kept_while_fontconfig_is_unchanged(tmp_path, monkeypatch):
+    """Which code points the installed fonts have: fc-list asked once, then the cache answers
+    (in memory, and in the file for the next process); another fontconfig state asks again."""
+    asked = []
+    real = fonts._fc_coverage
+
+    def counting():
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(fonts, "_fc_coverage", counting)
+    monkeypatch.setattr(fonts, "_COVERAGE", [None, None])
+    cache = tmp_path / "coverage.json"
+    first = fonts.installed_coverage(cache)
+    assert len(asked) == 1 and cache.is_file() and first[0] and len(first[0]) == len(first[1])
+    assert fonts.installed_coverage(cache) == first and len(asked) == 1          # memory
+    monkeypatch.setattr(fonts, "_COVERAGE", [None, None])
+    assert fonts.installed_coverage(cache) == first and len(asked) == 1          # the file
+    monkeypatch.setenv("FONTCONFIG_PATH", str(tmp_path))                        # another configuration
+    fonts.installed_coverage(cache)
+    assert len(asked) == 2
+
+
+def test_a_character_no_font_has_is_refused_at_its_place(tmp_path):
+    page = tmp_path / "a.md"
+    page.write_text("第一行\n有一个\U000F0000字\n", encoding="utf-8")            # a private-use plane-15 point
+    with pytest.raises(fonts.FontError) as caught:
+        fonts.check_coverage([page], tmp_path / "coverage.json")
+    assert (caught.value.where.line, caught.value.where.column) == (2, 4)

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import FontError, SourceLocation, locate
 
@@ -183,9 +183,48 @@ def _named_in(styles_dir: Path, family: str) -> SourceLocation | None:
 FALLBACK_PACKAGES = "fonts-hanazono fonts-noto-color-emoji"
 
 
-@functools.cache
-def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The code points some installed font has, as sorted, merged (starts, ends) ranges."""
+# The installed fonts' coverage, with the fontconfig_stamp() it was read under (long-lived processes).
+_COVERAGE: list[Any] = [None, None]
+
+
+def installed_coverage(cache_file: Path | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The code points some installed font has, as sorted, merged (starts, ends) ranges.
+
+    Kept in memory, and in `cache_file` when given, while fontconfig's configuration, caches and
+    font folders are unchanged (as the font lookup is): asking fc-list for every font's charset
+    and merging them took 0.3 s of every build.
+    """
+    stamp = fontconfig_stamp()
+    if _COVERAGE[0] == stamp:
+        return cast("tuple[tuple[int, ...], tuple[int, ...]]", _COVERAGE[1])
+    coverage = _cached_coverage(cache_file, stamp) if cache_file is not None else None
+    if coverage is None:
+        coverage = _fc_coverage()
+        if cache_file is not None:
+            from .output import write_bytes_atomic
+
+            try:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                write_bytes_atomic(cache_file, json.dumps({"stamp": stamp, "starts": coverage[0],
+                                                           "ends": coverage[1]}).encode())
+            except OSError:
+                pass  # a read-only project: fc-list is asked again next time
+    _COVERAGE[:] = [stamp, coverage]
+    return coverage
+
+
+def _cached_coverage(cache_file: Path, stamp: list[Any]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+        starts, ends = tuple(data["starts"]), tuple(data["ends"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if data.get("stamp") != stamp or len(starts) != len(ends) or not all(isinstance(n, int) for n in starts + ends):
+        return None
+    return starts, ends
+
+
+def _fc_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
     import subprocess  # only on a build that lays something out
 
     if shutil.which("fc-list") is None:
@@ -205,14 +244,6 @@ def installed_coverage() -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(m[0] for m in merged), tuple(m[1] for m in merged)
 
 
-def is_covered(code: int) -> bool:
-    import bisect
-
-    starts, ends = installed_coverage()
-    index = bisect.bisect_right(starts, code) - 1
-    return index >= 0 and code <= ends[index]
-
-
 def _needs_glyph(char: str) -> bool:
     """Characters that are drawn; controls, format characters (ZWJ, emoji tags), spaces and
     variation selectors are not (they change how their neighbours are drawn)."""
@@ -224,16 +255,20 @@ def _needs_glyph(char: str) -> bool:
     return unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
 
-def check_coverage(paths: Sequence[Path]) -> None:
-    """A FontError at the first character of these files that no installed font can draw."""
+def check_coverage(paths: Sequence[Path], cache_file: Path | None = None) -> None:
+    """A FontError at the first character of these files that no installed font can draw
+    (`cache_file`: where installed_coverage keeps the fonts' coverage)."""
+    import bisect
     import unicodedata
 
     from .sources import read_text
 
+    starts, ends = installed_coverage(cache_file)
     for path in paths:
         text = read_text(path, FontError)
         for char in sorted(set(text) - set(map(chr, range(0x20, 0x7F)))):
-            if not _needs_glyph(char) or is_covered(ord(char)):
+            index = bisect.bisect_right(starts, ord(char)) - 1
+            if not _needs_glyph(char) or (index >= 0 and ord(char) <= ends[index]):
                 continue
             offset = text.index(char)
             line = text.count("\n", 0, offset) + 1

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 # fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
 FONT_LOOKUP_CACHE = "fontconfig.json"
+# ... and which code points the installed fonts have, under the same condition.
+FONT_COVERAGE_CACHE = "coverage.json"
 
 
 @dataclass(frozen=True)
@@ -479,7 +481,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
         images = load_images(config, manuscript)                  # every image file there, usable, described
         check_coverage([config.path, *manuscript.files,           # no character drawn as a box
-                        *sorted(config.figures_dir.glob("*.toml"))])
+                        *sorted(config.figures_dir.glob("*.toml"))], cache_path(config.root, FONT_COVERAGE_CACHE))
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
         figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
