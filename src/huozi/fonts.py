@@ -101,13 +101,32 @@ def _fontconfig_places() -> tuple[list[str], list[Path]]:
     return env, paths
 
 
-def _cached_faces(cache_file: Path, stamp: list[Any], wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:
+def _read_stamped(cache_file: Path, stamp: list[Any]) -> dict[str, Any] | None:
+    """A cache file of fontconfig's answers, when it was written under fontconfig's state `stamp`."""
     try:
         data = json.loads(cache_file.read_text(encoding="utf-8"))
-        if data["stamp"] != stamp:
-            return None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("stamp") == stamp else None
+
+
+def _write_stamped(cache_file: Path, stamp: list[Any], data: dict[str, Any]) -> None:
+    from .output import write_bytes_atomic
+
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(cache_file, json.dumps({"stamp": stamp, **data}, indent=1).encode())
+    except OSError:
+        pass  # a read-only project: fontconfig is asked again next time
+
+
+def _cached_faces(cache_file: Path, stamp: list[Any], wanted: list[tuple[str, str]]) -> tuple[FontFile, ...] | None:
+    data = _read_stamped(cache_file, stamp)
+    if data is None:
+        return None
+    try:
         faces = tuple(FontFile(family, style, Path(data["faces"][f"{family}:{style}"])) for family, style in wanted)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):   # a damaged cache
         return None
     return faces if all(face.path.is_file() for face in faces) else None
 
@@ -145,15 +164,8 @@ def require_cjk_fonts(families: Sequence[str] = (SERIF, SANS), styles_dir: Path 
         family = exc.message.split("'")[1]
         raise FontError(exc.message, _named_in(styles_dir, family), exc.hint) from None
     if cache_file is not None:
-        from .output import write_bytes_atomic
-
-        data = {"stamp": stamp, "faces": {f"{family}:{style}": str(f.path)
-                                          for (family, style), f in zip(wanted, faces)}}
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(cache_file, json.dumps(data, indent=1).encode())
-        except OSError:
-            pass  # a read-only project: fontconfig is asked again next time
+        _write_stamped(cache_file, stamp, {"faces": {f"{family}:{style}": str(f.path)
+                                                     for (family, style), f in zip(wanted, faces)}})
     return faces
 
 
@@ -201,25 +213,20 @@ def installed_coverage(cache_file: Path | None = None) -> tuple[tuple[int, ...],
     if coverage is None:
         coverage = _fc_coverage()
         if cache_file is not None:
-            from .output import write_bytes_atomic
-
-            try:
-                cache_file.parent.mkdir(parents=True, exist_ok=True)
-                write_bytes_atomic(cache_file, json.dumps({"stamp": stamp, "starts": coverage[0],
-                                                           "ends": coverage[1]}).encode())
-            except OSError:
-                pass  # a read-only project: fc-list is asked again next time
+            _write_stamped(cache_file, stamp, {"starts": coverage[0], "ends": coverage[1]})
     _COVERAGE[:] = [stamp, coverage]
     return coverage
 
 
 def _cached_coverage(cache_file: Path, stamp: list[Any]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-    try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
-        starts, ends = tuple(data["starts"]), tuple(data["ends"])
-    except (OSError, ValueError, KeyError, TypeError):
+    data = _read_stamped(cache_file, stamp)
+    if data is None:
         return None
-    if data.get("stamp") != stamp or len(starts) != len(ends) or not all(isinstance(n, int) for n in starts + ends):
+    try:
+        starts, ends = tuple(data["starts"]), tuple(data["ends"])
+    except (KeyError, TypeError):   # a damaged cache
+        return None
+    if len(starts) != len(ends) or not all(isinstance(n, int) for n in starts + ends):
         return None
     return starts, ends
 

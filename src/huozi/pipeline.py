@@ -146,7 +146,7 @@ def build_edition(config: Config, manuscript: Manuscript, edition: Edition, out_
         laid = lay_out(config, manuscript, edition, figures, images=images, epoch=epoch, clock=clock)
         layouts[edition.name] = laid
         if publish is not None:
-            publish(edition.name, Pages(laid.page_texts))
+            publish(edition.name, laid)
     written = edition.load_writer().write(model, laid, output_path(config, edition, out_dir), clock)
     return _EditionRun(edition.name, written.path, written.pages, warnings=list(written.warnings),
                        typography=written.typography, lint=written.lint)
@@ -372,11 +372,11 @@ class Workers:
         self.close(kill=exc_info[0] is not None)   # a build that failed early need not wait for their warm-up
 
 
-def _run_editions(config: Config, stale: list[str], out_dir: Path, epoch: int,
+def _run_editions(config: Config, tasks: list[_Task], out_dir: Path, epoch: int,
                   figures: Figures, workers: Workers | None, emit: Progress) -> list[_EditionRun]:
-    """The stale editions built, in parallel workers when there are more than one, else here."""
+    """The planned editions built, in parallel workers when there are more than one task, else here."""
     order = build_order()
-    tasks = plan_tasks(config, stale)
+    stale = [name for task in tasks for name in task.names]
     if workers is not None and workers.jobs > 1 and len(tasks) > 1:
         runs = workers.run(tasks, config.root, out_dir, epoch, figures, emit)
         return sorted(runs, key=lambda run: order.index(run.edition))
@@ -474,7 +474,8 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         from .layout.stylecheck import check_styles
         from .manuscript import parse_manuscript
 
-        if len(plan_tasks(config, stale)) > 1:
+        tasks = plan_tasks(config, stale)
+        if len(tasks) > 1:
             workers.start()                     # warms up while the styles are checked and the figures drawn
         check_styles(config.styles_dir)                           # encodings, include loops, @import
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
@@ -488,7 +489,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         for name in stale:
             emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
-            runs = _run_editions(config, stale, out_dir, epoch, figures, workers, emit)
+            runs = _run_editions(config, tasks, out_dir, epoch, figures, workers, emit)
             staged.extend(pair for run in runs for pair in run.staged)
         emit(figure_time)
     states = dict(previous)

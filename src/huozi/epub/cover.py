@@ -73,7 +73,7 @@ def cover_png(book: BookMeta, body: str, heading: str, cache_dir: Path | None) -
         return draw_cover(book, body, heading)
     faces = [find_font(family, style) for family, style in ((body, "Bold"), (heading, "Regular"), (heading, "Bold"))]
     stats = [(str(face.path), face.path.stat()) for face in faces]
-    key = content_key(Path(__file__).read_bytes(), tool_versions().get("pillow", ""), book.title, book.subtitle or "",
+    key = content_key(Path(__file__).read_bytes(), tool_versions()["pillow"], book.title, book.subtitle or "",
                       "\0".join(book.creators), book.publisher or "", body, heading,
                       *(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}" for path, stat in stats))
     store = Store(cache_dir, ".png", lambda data: data.startswith(PNG_SIGNATURE) and data.endswith(b"IEND\xaeB`\x82"))

@@ -64,7 +64,7 @@ def lay_out(config: Config, manuscript: Manuscript, edition: Edition, figures: F
         if pending:                                   # the second look at the figures (placement.py)
             from ..figures.placement import book_moves
 
-            cacheable = not [url for url in fetched if not url.startswith("data:")]
+            cacheable = _read_no_file(fetched)
             moved = book_moves(document, placed, pending, _PLACEMENTS, cacheable)
             if moved is not None:
                 placed, document = moved, None        # the first layout's boxes freed before the second
@@ -126,7 +126,7 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
         def trial(html: str) -> tuple[Any, bool]:
             seen: list[str] = []
             document = render_document(html, options, seen)
-            return document, not [url for url in seen if not url.startswith("data:")]
+            return document, _read_no_file(seen)
 
         salt = repr(fontconfig_stamp())
         with _stage(clock, "placement"):
@@ -160,6 +160,11 @@ def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figure
     if edition.paged is not None and edition.paged.turn_tables and any(f.turned for f in fits.values()):
         fits = tables.cut_turned(layout(tables.one_part(fits, manuscript)), fits, manuscript)
     return fits
+
+
+def _read_no_file(urls: list[str]) -> bool:
+    """A layout that read nothing but data: URLs depends on its HTML alone (its decisions may be kept)."""
+    return all(url.startswith("data:") for url in urls)
 
 
 def _stage(clock: Stopwatch | None, name: str) -> AbstractContextManager[None]:
