@@ -10,7 +10,7 @@ from huozi.figures.render import render_figures
 from huozi.fonts import fontconfig_stamp
 from huozi.layout.render import render_edition
 from huozi.manuscript.model import FigureRef
-from huozi.pdf import layout
+from huozi.pdf import kept, layout
 from huozi.pdf.variants import pdf_options
 from huozi.pdf.weasy_patch import cjk_layout_for
 from huozi.pdf.writer import render_document
@@ -22,7 +22,7 @@ def _order(manuscript) -> list[list[str]]:
             for a in manuscript.articles]
 
 
-def test_the_book_layout_places_figures_as_two_trials_of_each_article_would(config, manuscript):
+def test_the_book_layout_places_figures_as_two_trials_of_each_article_would(config, manuscript, monkeypatch):
     edition = EDITIONS["print"]
     figures = render_figures(config.root, config.figures_dir, manuscript)
     options = pdf_options(config, edition, 0)
@@ -37,7 +37,8 @@ def test_the_book_layout_places_figures_as_two_trials_of_each_article_would(conf
     with cjk_layout_for(config.typography):
         two_trials = float_figures(manuscript, html, trial, {}, salt=repr(fontconfig_stamp()), passes=2)
         one_trial = float_figures(manuscript, html, trial, {}, salt=repr(fontconfig_stamp()), passes=1)
-    layout._PLACEMENTS.clear()                      # a cold layout: no decision kept from another test
+    kept.PLACEMENTS.clear()                      # a cold layout: no decision kept from another test,
+    monkeypatch.setattr(kept, "_load", lambda *args: {})   # nor from an earlier build's cache
     laid = layout.lay_out(config, manuscript, edition, figures)
     assert _order(laid.manuscript) == _order(two_trials)
     # The book is a case for it: the second look moves a figure the first trials did not.

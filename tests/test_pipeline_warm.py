@@ -1,6 +1,8 @@
 """Warm rebuilds (kept workers, kept placement decisions) give the bytes of a cold build."""
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 
@@ -16,7 +18,9 @@ def _digests(out) -> dict[str, str]:
 
 
 def _cold(project, out) -> dict[str, str]:
-    """A build in a new process, all of it there: no worker, no decision of an earlier build in memory."""
+    """A build in a new process, all of it there: no worker, no decision of an earlier build in
+    memory or in the project's cache."""
+    shutil.rmtree(project / ".huozi-cache" / "layout", ignore_errors=True)
     code = ("import sys, huozi; huozi.build(sys.argv[1], sys.argv[2], jobs=1, "
             "environ={'SOURCE_DATE_EPOCH': '1590710400'})")
     subprocess.run([sys.executable, "-c", code, str(project), str(out)], check=True)
@@ -52,6 +56,43 @@ def test_one_process_builds_again_with_the_bytes_of_a_cold_build(project_copy, t
     build(project_copy, tmp_path / "a", environ=EPOCH, jobs=1, editions=["print"])
     assert _digests(tmp_path / "a") == {k: v for k, v in _cold(project_copy, tmp_path / "cold").items()
                                         if k.endswith("-print.pdf")}
+
+
+def test_a_new_process_lays_print_out_once_with_the_decisions_kept_in_the_cache(project_copy, tmp_path,
+                                                                               monkeypatch):
+    """The line-break plans, figure moves and footnote marks of the last layout are read back from
+    .huozi-cache/layout: a forced build in a process that never laid the book out lays print out
+    once (no placement trial, no second look) and writes the bytes of a cold build."""
+    from huozi.pdf import kept, writer
+
+    build(project_copy, tmp_path / "first", environ=EPOCH, jobs=1, editions=["print"])
+    assert {p.name for p in (project_copy / ".huozi-cache" / "layout").iterdir()} == {"print.json"}
+    for memo in kept.memos().values():
+        memo.clear()                                  # as in a new process
+    layouts: list[str] = []
+    real = writer.render_document
+    monkeypatch.setattr(writer, "render_document", lambda html, *a, **k: layouts.append(html) or real(html, *a, **k))
+    build(project_copy, tmp_path / "again", environ=EPOCH, jobs=1, editions=["print"], force=True)
+    assert len(layouts) == 1
+    assert _digests(tmp_path / "again") == {k: v for k, v in _cold(project_copy, tmp_path / "cold").items()
+                                            if k.endswith("-print.pdf")}
+
+
+def test_kept_decisions_that_do_not_fit_are_made_again(project_copy, tmp_path):
+    """A damaged or foreign cache file is a miss: the build lays out as a cold one does."""
+    build(project_copy, tmp_path / "first", environ=EPOCH, jobs=1, editions=["print"])
+    saved = project_copy / ".huozi-cache" / "layout" / "print.json"
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["placements"] = {key: [[[0, 99, 0], [0, 99, 1]]] for key in data["placements"]}  # no section 99
+    data["plans"] = {key: [[5, 3], [0.0, 0.0], True] for key in data["plans"]}           # not increasing
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    code = ("import sys, huozi; huozi.build(sys.argv[1], sys.argv[2], jobs=1, editions=['print'], force=True, "
+            "environ={'SOURCE_DATE_EPOCH': '1590710400'})")
+    subprocess.run([sys.executable, "-c", code, str(project_copy), str(tmp_path / "again")], check=True)
+    saved.write_text("{not json", encoding="utf-8")
+    subprocess.run([sys.executable, "-c", code, str(project_copy), str(tmp_path / "third")], check=True)
+    cold = {k: v for k, v in _cold(project_copy, tmp_path / "cold").items() if k.endswith("-print.pdf")}
+    assert _digests(tmp_path / "again") == cold == _digests(tmp_path / "third")
 
 
 def test_editions_that_read_print_pages_wait_for_them_not_for_its_pdf(project_copy):

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from .quick import Record, tool_folders
 
@@ -180,3 +181,47 @@ def tool_records() -> tuple[int, dict[str, Record], list[str]]:
     """When tool_versions read sys.path's folders, their stat records then, and which folders
     they were (for the stamp, quick.py)."""
     return _tools()[1:]
+
+
+# --- decisions kept by the hash of what they are made from ----------------------------------------
+
+class Memo(dict):  # type: ignore[type-arg]
+    """Results by the hash of everything they are made from, for the life of the process (the
+    oldest forgotten past `kept`).
+
+    While `used` is a set, it collects the keys read or made, so that one layout's entries can be
+    saved to the project's cache (pdf/kept.py); `encode` makes an entry JSON and `decode` takes it
+    back, returning None for one it does not recognise (a damaged or foreign file is a miss).
+    """
+
+    def __init__(self, kept: int, encode: Callable[[Any], Any] = lambda value: value,
+                 decode: Callable[[Any], Any] = lambda value: value) -> None:
+        super().__init__()
+        self.kept, self.encode, self.decode = kept, encode, decode
+        self.used: set[str] | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            return default
+        if self.used is not None:
+            self.used.add(key)
+        return dict.__getitem__(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+        if self.used is not None:
+            self.used.add(key)
+        while len(self) > self.kept:
+            del self[next(iter(self))]
+
+    def take(self, saved: dict[str, Any]) -> None:
+        """Entries saved by an earlier process, decoded; those it has are kept as they are."""
+        for key, value in saved.items():
+            if isinstance(key, str) and key not in self and (decoded := self.decode(value)) is not None:
+                dict.__setitem__(self, key, decoded)
+        while len(self) > self.kept:
+            del self[next(iter(self))]
+
+    def saved(self) -> dict[str, Any]:
+        """The entries read or made since `used` was set, encoded."""
+        return {key: self.encode(dict.__getitem__(self, key)) for key in sorted(self.used or ()) if key in self}

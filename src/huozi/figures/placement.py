@@ -115,6 +115,23 @@ def _key(salt: str, source: str) -> str:
     return hashlib.sha256(f"{salt}\0{source}".encode()).hexdigest()
 
 
+def moves_from_json(data: Any) -> list[tuple[Slot, Slot]] | None:
+    """Moves saved by an earlier process (pdf/kept.py), or None when they are not moves."""
+    def slot(item: Any) -> bool:
+        return isinstance(item, list) and len(item) == 3 and all(type(i) is int and i >= 0 for i in item)
+
+    if not (isinstance(data, list) and all(isinstance(m, list) and len(m) == 2 and all(map(slot, m)) for m in data)):
+        return None
+    return [(tuple(source), tuple(target)) for source, target in data]  # type: ignore[misc]
+
+
+def _fits(moves: list[Any], article: Any) -> bool:
+    """Whether every move is within one section of `article` (a kept decision always is)."""
+    sections = article.sections
+    return all(s == s2 < len(sections) and b < len(sections[s].blocks) and b2 < len(sections[s].blocks)
+               for (_, s, b), (_, s2, b2) in moves)
+
+
 def _apply(manuscript: Manuscript, index: int, moves: list[Any]) -> Manuscript:
     """Apply an article's moves (slots of the article laid out alone: article 0) to article `index`."""
     for (_, s, b), (_, s2, b2) in sorted(moves, reverse=True):
@@ -132,7 +149,7 @@ def second_look(written: Manuscript, placed: Manuscript, html: Callable[[Manuscr
             continue                                 # nothing moved: a second look sees the same pages
         key = _key(salt, html(dataclasses.replace(placed, articles=(after,))))
         moves = decisions.get(key)
-        if moves is None:
+        if moves is None or not _fits(moves, after):
             pending[index] = key
         else:
             placed = _apply(placed, index, moves)
@@ -208,7 +225,7 @@ def float_figures(manuscript: Manuscript, html: Callable[[Manuscript], str],
             source = html(alone)
             key = _key(salt, source)
             moves = decisions.get(key)
-            if moves is None:
+            if moves is None or not _fits(moves, alone.articles[0]):
                 document, cacheable = lay_out(source)
                 moves = _trial_moves(document, alone)
                 del document                                  # a trial's boxes are not kept

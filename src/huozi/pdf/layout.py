@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..events import BuildWarning, Stopwatch, collect_warnings
 from ..pagetext import PageText
 from .boxes import Document
+from .kept import NOTE_MARKS, PLACEMENTS
 from .options import PdfOptions
 
 if TYPE_CHECKING:
@@ -39,44 +40,38 @@ class LaidOut:
     warnings: tuple[BuildWarning, ...] = ()         # WeasyPrint's notices about the final layout
 
 
-# Figure placement decisions by the hash of a trial layout's HTML, for the life of the process:
-# a warm worker (huozi watch, a library caller building again) lays out only changed articles.
-_PLACEMENTS: dict[str, list[Any]] = {}
-_PLACEMENTS_KEPT = 4096  # entries (each a few slots); a long watch session forgets the oldest
-# Footnote marks numbered by page, by the hash of the edition's HTML with placeholder marks.
-_NOTE_MARKS: dict[str, dict[str, str]] = {}
-
-
 def lay_out(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, *,
             images: ImageSet | None = None, epoch: int = 0, clock: Stopwatch | None = None) -> LaidOut:
     """Lay out a paged edition as `huozi build` does: clreq-typeset text, wide tables fitted, print
     figures floated to a page edge, footnotes marked by page; and read where each page begins."""
+    from .kept import kept_decisions, layout_salt
     from .pages import read_page_texts
     from .variants import pdf_options
     from .weasy_patch import cjk_layout_for
 
     options = pdf_options(config, edition, epoch)
-    with cjk_layout_for(config.typography):
+    salt = layout_salt(config.typography)
+    with cjk_layout_for(config.typography), kept_decisions(config.root, edition.name, salt):
         fetched: list[str] = []
-        render, placed, pending = _html(config, manuscript, edition, figures, options, clock, images)
+        render, placed, pending = _html(config, manuscript, edition, figures, options, clock, images, salt)
         by_page = config.footnotes.numbering == "page"
-        html, document, warnings = _final(render, placed, edition, options, clock, fetched, by_page)
+        html, document, warnings = _final(render, placed, edition, options, clock, fetched, by_page, salt)
         if pending:                                   # the second look at the figures (placement.py)
             from ..figures.placement import book_moves
 
             cacheable = _read_no_file(fetched)
-            moved = book_moves(document, placed, pending, _PLACEMENTS, cacheable)
+            moved = book_moves(document, placed, pending, PLACEMENTS, cacheable)
             if moved is not None:
                 placed, document = moved, None        # the first layout's boxes freed before the second
-                html, document, warnings = _final(render, placed, edition, options, clock, None, by_page)
+                html, document, warnings = _final(render, placed, edition, options, clock, None, by_page, salt)
     return LaidOut(edition, html, document, read_page_texts(document), placed, options, tuple(warnings))
 
 
 def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]], placed: Manuscript,
            edition: Edition, options: PdfOptions, clock: Stopwatch | None, fetched: list[str] | None,
-           by_page: bool) -> tuple[str, Any, list[BuildWarning]]:
-    """The book's HTML with its footnotes marked, its Document, and WeasyPrint's notices."""
-    from ..fonts import fontconfig_stamp
+           by_page: bool, salt: str) -> tuple[str, Any, list[BuildWarning]]:
+    """The book's HTML with its footnotes marked, its Document, and WeasyPrint's notices (`salt`:
+    what the layout rests on besides the HTML, kept.layout_salt)."""
     from ..layout.notes import has_notes, placeholder_marks
     from .writer import render_document
 
@@ -86,9 +81,9 @@ def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]
 
         with _stage(clock, "notes"):
             first = placeholder_marks(placed)
-            key = hashlib.sha256(f"{fontconfig_stamp()!r}\0{draw(first)}".encode()).hexdigest()
+            key = hashlib.sha256(f"{salt}\0{draw(first)}".encode()).hexdigest()
             html, document = settle_marks(draw, lambda html: render_document(html, options, fetched), first,
-                                          _NOTE_MARKS, key)
+                                          NOTE_MARKS, key)
             return html, document, []
     with _stage(clock, "layout"):
         html = draw(None)
@@ -98,12 +93,11 @@ def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]
 
 
 def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-          clock: Stopwatch | None, images: ImageSet | None
+          clock: Stopwatch | None, images: ImageSet | None, salt: str
           ) -> tuple[Callable[[Manuscript], Callable[[dict[str, str] | None], str]], Manuscript, dict[int, str]]:
     """How the edition's HTML is made (a manuscript, then the footnote marks), the manuscript with
     its figures placed by a first look, and the articles still owed a second look (placement.py)."""
     from ..figures.placement import float_figures, second_look, second_trials
-    from ..fonts import fontconfig_stamp
     from ..layout.render import render_edition
     from ..text.typeset import typesetter_for
     from .writer import render_document
@@ -128,17 +122,14 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
             document = render_document(html, options, seen)
             return document, _read_no_file(seen)
 
-        salt = repr(fontconfig_stamp())
         with _stage(clock, "placement"):
             # A trial lays out one article without the title page and contents (the same pages:
             # it opens on a right-hand page either way); they were a tenth of a second a trial.
             article_html = lambda m: render(m, front=False)(None)  # noqa: E731
-            placed = float_figures(manuscript, article_html, trial, _PLACEMENTS, salt=salt, passes=1)
-            placed, pending = second_look(manuscript, placed, article_html, _PLACEMENTS, salt)
+            placed = float_figures(manuscript, article_html, trial, PLACEMENTS, salt=salt, passes=1)
+            placed, pending = second_look(manuscript, placed, article_html, PLACEMENTS, salt)
             if pending:
-                placed, pending = second_trials(placed, pending, article_html, trial, _PLACEMENTS)
-            while len(_PLACEMENTS) > _PLACEMENTS_KEPT:
-                del _PLACEMENTS[next(iter(_PLACEMENTS))]
+                placed, pending = second_trials(placed, pending, article_html, trial, PLACEMENTS)
     return render, placed, pending
 
 

@@ -28,6 +28,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..cache import Memo
 from .chars import is_han
 
 MAX_SHRINK_EM = 0.03   # tighter than this and Han characters start to touch
@@ -71,12 +72,26 @@ def _line_width(glyphs: Sequence[Glyph], prefix: list[float], start: int, end: i
     return prefix[end] - prefix[start] - glyphs[start].start_trim - glyphs[end - 1].end_trim
 
 
-# Plans by the hash of everything they are made from, for the life of the process: the print
-# edition lays a paragraph out three times or more (figure placement's trials, the book, the book
-# again when a figure moved) and a warm worker again at every rebuild, and breaking was a third
-# of a layout. A few hundred bytes each; the oldest forgotten first.
-_PLANS: dict[bytes, Plan] = {}
-_PLANS_KEPT = 20000
+def _plan_json(plan: Plan) -> list[object]:
+    return [list(plan.starts), list(plan.spacing_em), plan.feasible]
+
+
+def _plan_from_json(data: object) -> Plan | None:
+    """A saved plan, or None when it is not one (its fit to the paragraph is checked on use)."""
+    if not (isinstance(data, list) and len(data) == 3 and isinstance(data[0], list) and isinstance(data[1], list)
+            and isinstance(data[2], bool) and len(data[0]) == len(data[1])
+            and all(type(i) is int for i in data[0]) and all(type(x) is float for x in data[1])
+            and all(a < b for a, b in zip([0, *data[0]], data[0]))):
+        return None
+    return Plan(tuple(data[0]), tuple(data[1]), data[2])
+
+
+# Plans by the hash of everything they are made from, for the life of the process and (those of
+# the last layout) in the project's cache (pdf/kept.py): the print edition lays a paragraph out
+# three times or more (figure placement's trials, the book, the book again when a figure moved)
+# and a warm worker again at every rebuild, and breaking was a third of a layout. A few hundred
+# bytes each; the oldest forgotten first.
+PLANS = Memo(20000, _plan_json, _plan_from_json)
 
 
 def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: Sequence[float],
@@ -92,12 +107,10 @@ def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: 
     numbers.extend(units if units is not None else (-1.0,))
     digest = hashlib.sha256(numbers.tobytes())
     digest.update("\0".join(glyph.char for glyph in glyphs).encode("utf-8", "surrogatepass"))
-    key = digest.digest()
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _PLANS[key] = _break(glyphs, breaks, measures, font_size, last_line_min_units, units)
-        if len(_PLANS) > _PLANS_KEPT:
-            del _PLANS[next(iter(_PLANS))]
+    key = digest.hexdigest()
+    plan = PLANS.get(key)
+    if plan is None or (plan.starts and plan.starts[-1] >= len(glyphs)):
+        plan = PLANS[key] = _break(glyphs, breaks, measures, font_size, last_line_min_units, units)
     return plan
 
 
