@@ -154,3 +154,25 @@ def test_each_paged_edition_keeps_to_one_worker_across_builds(project_copy, tmp_
     assert len(seen) == 4 and all(set(s) == {"handout", "print", "epub"} for s in seen)
     assert len({s["print"] for s in seen}) == 1 and len({s["handout"] for s in seen}) == 1
     assert seen[0]["print"] != seen[0]["handout"]
+
+
+def test_a_build_starts_its_workers_at_once_and_stops_them_at_once_when_nothing_is_stale(project_copy, tmp_path,
+                                                                                        monkeypatch):
+    """build() starts its own workers before it reads the book (their warm-up overlaps the
+    reading); a build that finds every edition current kills them instead of waiting for it."""
+    from huozi import pipeline
+
+    closed: list[tuple[bool, bool]] = []
+    real_close = pipeline.Workers.close
+
+    def close(self, kill=False):
+        closed.append((bool(self._lanes), kill))
+        real_close(self, kill)
+
+    monkeypatch.setattr(pipeline.Workers, "close", close)
+    build(project_copy, tmp_path / "out", environ=EPOCH, jobs=2, editions=["handout", "epub"])
+    assert closed[-1] == (True, False)              # they built: stopped when done
+    build(project_copy, tmp_path / "out", environ=EPOCH, jobs=2, editions=["handout", "epub"])
+    assert closed[-1] == (True, True)               # nothing to build: killed at once
+    import multiprocessing
+    assert multiprocessing.active_children() == []
