@@ -176,3 +176,22 @@ def test_a_build_starts_its_workers_at_once_and_stops_them_at_once_when_nothing_
     assert closed[-1] == (True, True)               # nothing to build: killed at once
     import multiprocessing
     assert multiprocessing.active_children() == []
+
+
+def _compiled_count() -> int:
+    from huozi.layout import render
+
+    return len(render._COMPILED._code)
+
+
+def test_workers_compile_the_books_templates_while_they_warm_up(project_copy):
+    """Each worker's warm-up compiles every template of the book's styles and the theme, so the
+    first render of a build finds them compiled."""
+    from huozi.layout.render import template_env
+
+    names = template_env(project_copy / "styles").list_templates(filter_func=lambda n: n.endswith(".j2"))
+    assert len(names) >= 5
+    with Workers(2) as workers:
+        workers.start(project_copy / "styles")
+        counts = [lane.submit(_compiled_count).result() for lane in workers._lanes]
+    assert counts == [len(names)] * 2

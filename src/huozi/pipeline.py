@@ -216,11 +216,14 @@ def plan_tasks(config: Config, stale: list[str]) -> list[_Task]:
     return [_Task(t.names, t.after, frozenset(n for n in t.names if n in wanted)) for t in tasks]
 
 
-def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str, Pages]]) -> None:
-    """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint and fonts warmed.
+def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str, Pages]],
+                  styles_dir: Path | None = None) -> None:
+    """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint, fonts and
+    templates warmed.
 
     The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
-    line in each face the book is set in, so fontconfig's caches and the font files are loaded.
+    line in each face the book is set in, so fontconfig's caches and the font files are loaded,
+    and compiles the templates of `styles_dir` (the book's, when the build named it).
     """
     global _PAGES_OUT
 
@@ -236,6 +239,10 @@ def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str,
 
         weasyprint.HTML(string=f'<p style="font-family:{SERIF}">字</p><p style="font-family:{SANS};'
                                f'font-weight:bold">字</p>').render()
+        if styles_dir is not None:
+            from .layout.render import compile_templates
+
+            compile_templates(styles_dir)
     except Exception:  # noqa: BLE001 - a warm-up only; the build reports real problems itself
         pass
 
@@ -263,8 +270,9 @@ class Workers:
         self._pages: SimpleQueue[tuple[str, Pages]] | None = None
         self.ran = False                  # whether run() gave them work (else build() stops them at once)
 
-    def start(self) -> None:
-        """Start the processes (in the background: this returns at once); idempotent."""
+    def start(self, styles_dir: Path | None = None) -> None:
+        """Start the processes (in the background: this returns at once), their warm-up compiling
+        the templates of `styles_dir` when given; idempotent."""
         if self._lanes or self.jobs < 2:
             return
         import multiprocessing
@@ -274,7 +282,8 @@ class Workers:
         self._events = context.SimpleQueue()
         self._pages = context.SimpleQueue()
         self._lanes = [ProcessPoolExecutor(1, mp_context=context, initializer=_worker_start,
-                                           initargs=(self._events, self._pages)) for _ in range(self.jobs)]
+                                           initargs=(self._events, self._pages, styles_dir))
+                       for _ in range(self.jobs)]
         for lane in self._lanes:
             lane.submit(_ready)
 
@@ -443,7 +452,7 @@ def build(
     chosen = select_editions(wanted)                              # which outputs
     own = Workers(jobs) if workers is None else None
     if own is not None and len(chosen) > 1:
-        own.start()            # warming up (0.6 s) while the book is read; stopped at once if left idle
+        own.start(config.styles_dir)   # warming up (0.6 s) while the book is read; stopped at once if idle
     try:
         out_dir = Path(out).resolve() if out is not None else config.root / "dist"
         check_out_dir(config, out_dir)                            # never inside manuscript/, styles/, figures/
@@ -484,7 +493,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
 
         tasks = plan_tasks(config, stale)
         if len(tasks) > 1:
-            workers.start()                     # warms up while the styles are checked and the figures drawn
+            workers.start(config.styles_dir)    # warms up while the styles are checked and the figures drawn
         check_styles(config.styles_dir)                           # encodings, include loops, @import
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
