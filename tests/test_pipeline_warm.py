@@ -178,10 +178,17 @@ def test_a_build_starts_its_workers_at_once_and_stops_them_at_once_when_nothing_
     assert multiprocessing.active_children() == []
 
 
-def _compiled_count() -> int:
-    from huozi.layout import render
+def _compiled(styles_dir) -> list[str]:
+    """The templates of `styles_dir` whose code this process has compiled (by their bucket keys)."""
+    from huozi.layout.render import _COMPILED, template_env
 
-    return len(render._COMPILED._code)
+    env = template_env(styles_dir)
+    found = []
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
+        filename = env.loader.get_source(env, name)[1]
+        if f"{type(env).__qualname__}:{_COMPILED.get_cache_key(name, filename)}" in _COMPILED._code:
+            found.append(name)
+    return found
 
 
 def test_workers_compile_the_books_templates_while_they_warm_up(project_copy):
@@ -189,9 +196,11 @@ def test_workers_compile_the_books_templates_while_they_warm_up(project_copy):
     first render of a build finds them compiled."""
     from huozi.layout.render import template_env
 
-    names = template_env(project_copy / "styles").list_templates(filter_func=lambda n: n.endswith(".j2"))
+    styles = project_copy / "styles"
+    names = template_env(styles).list_templates(filter_func=lambda n: n.endswith(".j2"))
     assert len(names) >= 5
+    assert _compiled(styles) == []                  # not here: the project's copy is new
     with Workers(2) as workers:
-        workers.start(project_copy / "styles")
-        counts = [lane.submit(_compiled_count).result() for lane in workers._lanes]
-    assert counts == [len(names)] * 2
+        workers.start(styles)
+        found = [lane.submit(_compiled, styles).result() for lane in workers._lanes]
+    assert found == [names] * 2
