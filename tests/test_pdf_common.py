@@ -50,3 +50,32 @@ def test_dates_come_from_the_build_epoch_not_the_clock(built):
         reader = pypdf.PdfReader(built[edition])
         assert reader.metadata["/CreationDate"].startswith("D:20200529"), edition
         assert reader.metadata["/ModDate"].startswith("D:20200529"), edition
+
+
+def test_font_subsets_kept_in_the_cache_give_the_bytes_harfbuzz_gives(project_copy, tmp_path, monkeypatch):
+    """A PDF's font subsets are kept (in memory and .huozi-cache/subsets) by the face's bytes, the
+    glyphs and the options: a later write takes them instead of subsetting again, and writes the
+    same bytes; a damaged entry is a miss."""
+    import weasyprint.pdf.fonts as fonts
+
+    from huozi.pdf import weasy_patch
+
+    epoch = {"SOURCE_DATE_EPOCH": "1590710400"}
+    made: list[int] = []
+    real = fonts.Font._harfbuzz_subset
+    monkeypatch.setattr(fonts.Font, "_harfbuzz_subset",
+                        lambda self, to_unicode, hinting: made.append(len(to_unicode)) or real(self, to_unicode, hinting))
+    weasy_patch._SUBSETS.clear()
+    build(project_copy, tmp_path / "cold", editions=["handout"], environ=epoch, jobs=1)
+    kept = sorted((project_copy / ".huozi-cache" / "subsets").iterdir())
+    assert made and len(kept) == len(made)
+    weasy_patch._SUBSETS.clear()                    # as a new process: from the files
+    made.clear()
+    build(project_copy, tmp_path / "warm", editions=["handout"], environ=epoch, jobs=1, force=True)
+    assert made == []
+    kept[0].write_bytes(kept[0].read_bytes()[:-1] + b"x")   # damaged: subset again
+    weasy_patch._SUBSETS.clear()
+    build(project_copy, tmp_path / "mended", editions=["handout"], environ=epoch, jobs=1, force=True)
+    assert len(made) == 1
+    pdfs = [(tmp_path / name / "shanhai-handout.pdf").read_bytes() for name in ("cold", "warm", "mended")]
+    assert pdfs[0] == pdfs[1] == pdfs[2]

@@ -117,6 +117,15 @@ class Store:
         except OSError:
             pass  # a read-only project still builds; it just does the work again next time
 
+    def prune(self, kept: int) -> None:
+        """Remove all but the `kept` newest entries (for entries whose keys change with every edit)."""
+        try:
+            entries = sorted(self.folder.glob(f"*{self.suffix}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for stale in entries[kept:]:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass
+
 
 # --- the versions of the tools, part of every key ------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Render an edition's HTML with WeasyPrint into a PDF file."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from .boxes import Document
 from .fetcher import locate_reference, make_url_fetcher
 from .options import PdfOptions
 from .pages import read_page_texts
+
+SUBSETS = "subsets"  # the project's cache folder of the PDFs' font subsets (weasy_patch.kept_subsets)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ def without_break_controls(document: Document) -> Document:
 
 def write_pdf(html: str, target: Path, options: PdfOptions, document: Document | None = None) -> PdfResult:
     """Lay out and write one PDF edition atomically; `document`, when given, is `html` laid out."""
+    from ..cache import cache_path
     from .finish import make_finisher, set_dates, set_output_intent
+    from .weasy_patch import kept_subsets, press_images
 
     if document is None:
         document = render_document(html, options)
@@ -83,11 +88,9 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
     if options.output_profile:
         set_output_intent(document, options.output_profile)
     finisher = make_finisher(options)
-    if options.output_profile:  # PDF/X: images in the press's CMYK, no DeviceRGB
-        from .weasy_patch import press_images
-
-        with press_images(options.output_profile):
-            write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
-    else:
+    with contextlib.ExitStack() as patches:
+        patches.enter_context(kept_subsets(cache_path(options.project_root, SUBSETS)))
+        if options.output_profile:  # PDF/X: images in the press's CMYK, no DeviceRGB
+            patches.enter_context(press_images(options.output_profile))
         write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
     return PdfResult(target, len(document.pages), read_page_texts(document))
