@@ -204,3 +204,32 @@ def test_workers_compile_the_books_templates_while_they_warm_up(project_copy):
         workers.start(styles)
         found = [lane.submit(_compiled, styles).result() for lane in workers._lanes]
     assert found == [names] * 2
+
+
+def test_an_edition_waiting_for_pages_goes_to_the_lane_that_is_free_first(project_copy, tmp_path, monkeypatch):
+    """The EPUB, once print's pages are in, is not queued behind a busy lane: when the handout
+    takes long, print's own worker writes the EPUB after print's PDF."""
+    import time as clock
+
+    from huozi import pipeline
+
+    real = pipeline.build_edition
+
+    def slow_handout(config, manuscript, edition, *args, **kwargs):
+        if edition.name == "handout":
+            clock.sleep(4)
+        return real(config, manuscript, edition, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "build_edition", slow_handout)   # the forked workers inherit it
+    seen: dict[str, int] = {}
+    run = pipeline.Workers.run
+
+    def recorded(self, *args, **kwargs):
+        runs = run(self, *args, **kwargs)
+        seen.update({r.edition: r.process for r in runs})
+        return runs
+
+    monkeypatch.setattr(pipeline.Workers, "run", recorded)
+    with Workers(2) as workers:
+        build(project_copy, tmp_path / "out", environ=EPOCH, workers=workers, editions=["handout", "print", "epub"])
+    assert seen["epub"] == seen["print"] != seen["handout"]

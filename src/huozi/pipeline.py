@@ -303,21 +303,24 @@ class Workers:
         futures: dict[Future[list[_EditionRun]], _Task] = {}
         lane_of: dict[Future[list[_EditionRun]], int] = {}
 
-        def lane_for(task: _Task) -> int:
+        def lane_for(task: _Task) -> int | None:
             if task.names[0] in paged:                # its own lane, where its kept decisions are
                 return paged.index(task.names[0]) % len(lanes)
-            busy = [sum(1 for f, n in lane_of.items() if n == i and not f.done()) for i in range(len(lanes))]
-            sending = {n for f, n in lane_of.items() if futures[f].publish and not f.done()}
-            return min(range(len(lanes)), key=lambda i: (busy[i], i in sending, i))
+            # Any other task waits for a lane with nothing to do: given to a busy one, it waited
+            # there for the handout's PDF while print's lane stood idle.
+            busy = {n for f, n in lane_of.items() if not f.done()}
+            return next((i for i in range(len(lanes)) if i not in busy), None)
         running: dict[str, tuple[str, float]] = {}               # edition -> (stage, started)
         said: dict[str, int] = {}                                # edition -> heartbeats of its stage
 
         def submit_ready(finished: set[str]) -> None:
             for task in [t for t in waiting if all(n in pages or n in finished for n in t.after)]:
+                lane = lane_for(task)
+                if lane is None:
+                    continue
                 waiting.remove(task)
                 # pages a finished task never sent (it failed, or was not asked): laid out by this task itself
                 given = {n: pages[n] for n in task.after if n in pages}
-                lane = lane_for(task)
                 future = lanes[lane].submit(_build_group, root, task.names, out_dir, epoch, figures, given,
                                             task.publish)
                 futures[future], lane_of[future] = task, lane
