@@ -122,7 +122,7 @@ def moves_from_json(data: Any) -> list[tuple[Slot, Slot]] | None:
 
     if not (isinstance(data, list) and all(isinstance(m, list) and len(m) == 2 and all(map(slot, m)) for m in data)):
         return None
-    return [(tuple(source), tuple(target)) for source, target in data]  # type: ignore[misc]
+    return [(tuple(source), tuple(target)) for source, target in data]
 
 
 def _fits(moves: list[Any], article: Any) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..events import BuildWarning, Stopwatch, collect_warnings
 from ..pagetext import PageText
 from .boxes import Document
-from .kept import NOTE_MARKS, PLACEMENTS
+from .kept import NOTE_MARKS, PLACEMENTS, kept_decisions, layout_salt
 from .options import PdfOptions
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ def lay_out(config: Config, manuscript: Manuscript, edition: Edition, figures: F
             images: ImageSet | None = None, epoch: int = 0, clock: Stopwatch | None = None) -> LaidOut:
     """Lay out a paged edition as `huozi build` does: clreq-typeset text, wide tables fitted, print
     figures floated to a page edge, footnotes marked by page; and read where each page begins."""
-    from .kept import kept_decisions, layout_salt
     from .pages import read_page_texts
     from .variants import pdf_options
     from .weasy_patch import cjk_layout_for

@@ -108,7 +108,7 @@ def break_paragraph(glyphs: Sequence[Glyph], breaks: Sequence[Break], measures: 
     digest = hashlib.sha256(numbers.tobytes())
     digest.update("\0".join(glyph.char for glyph in glyphs).encode("utf-8", "surrogatepass"))
     key = digest.hexdigest()
-    plan = PLANS.get(key)
+    plan: Plan | None = PLANS.get(key)
     if plan is None or (plan.starts and plan.starts[-1] >= len(glyphs)):
         plan = PLANS[key] = _break(glyphs, breaks, measures, font_size, last_line_min_units, units)
     return plan
