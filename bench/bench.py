@@ -49,8 +49,10 @@ weasyprint.HTML(string=open(html, encoding="utf-8").read(), base_url=base).write
 RUN_TYPST = "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])"
 
 
-def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds of one process, and the peak RSS (KiB) of it and the processes it waited for."""
+def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int, float]:
+    """Wall seconds of one process; the peak RSS (KiB) of it and the processes it waited for; and
+    the CPU seconds (user + system) of them all, which a shared host's drift moves less than the
+    wall time (time stolen by the host is not counted)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=ENV, cwd=cwd)
@@ -60,13 +62,18 @@ def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{err.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss
+    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
-def summary_of(results: list[tuple[float, int | None]]) -> dict:
+Measured = tuple[float, int | None, float | None]   # wall seconds, peak RSS (KiB), CPU seconds
+
+
+def summary_of(results: list[Measured]) -> dict:
     row: dict = {"seconds": round(statistics.median(r[0] for r in results), 3)}
     if all(r[1] is not None for r in results):
         row["peak_rss_mb"] = round(max(r[1] or 0 for r in results) / 1024, 1)
+    if all(r[2] is not None for r in results):
+        row["cpu_seconds"] = round(statistics.median(r[2] or 0.0 for r in results), 3)
     return row
 
 
@@ -75,7 +82,7 @@ def summary_of(results: list[tuple[float, int | None]]) -> dict:
 THREE = ("--edition", "handout", "--edition", "print", "--edition", "epub")
 
 
-def huozi_build(project: Path, out: Path, *extra: str) -> tuple[float, int]:
+def huozi_build(project: Path, out: Path, *extra: str) -> Measured:
     return timed([*HUOZI, "build", str(project), "--out", str(out), "--quiet", *extra])
 
 
@@ -150,7 +157,7 @@ class Watch:
             if "edition(s) rebuilt" in line:
                 return line
 
-    def edit(self) -> tuple[float, int | None]:
+    def edit(self) -> Measured:
         time.sleep(0.5)                                           # the watch is idle again
         start = time.perf_counter()
         edit_one_paragraph(self.project)
@@ -158,7 +165,7 @@ class Watch:
         seconds = time.perf_counter() - start
         if not line.startswith("3 of 3"):
             raise SystemExit(f"benchmark: the watch rebuilt less than every edition: {line}")
-        return seconds, None
+        return seconds, None, None
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -215,7 +222,7 @@ def measure(runs: int, scales: list[int]) -> dict:
         ]
         # Round by round, each measurement once per round: a machine whose speed drifts over the
         # minutes of a run (a shared host) slows every row alike, and the ratios hold.
-        results: dict[str, list[tuple[float, int | None]]] = {name: [] for name, _ in steps}
+        results: dict[str, list[Measured]] = {name: [] for name, _ in steps}
         try:
             for _ in range(runs):
                 for name, step in steps:
@@ -225,9 +232,8 @@ def measure(runs: int, scales: list[int]) -> dict:
         rows: dict[str, dict] = {name: summary_of(found) for name, found in results.items()}
         for scale in scales:
             big = copy_project(work / f"book{scale}", scale)
-            seconds, rss = huozi_build(big, work / f"dist{scale}", *THREE)
-            rows[f"huozi, {scale} × the book, three editions, empty caches"] = {
-                "seconds": round(seconds, 2), "peak_rss_mb": round(rss / 1024, 1)}
+            rows[f"huozi, {scale} × the book, three editions, empty caches"] = summary_of(
+                [huozi_build(big, work / f"dist{scale}", *THREE)])
         reference = rows["Pandoc → WeasyPrint, one PDF"]["seconds"]
         for row in rows.values():
             row["ratio"] = round(row["seconds"] / reference, 3)
@@ -247,10 +253,12 @@ def markdown(result: dict) -> str:
     lines = [f"Measured {result['date']} on {result['machine']}, medians of {result['runs']} "
              f"(1-minute load average {result['load_average_before_after'][0]} before, "
              f"{result['load_average_before_after'][1]} after):", "",
-             "| measurement | wall | × Pandoc → WeasyPrint | peak RSS |", "|---|---|---|---|"]
+             "| measurement | wall | × Pandoc → WeasyPrint | CPU, all processes | peak RSS |",
+             "|---|---|---|---|---|"]
     for name, row in result["rows"].items():
         rss = f"{row['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in row else ""
-        lines.append(f"| {name} | {row['seconds']:.2f} s | {row['ratio']:.2f} × | {rss} |")
+        cpu = f"{row['cpu_seconds']:.2f} s" if "cpu_seconds" in row else ""
+        lines.append(f"| {name} | {row['seconds']:.2f} s | {row['ratio']:.2f} × | {cpu} | {rss} |")
     return "\n".join(lines)
 
 
