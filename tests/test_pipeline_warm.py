@@ -133,9 +133,8 @@ def test_a_failed_edition_stops_the_editions_waiting_for_its_pages(project_copy,
     assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]
 
 
-def test_each_paged_edition_keeps_to_one_worker_across_builds(project_copy, tmp_path, monkeypatch):
-    """Kept decisions live in a worker: print is laid out in the same process build after build,
-    the handout in another, and the EPUB wherever there is room."""
+def _processes_per_build(monkeypatch) -> list[dict[str, int]]:
+    """For each build run by Workers from now on, the pid of the worker that built each edition."""
     from huozi import pipeline
 
     seen: list[dict[str, int]] = []
@@ -147,6 +146,13 @@ def test_each_paged_edition_keeps_to_one_worker_across_builds(project_copy, tmp_
         return runs
 
     monkeypatch.setattr(pipeline.Workers, "run", recorded)
+    return seen
+
+
+def test_each_paged_edition_keeps_to_one_worker_across_builds(project_copy, tmp_path, monkeypatch):
+    """Kept decisions live in a worker: print is laid out in the same process build after build,
+    the handout in another, and the EPUB wherever there is room."""
+    seen = _processes_per_build(monkeypatch)
     with Workers(2) as workers:
         for _ in range(4):
             build(project_copy, tmp_path / "out", environ=EPOCH, workers=workers, force=True,
@@ -221,15 +227,7 @@ def test_an_edition_waiting_for_pages_goes_to_the_lane_that_is_free_first(projec
         return real(config, manuscript, edition, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "build_edition", slow_handout)   # the forked workers inherit it
-    seen: dict[str, int] = {}
-    run = pipeline.Workers.run
-
-    def recorded(self, *args, **kwargs):
-        runs = run(self, *args, **kwargs)
-        seen.update({r.edition: r.process for r in runs})
-        return runs
-
-    monkeypatch.setattr(pipeline.Workers, "run", recorded)
+    seen = _processes_per_build(monkeypatch)
     with Workers(2) as workers:
         build(project_copy, tmp_path / "out", environ=EPOCH, workers=workers, editions=["handout", "print", "epub"])
-    assert seen["epub"] == seen["print"] != seen["handout"]
+    assert seen[-1]["epub"] == seen[-1]["print"] != seen[-1]["handout"]

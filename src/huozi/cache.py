@@ -220,14 +220,16 @@ class Memo(dict):  # type: ignore[type-arg]
         dict.__setitem__(self, key, value)
         if self.used is not None:
             self.used.add(key)
-        while len(self) > self.kept:
-            del self[next(iter(self))]
+        self._forget_oldest()
 
     def take(self, saved: dict[str, Any]) -> None:
         """Entries saved by an earlier process, decoded; those it has are kept as they are."""
         for key, value in saved.items():
             if isinstance(key, str) and key not in self and (decoded := self.decode(value)) is not None:
                 dict.__setitem__(self, key, decoded)
+        self._forget_oldest()
+
+    def _forget_oldest(self) -> None:
         while len(self) > self.kept:
             del self[next(iter(self))]
 

@@ -453,7 +453,8 @@ def build(
     config = load_config(Path(project))                          # book.toml -> Config
     wanted = None if editions is None else list(editions)
     chosen = select_editions(wanted)                              # which outputs
-    own = Workers(jobs) if workers is None else None
+    pool = workers if workers is not None else Workers(jobs)
+    own = pool if workers is None else None                       # started and stopped by this build
     if own is not None and len(chosen) > 1:
         own.start(config.styles_dir)   # warming up (0.6 s) while the book is read; stopped at once if idle
     try:
@@ -468,8 +469,6 @@ def build(
         memo: dict[Path, bytes] = {}                              # each source file hashed once
         keys = {e.name: edition_key(config, e.name, epoch, fonts, memo) for e in chosen}
         recorder.ask(config, wanted, environ)
-        pool = workers if workers is not None else own
-        assert pool is not None
         with build_lock(out_dir, lambda: emit(StageEvent("lock", "all", "wait"))):  # one build at a time
             return _build_locked(config, chosen, out_dir, epoch, keys, emit, force, pool, recorder)
     finally:

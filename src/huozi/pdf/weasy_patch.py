@@ -961,7 +961,7 @@ SUBSET_FILES_KEPT = 24               # in the project's cache: the keys change w
 
 
 @contextmanager
-def kept_subsets(folder: Path | None) -> Iterator[None]:
+def kept_subsets(folder: Path) -> Iterator[None]:
     """While active, a font subset HarfBuzz made before (the same face's bytes, glyphs and options,
     HarfBuzz and WeasyPrint) is taken from this process's memory or from `folder` instead of being
     made again: 0.05-0.07 s a CJK face, three faces a PDF, at every write."""
@@ -969,12 +969,12 @@ def kept_subsets(folder: Path | None) -> Iterator[None]:
 
     fonts: Any = importlib.import_module("weasyprint.pdf.fonts")
     original = fonts.Font._harfbuzz_subset
-    store = Store(folder, ".font", _whole_subset) if folder is not None else None
+    store = Store(folder, ".font", _whole_subset)
 
     def harfbuzz_subset(self, to_unicode, hinting):
         key = _subset_key(self, to_unicode, hinting)
         data = _SUBSETS.get(key)
-        if data is None and store is not None and (entry := store.get(key)) is not None:
+        if data is None and (entry := store.get(key)) is not None:
             data = entry[32:]
         if data is None:
             before = self.file_content
@@ -982,9 +982,8 @@ def kept_subsets(folder: Path | None) -> Iterator[None]:
             if self.file_content is before:        # HarfBuzz failed (WeasyPrint warned): nothing to keep
                 return
             data = self.file_content
-            if store is not None:
-                store.put(key, hashlib.sha256(data).digest() + data)
-                store.prune(SUBSET_FILES_KEPT)
+            store.put(key, hashlib.sha256(data).digest() + data)
+            store.prune(SUBSET_FILES_KEPT)
         _SUBSETS[key] = self.file_content = data
         while len(_SUBSETS) > _SUBSETS_KEPT:
             del _SUBSETS[next(iter(_SUBSETS))]
