@@ -79,3 +79,48 @@ def test_font_subsets_kept_in_the_cache_give_the_bytes_harfbuzz_gives(project_co
     assert len(made) == 1
     pdfs = [(tmp_path / name / "shanhai-handout.pdf").read_bytes() for name in ("cold", "warm", "mended")]
     assert pdfs[0] == pdfs[1] == pdfs[2]
+
+
+def test_deflated_streams_kept_give_the_bytes_zlib_gives(project_copy, tmp_path, monkeypatch):
+    """pydyf deflates each stream once per write (not again for the /ID), and a long stream's
+    deflated bytes are kept in .huozi-cache/deflated: a later write in a new process deflates no
+    long stream, and writes the same bytes; a damaged entry is deflated again."""
+    import zlib
+
+    from huozi.pdf import weasy_patch
+
+    epoch = {"SOURCE_DATE_EPOCH": "1590710400"}
+    deflated: list[int] = []
+    real = zlib.compressobj
+
+    class Counted:
+        def __init__(self, *args):
+            self.inner, self.size = real(*args), 0
+
+        def compress(self, data):
+            self.size += len(data)
+            return self.inner.compress(data)
+
+        def flush(self, *args):
+            deflated.append(self.size)
+            return self.inner.flush(*args)
+
+    monkeypatch.setattr(weasy_patch.zlib, "compressobj", Counted)
+    weasy_patch._DEFLATED.clear()
+    build(project_copy, tmp_path / "cold", editions=["handout"], environ=epoch, jobs=1)
+    long = [n for n in deflated if n >= weasy_patch.DEFLATE_FILE_MIN]
+    kept = sorted((project_copy / ".huozi-cache" / "deflated").iterdir())
+    assert len(long) >= 3 and len(kept) == len(long)       # the faces' subsets at least
+    streams = len(deflated)
+    weasy_patch._DEFLATED.clear()                    # as a new process: from the files
+    deflated.clear()
+    build(project_copy, tmp_path / "warm", editions=["handout"], environ=epoch, jobs=1, force=True)
+    assert [n for n in deflated if n >= weasy_patch.DEFLATE_FILE_MIN] == []
+    assert 0 < len(deflated) < streams               # the short ones, once each
+    kept[0].write_bytes(kept[0].read_bytes()[:-1] + b"x")   # damaged: deflated again
+    weasy_patch._DEFLATED.clear()
+    deflated.clear()
+    build(project_copy, tmp_path / "mended", editions=["handout"], environ=epoch, jobs=1, force=True)
+    assert len([n for n in deflated if n >= weasy_patch.DEFLATE_FILE_MIN]) == 1
+    pdfs = [(tmp_path / name / "shanhai-handout.pdf").read_bytes() for name in ("cold", "warm", "mended")]
+    assert pdfs[0] == pdfs[1] == pdfs[2]

@@ -2,7 +2,9 @@
 
 Everything a build may keep between runs is stored under a key that hashes everything its
 bytes depend on, so an entry is either exactly right or never found: drawn figures (figures/),
-EPUB font subsets (fonts/), fontconfig's answer (fontconfig.json), fetched images (images/).
+EPUB font subsets (fonts/) and cover (cover/), fontconfig's answer (fontconfig.json) and the
+faces' coverage (coverage.json), fetched images (images/), the PDFs' font subsets (subsets/) and
+deflated streams (deflated/), layout decisions (layout/).
 The build state (state.py) keys each edition by the same hashing of its inputs.
 
 An entry that is damaged (an interrupted write, a hand edit) is a miss, and a cache that cannot

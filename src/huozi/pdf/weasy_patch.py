@@ -46,6 +46,10 @@ characters instead. While `cjk_layout()` is active:
 intent with the image's own ICC profile (sRGB when it has none), so a PDF/X-4 file holds no
 DeviceRGB; an alpha channel stays a DeviceGray soft mask.
 
+`kept_subsets` and `kept_deflate` (also for PDF writes) keep what a write made and the next one
+makes again from the same bytes: HarfBuzz's font subsets (``pdf.fonts.Font._harfbuzz_subset``)
+and pydyf's deflated streams (its module's ``zlib``).
+
 Pango letter spacing puts half of a grapheme's spacing on each side of it and drops the
 halves at the layout's two ends, so the gap between graphemes i and i+1 of one box is
 (L[i] + L[i+1]) / 2. `_letter_spacings` solves that chain for the wanted gaps.
@@ -63,7 +67,7 @@ import inspect
 import weakref
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -969,7 +973,7 @@ def kept_subsets(folder: Path) -> Iterator[None]:
 
     fonts: Any = importlib.import_module("weasyprint.pdf.fonts")
     original = fonts.Font._harfbuzz_subset
-    store = Store(folder, ".font", _whole_subset)
+    store = Store(folder, ".font", _whole_entry)
 
     def harfbuzz_subset(self, to_unicode, hinting):
         key = _subset_key(self, to_unicode, hinting)
@@ -993,6 +997,91 @@ def kept_subsets(folder: Path) -> Iterator[None]:
         yield
     finally:
         fonts.Font._harfbuzz_subset = original
+
+
+_DEFLATED: dict[bytes, bytes] = {}   # by _deflate_key, for the life of the process
+_DEFLATED_BYTES = 48 << 20            # at most this much of it (a CJK subset deflates to ~0.3 MB)
+DEFLATE_FILE_MIN = 64 << 10           # a stream this long or longer is also kept in the project's cache
+DEFLATE_FILES_KEPT = 24
+
+
+@contextmanager
+def kept_deflate(folder: Path) -> Iterator[None]:
+    """While active, pydyf deflates a stream's bytes only once: the same bytes deflated before are
+    taken from this process's memory, or for a long stream (a font subset, an ICC profile) from
+    `folder`. pydyf deflates at level 9, and every stream twice: again when it hashes the whole
+    file for the PDF's /ID. Its fonts alone took 0.2 s of each PDF's write."""
+    import pydyf
+
+    from ..cache import Store
+
+    store = Store(folder, ".z", _whole_entry)
+
+    def deflate(data: bytes, level: int) -> bytes:
+        key = _deflate_key(data, level)
+        packed = _DEFLATED.get(key)
+        long = len(data) >= DEFLATE_FILE_MIN
+        if packed is None and long and (entry := store.get(key.hex())) is not None:
+            packed = entry[32:]
+        if packed is None:
+            compressor = zlib.compressobj(level)
+            packed = compressor.compress(data) + compressor.flush()
+            if long:
+                store.put(key.hex(), hashlib.sha256(packed).digest() + packed)
+                store.prune(DEFLATE_FILES_KEPT)
+        _DEFLATED.pop(key, None)
+        _DEFLATED[key] = packed
+        while sum(map(len, _DEFLATED.values())) > _DEFLATED_BYTES:
+            del _DEFLATED[next(iter(_DEFLATED))]
+        return packed
+
+    original = pydyf.zlib
+    pydyf.zlib = _KeptZlib(deflate)
+    try:
+        yield
+    finally:
+        pydyf.zlib = original
+
+
+class _KeptZlib:
+    """zlib as pydyf uses it (`compressobj(level=...)`, whole streams) with the deflating done by
+    `deflate`; everything else is zlib's own."""
+
+    def __init__(self, deflate: Callable[[bytes, int], bytes]) -> None:
+        self._deflate = deflate
+
+    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return zlib.compressobj(level, *args, **kwargs)
+        return _WholeStream(lambda data: self._deflate(data, level))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+
+class _WholeStream:
+    """A compressor that deflates everything it was given at `flush()`, in one piece."""
+
+    def __init__(self, deflate: Callable[[bytes], bytes]) -> None:
+        self._deflate = deflate
+        self._parts: list[bytes] = []
+
+    def compress(self, data: bytes) -> bytes:
+        self._parts.append(bytes(data))
+        return b""
+
+    def flush(self, mode: int = zlib.Z_FINISH) -> bytes:
+        if mode != zlib.Z_FINISH:
+            raise ValueError("only a whole stream is deflated here")
+        return self._deflate(b"".join(self._parts))
+
+
+def _deflate_key(data: bytes, level: int) -> bytes:
+    """The stream's bytes by a 20-byte BLAKE2 digest (1 ms a megabyte), the level and the zlib
+    that deflates them: the same three give the same deflated bytes."""
+    digest = hashlib.blake2b(f"{level}:{zlib.ZLIB_RUNTIME_VERSION}:".encode(), digest_size=20)
+    digest.update(data)
+    return digest.digest()
 
 
 def _subset_key(font, to_unicode, hinting) -> str:
@@ -1022,6 +1111,6 @@ def _harfbuzz_version() -> str:
     return function().decode()
 
 
-def _whole_subset(entry: bytes) -> bool:
-    """A kept subset is whole: its first 32 bytes are the sha256 of the rest."""
+def _whole_entry(entry: bytes) -> bool:
+    """A kept subset or deflated stream is whole: its first 32 bytes are the sha256 of the rest."""
     return len(entry) > 32 and hashlib.sha256(entry[32:]).digest() == entry[:32]

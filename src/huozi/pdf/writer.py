@@ -15,6 +15,7 @@ from .options import PdfOptions
 from .pages import read_page_texts
 
 SUBSETS = "subsets"  # the project's cache folder of the PDFs' font subsets (weasy_patch.kept_subsets)
+DEFLATED = "deflated"  # and of their long streams deflated (weasy_patch.kept_deflate)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
     """Lay out and write one PDF edition atomically; `document`, when given, is `html` laid out."""
     from ..cache import cache_path
     from .finish import make_finisher, set_dates, set_output_intent
-    from .weasy_patch import kept_subsets, press_images
+    from .weasy_patch import kept_deflate, kept_subsets, press_images
 
     if document is None:
         document = render_document(html, options)
@@ -90,6 +91,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
     finisher = make_finisher(options)
     with contextlib.ExitStack() as patches:
         patches.enter_context(kept_subsets(cache_path(options.project_root, SUBSETS)))
+        patches.enter_context(kept_deflate(cache_path(options.project_root, DEFLATED)))
         if options.output_profile:  # PDF/X: images in the press's CMYK, no DeviceRGB
             patches.enter_context(press_images(options.output_profile))
         write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
