@@ -46,6 +46,9 @@ characters instead. While `cjk_layout()` is active:
 intent with the image's own ICC profile (sRGB when it has none), so a PDF/X-4 file holds no
 DeviceRGB; an alpha channel stays a DeviceGray soft mask.
 
+`svg_text_runs` (for PDF writes) replaces ``svg.text.text`` for the common SVG text (one x and
+y, dx/dy shifts): its letters are laid out and drawn a run at a time, not one by one.
+
 `kept_subsets` and `kept_deflate` (also for PDF writes) keep what a write made and the next one
 makes again from the same bytes: HarfBuzz's font subsets (``pdf.fonts.Font._harfbuzz_subset``)
 and pydyf's deflated streams (its module's ``zlib``).
@@ -157,6 +160,11 @@ def check_compatible() -> None:
         problems.append("layout.block no longer calls layout.table.table_layout by name")
     if not callable(getattr(table, "table_and_columns_preferred_widths", None)):
         problems.append("layout.table.table_and_columns_preferred_widths is gone")
+    svg: Any = importlib.import_module("weasyprint.svg")
+    svg_text = importlib.import_module("weasyprint.svg.text")
+    if (svg.TAGS.get("text") is not svg.text or list(inspect.signature(svg.text).parameters) != ["svg", "node", "font_size"]
+            or not hasattr(svg_text, "TextBox") or not hasattr(svg_text, "Style")):
+        problems.append("svg.text changed")
     if "int(kerning)" not in inspect.getsource(draw_text.draw_first_line):
         problems.append("draw.text.draw_first_line no longer truncates kerning with int()")
     if problems:
@@ -955,6 +963,142 @@ def record_mcids() -> None:
 
     marked.huozi_records = True  # type: ignore[attr-defined]
     Stream.marked = marked
+
+
+# --- SVG text: a run of letters laid out and drawn at once ----------------------------------------
+
+@contextmanager
+def svg_text_runs() -> Iterator[None]:
+    """While active, an SVG ``<text>`` (or ``<tspan>``) whose letters are placed only by one x, one y
+    and ``dx``/``dy`` shifts is laid out and drawn a run at a time: the letters between two shifts
+    as one Pango layout. WeasyPrint 70 lays out and draws every letter alone (a layout each, made,
+    then reactivated to draw), 0.15-0.25 s of each PDF's write for the figures' labels. A run is
+    also shaped as a whole, as any text on the page is. Any other text (absolute x or y per letter,
+    rotate, letter-spacing, textLength) is drawn by WeasyPrint's own code."""
+    svg: Any = importlib.import_module("weasyprint.svg")
+    original = svg.text
+
+    def text(drawing, node, font_size):
+        if not _draw_text_runs(drawing, node, font_size):
+            original(drawing, node, font_size)
+
+    # svg/__init__.py compares a tag's function with its module's name `text`: both change together.
+    tags = [tag for tag, function in svg.TAGS.items() if function is original]
+    svg.text = text
+    svg.TAGS.update(dict.fromkeys(tags, text))
+    try:
+        yield
+    finally:
+        svg.text = original
+        svg.TAGS.update(dict.fromkeys(tags, original))
+
+
+def _svg_numbers(svg_utils, node, name: str, font_size: float, reference: float) -> list[float]:
+    if name not in node.attrib:
+        return []
+    return [svg_utils.size(value, font_size, reference)
+            for value in svg_utils.normalize(node.attrib[name]).strip().split(" ")]
+
+
+def _draw_text_runs(drawing, node, font_size) -> bool:
+    """Draw `node`'s text run by run, as WeasyPrint's svg.text.text would letter by letter; False
+    (nothing done) for text this does not cover."""
+    from math import inf
+
+    from weasyprint.css.properties import INITIAL_VALUES
+    from weasyprint.matrix import Matrix
+    from weasyprint.svg import utils as svg_utils
+
+    # By module path: weasyprint.svg exports functions named `text` and `bounding_box`.
+    svg_text = importlib.import_module("weasyprint.svg.text")
+    bounding_box = importlib.import_module("weasyprint.svg.bounding_box")
+    draw_text = importlib.import_module("weasyprint.draw.text")
+    line_break = importlib.import_module("weasyprint.text.line_break")
+    letters = node.text
+    if (not letters or "rotate" in node.attrib or node.get("textLength")
+            or drawing.length(node.get("letter-spacing"), font_size)):
+        return False
+    xs = _svg_numbers(svg_utils, node, "x", font_size, drawing.inner_width)
+    ys = _svg_numbers(svg_utils, node, "y", font_size, drawing.inner_height)
+    if len(xs) > 1 or len(ys) > 1:
+        return False
+    dxs = _svg_numbers(svg_utils, node, "dx", font_size, drawing.inner_width)
+    dys = _svg_numbers(svg_utils, node, "dy", font_size, drawing.inner_height)
+
+    # The style WeasyPrint's own text() builds (its TODO: not the computed values).
+    style = svg_text.Style()
+    style.update(INITIAL_VALUES)
+    style.font_config = drawing.font_config
+    style["font_family"] = [font.strip("\"'") for font in node.get("font-family", "sans-serif").split(",")]
+    style["font_style"] = node.get("font-style", "normal")
+    weight = node.get("font-weight", 400)
+    style["font_size"] = font_size
+    if node.get("direction") in ("ltr", "rtl"):
+        style["direction"] = node.get("direction")
+    if weight == "normal":
+        style["font_weight"] = 400
+    elif weight == "bold":
+        style["font_weight"] = 700
+    else:
+        try:
+            style["font_weight"] = int(weight)
+        except ValueError:
+            style["font_weight"] = 400
+
+    ascent, descent = font_size * .8, font_size * .2
+    y_align = 0.0
+    anchor = node.get("display-anchor")
+    alignment = node.get("dominant-baseline", node.get("alignment-baseline"))
+    if anchor in ("middle", "bottom"):
+        return False    # aligned by the whole text's height: WeasyPrint's own code
+    if anchor != "top":
+        if alignment in ("central", "middle"):
+            y_align = (ascent + descent) / 2 - descent
+        elif alignment in ("text-before-edge", "before_edge", "top", "hanging", "text-top"):
+            y_align = ascent
+        elif alignment in ("text-after-edge", "after_edge", "bottom", "text-bottom"):
+            y_align = -descent
+
+    # Runs: a new one wherever a letter is shifted.
+    starts = [0] + [i for i in range(1, len(letters))
+                    if (i < len(dxs) and dxs[i]) or (i < len(dys) and dys[i])]
+    layouts = []
+    for start, end in zip(starts, starts[1:] + [len(letters)]):
+        if start == 0:    # as WeasyPrint does: a shift is forgotten at an x or y that is not 0
+            if xs and xs[0]:
+                drawing.cursor_d_position[0] = 0
+            if ys and ys[0]:
+                drawing.cursor_d_position[1] = 0
+        drawing.cursor_d_position[0] += dxs[start] if start < len(dxs) else 0
+        drawing.cursor_d_position[1] += dys[start] if start < len(dys) else 0
+        layout, _, _, width, height, baseline = line_break.split_first_line(
+            letters[start:end], style, drawing.context, inf, 0)
+        x = xs[0] if start == 0 and xs else drawing.cursor_position[0]
+        y = ys[0] if start == 0 and ys else drawing.cursor_position[1]
+        drawing.cursor_position = x + width, y
+        x_position = x + drawing.cursor_d_position[0]
+        y_position = y + drawing.cursor_d_position[1] + y_align
+        points = ((x_position, y_position - baseline), (x_position + width, y_position - baseline + height))
+        node.text_bounding_box = bounding_box.extend_bounding_box(node.text_bounding_box, points)
+        layouts.append((layout, x_position, y_position, x, y, baseline))
+
+    drawing.stream.push_state()
+    fill, stroke = drawing.set_graphical_state(node, font_size)
+    drawing.stream.begin_text()
+    emoji_lines = []
+    for layout, x_position, y_position, x, y, baseline in layouts:
+        layout.reactivate(style)
+        drawing.fill_stroke(fill, stroke, text=True)
+        box = svg_text.TextBox(layout, style)
+        box.baseline = baseline
+        emojis = draw_text.draw_first_line(drawing.stream, box, "none", "none",
+                                           Matrix(a=1, d=-1, e=x_position, f=y_position))
+        emoji_lines.append((x, y, emojis))
+    drawing.stream.end_text()
+    drawing.stream.pop_state()
+    for x, y, emojis in emoji_lines:
+        draw_text.draw_emojis(drawing.stream, style, x, y, emojis)
+    return True
 
 
 # --- font subsets: the same face, glyphs and options always give the same subset ----------------

@@ -75,7 +75,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
     """Lay out and write one PDF edition atomically; `document`, when given, is `html` laid out."""
     from ..cache import cache_path
     from .finish import make_finisher, set_dates, set_output_intent
-    from .weasy_patch import kept_deflate, kept_subsets, press_images
+    from .weasy_patch import kept_deflate, kept_subsets, press_images, svg_text_runs
 
     if document is None:
         document = render_document(html, options)
@@ -92,6 +92,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
     with contextlib.ExitStack() as patches:
         patches.enter_context(kept_subsets(cache_path(options.project_root, SUBSETS)))
         patches.enter_context(kept_deflate(cache_path(options.project_root, DEFLATED)))
+        patches.enter_context(svg_text_runs())
         if options.output_profile:  # PDF/X: images in the press's CMYK, no DeviceRGB
             patches.enter_context(press_images(options.output_profile))
         write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
