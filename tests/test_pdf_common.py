@@ -124,3 +124,22 @@ def test_deflated_streams_kept_give_the_bytes_zlib_gives(project_copy, tmp_path,
     assert len([n for n in deflated if n >= weasy_patch.DEFLATE_FILE_MIN]) == 1
     pdfs = [(tmp_path / name / "shanhai-handout.pdf").read_bytes() for name in ("cold", "warm", "mended")]
     assert pdfs[0] == pdfs[1] == pdfs[2]
+
+
+def test_weasyprint_imported_without_the_library_search_loads_the_same_libraries():
+    """import_weasyprint skips ctypes.util.find_library's ldconfig/gcc/ld search while WeasyPrint
+    loads its libraries: the same shared libraries end up loaded."""
+    import sys
+
+    def loaded(code: str) -> set[str]:
+        script = f"{code}\nprint('\\n'.join(line.split()[-1] for line in open('/proc/self/maps') if '.so' in line))"
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        return {path for path in out.split() if any(name in path for name in
+                                                   ("gobject", "pango", "harfbuzz", "fontconfig"))}
+
+    plain = loaded("import weasyprint")
+    ours = loaded("from huozi.pdf.weasy_patch import import_weasyprint\nimport_weasyprint()")
+    assert plain == ours
+    assert {"libgobject", "libpango-", "libpangoft2", "libharfbuzz.so", "libfontconfig"} <= {
+        name for name in ("libgobject", "libpango-", "libpangoft2", "libharfbuzz.so", "libfontconfig")
+        if any(name in path for path in ours)}

@@ -232,10 +232,10 @@ def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str,
     announce_to(events.put)
     _PAGES_OUT = pages
     try:
-        import weasyprint
-
         from .fonts import SANS, SERIF
-        from .pdf import weasy_patch  # noqa: F401  (imported once, as every build needs it)
+        from .pdf.weasy_patch import import_weasyprint
+
+        weasyprint = import_weasyprint()
 
         weasyprint.HTML(string=f'<p style="font-family:{SERIF}">字</p><p style="font-family:{SANS};'
                                f'font-weight:bold">字</p>').render()

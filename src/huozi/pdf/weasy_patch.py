@@ -130,9 +130,36 @@ class _Glyph:
     char: str
 
 
+def import_weasyprint() -> Any:
+    """WeasyPrint, imported without the detours of its library search.
+
+    Its text/ffi.py tries names such as ``libgobject-2.0-0`` and ``gobject-2.0-0`` before the
+    soname ``libgobject-2.0.so.0``, and cffi hands every name dlopen cannot open to
+    ``ctypes.util.find_library``, which on Linux runs ldconfig, then gcc and ld: sixteen names
+    fail so on Debian, 0.16 s of each worker's start. Every list ends with the soname, which
+    dlopen finds by itself, and find_library's answers for the other names are those sonames: so
+    while WeasyPrint's libraries load, find_library answers None at once, and the same libraries
+    are loaded (tests/test_pdf_common.py compares them).
+    """
+    import sys
+
+    if "weasyprint.text.ffi" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+        return weasyprint
+    import ctypes.util
+
+    original = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    finally:
+        ctypes.util.find_library = original
+    return weasyprint
+
+
 def check_compatible() -> None:
     """Raise OutputError unless WeasyPrint has the internals this module patches."""
-    import weasyprint
+    weasyprint = import_weasyprint()
 
     inline = importlib.import_module("weasyprint.layout.inline")
     draw_text = importlib.import_module("weasyprint.draw.text")

@@ -32,7 +32,9 @@ def render_document(html: str, options: PdfOptions, fetched: list[str] | None = 
 
     `fetched`, when given, receives the URLs the layout read (stylesheets, images, fonts).
     """
-    import weasyprint  # imported here: a build with nothing to do must not pay for it
+    from .weasy_patch import import_weasyprint
+
+    weasyprint = import_weasyprint()  # here: a build with nothing to do must not pay for it
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = make_url_fetcher(options.project_root, options.allow_hosts, options.base_dir)
