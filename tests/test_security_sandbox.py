@@ -190,3 +190,38 @@ def test_clean_waits_for_a_build_in_progress(small_book):
 
 def _hashes(folder: Path) -> dict[str, str]:
     return {p.name: file_sha256(p) for p in sorted(folder.iterdir())}  # a folder edition: its files
+
+
+def test_compiled_templates_come_from_the_users_cache_never_the_projects(small_book, tmp_path, monkeypatch):
+    """A template's compiled code is kept in the user's cache (a new process does not compile it
+    again) and never read from the project's .huozi-cache, which a repository could fill; a
+    damaged entry, or an edited template, is compiled again, and the render is the same."""
+    import jinja2
+
+    from huozi.layout import render
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    compiled: list[str] = []
+    real = jinja2.Environment._compile
+    monkeypatch.setattr(jinja2.Environment, "_compile",
+                        lambda self, source, filename: compiled.append(filename) or real(self, source, filename))
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    first = _render(small_book)
+    kept = sorted((tmp_path / "user-cache" / "huozi" / "templates").iterdir())
+    assert compiled and len(kept) == len(set(compiled))
+    assert not (small_book / ".huozi-cache" / "templates").exists()
+
+    monkeypatch.setattr(render._COMPILED, "_code", {})      # as a new process
+    compiled.clear()
+    assert _render(small_book) == first and compiled == []
+
+    for entry in kept:
+        entry.write_bytes(entry.read_bytes()[:-1] + b"x")    # damaged: compiled again
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    assert _render(small_book) == first and len(compiled) == len(kept)
+
+    _inject(small_book, "[edited]")                           # another checksum: compiled again
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    compiled.clear()
+    assert "[edited]" in _render(small_book)
+    assert [Path(name).name for name in compiled] == ["handout.html.j2"]

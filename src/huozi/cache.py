@@ -80,6 +80,25 @@ def hash_files(digest: hashlib._Hash, root: Path, files: Iterable[Path],
         digest.update(memo[path])
 
 
+def user_cache(name: str) -> Path:
+    """A folder of the user's own cache (``$XDG_CACHE_HOME/huozi``), for what must not come from a
+    project: no project's files can write there, only huozi running as this user."""
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path(os.environ.get("HOME", "/nonexistent")) / ".cache")
+    return Path(home) / "huozi" / name
+
+
+def sealed(data: bytes) -> bytes:
+    """`data` with the sha256 of it in front, so a damaged entry is known (`unsealed`)."""
+    return hashlib.sha256(data).digest() + data
+
+
+def unsealed(entry: bytes | None) -> bytes | None:
+    """The data of a `sealed` entry, or None when it is missing or damaged."""
+    if entry is None or len(entry) <= 32 or hashlib.sha256(entry[32:]).digest() != entry[:32]:
+        return None
+    return entry[32:]
+
+
 class Store:
     """Entries of one kind in a folder of the cache, each a file named by its key."""
 

@@ -6,6 +6,7 @@ would silently ignore an `@import` of a stylesheet that is inlined into the page
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def check_styles(styles_dir: Path) -> None:
     _check_include_loops(sources)
 
 
-def _references(text: str) -> list[tuple[str, int]]:
+@functools.lru_cache(maxsize=256)   # by text: a watch parses only the templates edited since
+def _references(text: str) -> tuple[tuple[str, int], ...]:
     """(template name, offset) of each {% include/extends/import/from "name" %} with a constant name."""
     import jinja2
     from jinja2 import meta
@@ -59,12 +61,12 @@ def _references(text: str) -> list[tuple[str, int]]:
     try:
         names = set(filter(None, meta.find_referenced_templates(jinja2.Environment().parse(text))))
     except jinja2.TemplateSyntaxError:
-        return []  # reported with its line when the template is rendered
+        return ()  # reported with its line when the template is rendered
     found = []
     for match in re.finditer(r"\{%-?\s*(?:include|extends|import|from)\s+([\"'])(.+?)\1", text):
         if match[2] in names:
             found.append((match[2], match.start()))
-    return found
+    return tuple(found)
 
 
 def _check_include_loops(sources: dict[str, tuple[Path, str]]) -> None:

@@ -1140,24 +1140,24 @@ def kept_subsets(folder: Path) -> Iterator[None]:
     """While active, a font subset HarfBuzz made before (the same face's bytes, glyphs and options,
     HarfBuzz and WeasyPrint) is taken from this process's memory or from `folder` instead of being
     made again: 0.05-0.07 s a CJK face, three faces a PDF, at every write."""
-    from ..cache import Store
+    from ..cache import Store, sealed, unsealed
 
     fonts: Any = importlib.import_module("weasyprint.pdf.fonts")
     original = fonts.Font._harfbuzz_subset
-    store = Store(folder, ".font", _whole_entry)
+    store = Store(folder, ".font")
 
     def harfbuzz_subset(self, to_unicode, hinting):
         key = _subset_key(self, to_unicode, hinting)
         data = _SUBSETS.get(key)
-        if data is None and (entry := store.get(key)) is not None:
-            data = entry[32:]
+        if data is None:
+            data = unsealed(store.get(key))
         if data is None:
             before = self.file_content
             original(self, to_unicode, hinting)
             if self.file_content is before:        # HarfBuzz failed (WeasyPrint warned): nothing to keep
                 return
             data = self.file_content
-            store.put(key, hashlib.sha256(data).digest() + data)
+            store.put(key, sealed(data))
             store.prune(SUBSET_FILES_KEPT)
         _SUBSETS[key] = self.file_content = data
         while len(_SUBSETS) > _SUBSETS_KEPT:
@@ -1184,21 +1184,21 @@ def kept_deflate(folder: Path) -> Iterator[None]:
     file for the PDF's /ID. Its fonts alone took 0.2 s of each PDF's write."""
     import pydyf
 
-    from ..cache import Store
+    from ..cache import Store, sealed, unsealed
 
-    store = Store(folder, ".z", _whole_entry)
+    store = Store(folder, ".z")
 
     def deflate(data: bytes, level: int) -> bytes:
         key = _deflate_key(data, level)
         packed = _DEFLATED.get(key)
         long = len(data) >= DEFLATE_FILE_MIN
-        if packed is None and long and (entry := store.get(key.hex())) is not None:
-            packed = entry[32:]
+        if packed is None and long:
+            packed = unsealed(store.get(key.hex()))
         if packed is None:
             compressor = zlib.compressobj(level)
             packed = compressor.compress(data) + compressor.flush()
             if long:
-                store.put(key.hex(), hashlib.sha256(packed).digest() + packed)
+                store.put(key.hex(), sealed(packed))
                 store.prune(DEFLATE_FILES_KEPT)
         _DEFLATED.pop(key, None)
         _DEFLATED[key] = packed
@@ -1280,8 +1280,3 @@ def _harfbuzz_version() -> str:
         return "unknown"
     function.restype = ctypes.c_char_p
     return function().decode()
-
-
-def _whole_entry(entry: bytes) -> bool:
-    """A kept subset or deflated stream is whole: its first 32 bytes are the sha256 of the rest."""
-    return len(entry) > 32 and hashlib.sha256(entry[32:]).digest() == entry[:32]
