@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from huozi import quick
+from huozi.cache import user_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -109,8 +110,11 @@ def copy_project(target: Path, scale: int = 1) -> Path:
 
 
 def clear_caches(project: Path, out: Path) -> None:
+    """As a fresh clone on a fresh machine: no output, no project cache, no compiled templates in
+    the user's cache (the one thing huozi keeps outside the project)."""
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(project / ".huozi-cache", ignore_errors=True)
+    shutil.rmtree(user_cache("templates"), ignore_errors=True)
 
 
 def final_html(project: Path, work: Path) -> dict[str, Path]:

@@ -217,13 +217,14 @@ def plan_tasks(config: Config, stale: list[str]) -> list[_Task]:
 
 
 def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str, Pages]],
-                  styles_dir: Path | None = None) -> None:
+                  styles_dir: Path | None = None, lane: int = 0) -> None:
     """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint, fonts and
     templates warmed.
 
     The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
     line in each face the book is set in, so fontconfig's caches and the font files are loaded,
-    and compiles the templates of `styles_dir` (the book's, when the build named it).
+    and compiles the templates of `styles_dir` (the book's, when the build named it): the lanes in
+    opposite orders, each taking from the user's cache what another lane compiled already.
     """
     global _PAGES_OUT
 
@@ -242,7 +243,7 @@ def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str,
         if styles_dir is not None:
             from .layout.render import compile_templates
 
-            compile_templates(styles_dir)
+            compile_templates(styles_dir, reverse=lane % 2 == 1)
     except Exception:  # noqa: BLE001 - a warm-up only; the build reports real problems itself
         pass
 
@@ -282,8 +283,8 @@ class Workers:
         self._events = context.SimpleQueue()
         self._pages = context.SimpleQueue()
         self._lanes = [ProcessPoolExecutor(1, mp_context=context, initializer=_worker_start,
-                                           initargs=(self._events, self._pages, styles_dir))
-                       for _ in range(self.jobs)]
+                                           initargs=(self._events, self._pages, styles_dir, lane))
+                       for lane in range(self.jobs)]
         for lane in self._lanes:
             lane.submit(_ready)
 
