@@ -1170,8 +1170,34 @@ def kept_subsets(folder: Path) -> Iterator[None]:
         fonts.Font._harfbuzz_subset = original
 
 
-_DEFLATED: dict[bytes, bytes] = {}   # by _deflate_key, for the life of the process
-_DEFLATED_BYTES = 48 << 20            # at most this much of it (a CJK subset deflates to ~0.3 MB)
+class _NewestBytes:
+    """The newest entries whose values add up to at most `budget` bytes."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._entries: dict[bytes, bytes] = {}
+        self._size = 0
+
+    def get(self, key: bytes) -> bytes | None:
+        value = self._entries.pop(key, None)
+        if value is not None:
+            self._entries[key] = value            # the newest again
+        return value
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self._size -= len(self._entries.pop(key, b""))
+        self._entries[key] = value
+        self._size += len(value)
+        while self._size > self.budget:
+            self._size -= len(self._entries.pop(next(iter(self._entries))))
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._size = 0
+
+
+# By _deflate_key, for the life of the process: 48 MB of deflated bytes (a CJK subset is ~0.3 MB).
+_DEFLATED = _NewestBytes(48 << 20)
 DEFLATE_FILE_MIN = 64 << 10           # a stream this long or longer is also kept in the project's cache
 DEFLATE_FILES_KEPT = 24
 
@@ -1200,10 +1226,7 @@ def kept_deflate(folder: Path) -> Iterator[None]:
             if long:
                 store.put(key.hex(), sealed(packed))
                 store.prune(DEFLATE_FILES_KEPT)
-        _DEFLATED.pop(key, None)
-        _DEFLATED[key] = packed
-        while sum(map(len, _DEFLATED.values())) > _DEFLATED_BYTES:
-            del _DEFLATED[next(iter(_DEFLATED))]
+        _DEFLATED.put(key, packed)
         return packed
 
     original = pydyf.zlib
