@@ -34,3 +34,24 @@ def test_a_cache_in_a_file_s_place_is_no_error(tmp_path):
     store = Store(tmp_path / "blocked" / "sub", ".bin")
     store.put("k", b"data")
     assert store.get("k") is None
+
+
+def test_prune_keeps_the_newest_and_a_hit_is_new_again(tmp_path):
+    """A pruned store keeps the entries written or read most recently: a font subset read at every
+    build outlives the one-off entries written after it."""
+    import os
+
+    store = Store(tmp_path, ".z", pruned=True)
+    for age, key in enumerate(["used", "old", "older"]):
+        store.put(key, key.encode())
+        os.utime(store.path(key), (1_000_000 - age * 100, 1_000_000 - age * 100))
+    os.utime(store.path("used"), (900_000, 900_000))          # written first of all
+    assert store.get("used") == b"used"                        # read: new again
+    store.put("fresh", b"fresh")
+    store.prune(2)
+    assert sorted(p.stem for p in tmp_path.iterdir()) == ["fresh", "used"]
+    plain = Store(tmp_path / "plain", ".z")
+    plain.put("a", b"a")
+    os.utime(plain.path("a"), (1_000, 1_000))
+    plain.get("a")
+    assert plain.path("a").stat().st_mtime == 1_000              # an unpruned store's reads change nothing

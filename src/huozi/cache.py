@@ -12,6 +12,7 @@ be written only makes the next build slower: the build never fails because of it
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -102,21 +103,29 @@ def unsealed(entry: bytes | None) -> bytes | None:
 class Store:
     """Entries of one kind in a folder of the cache, each a file named by its key."""
 
-    def __init__(self, folder: Path, suffix: str, valid: Callable[[bytes], bool] = lambda data: True) -> None:
+    def __init__(self, folder: Path, suffix: str, valid: Callable[[bytes], bool] = lambda data: True,
+                 pruned: bool = False) -> None:
         self.folder = folder
         self.suffix = suffix
         self.valid = valid
+        self.pruned = pruned      # kept to the newest entries (prune): a hit makes its entry new again
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}{self.suffix}"
 
     def get(self, key: str) -> bytes | None:
         """The entry's bytes, or None when it is missing or damaged."""
+        path = self.path(key)
         try:
-            data = self.path(key).read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
-        return data if self.valid(data) else None
+        if not self.valid(data):
+            return None
+        if self.pruned:
+            with contextlib.suppress(OSError):   # else an entry read at every build would be pruned
+                os.utime(path)
+        return data
 
     def put(self, key: str, data: bytes, replaces: str | None = None) -> None:
         """Write an entry atomically and at once (it is no output of the build's transaction, so a

@@ -192,7 +192,7 @@ _THIS_MODULE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _template_store() -> Store:
-    return Store(user_cache("templates"), ".bc")
+    return Store(user_cache("templates"), ".bc", pruned=True)
 
 
 _COMPILED = CompiledTemplates()

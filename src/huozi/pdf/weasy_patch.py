@@ -1144,7 +1144,7 @@ def kept_subsets(folder: Path) -> Iterator[None]:
 
     fonts: Any = importlib.import_module("weasyprint.pdf.fonts")
     original = fonts.Font._harfbuzz_subset
-    store = Store(folder, ".font")
+    store = Store(folder, ".font", pruned=True)
 
     def harfbuzz_subset(self, to_unicode, hinting):
         key = _subset_key(self, to_unicode, hinting)
@@ -1212,7 +1212,7 @@ def kept_deflate(folder: Path) -> Iterator[None]:
 
     from ..cache import Store, sealed, unsealed
 
-    store = Store(folder, ".z")
+    store = Store(folder, ".z", pruned=True)
 
     def deflate(data: bytes, level: int) -> bytes:
         key = _deflate_key(data, level)
