@@ -487,9 +487,12 @@ def test_sigterm_to_the_process_group_while_a_worker_is_idle(project_copy, previ
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         return int(fields[11]) + int(fields[12])  # utime + stime
 
+    def children(pid: int) -> list[int]:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
     def workers() -> list[int]:
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
+        """The first worker, the build's child, and the lane it forked (huozi.lanes)."""
+        return [pid for first in children(process.pid) for pid in (first, *children(first))]
 
     deadline = time.monotonic() + 150
     idle = False

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from .figures import Figures
     from .figures.images import ImageSet
+    from .lanes import SiblingLane
     from .manuscript import Manuscript
 
 # fontconfig's answer for the book's faces, reused while fontconfig's own state is unchanged.
@@ -217,14 +218,13 @@ def plan_tasks(config: Config, stale: list[str]) -> list[_Task]:
 
 
 def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str, Pages]],
-                  styles_dir: Path | None = None, lane: int = 0) -> None:
+                  styles_dir: Path | None = None, siblings: list[tuple[Any, Any]] | None = None) -> None:
     """A new worker: quiet on signals, stage starts sent to the build, WeasyPrint, fonts and
-    templates warmed.
+    templates warmed, then the other lanes' processes forked from it (`siblings`: their pipes).
 
     The warm-up runs while the parent parses the manuscript and draws the figures. It lays out a
     line in each face the book is set in, so fontconfig's caches and the font files are loaded,
-    and compiles the templates of `styles_dir` (the book's, when the build named it): the lanes in
-    opposite orders, each taking from the user's cache what another lane compiled already.
+    and compiles the templates of `styles_dir` (the book's, when the build named it).
     """
     global _PAGES_OUT
 
@@ -243,9 +243,14 @@ def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str,
         if styles_dir is not None:
             from .layout.render import compile_templates
 
-            compile_templates(styles_dir, reverse=lane % 2 == 1)
+            compile_templates(styles_dir)
     except Exception:  # noqa: BLE001 - a warm-up only; the build reports real problems itself
         pass
+    finally:
+        if siblings:
+            from .lanes import fork_siblings
+
+            fork_siblings(siblings)
 
 
 def _ready() -> None:
@@ -259,14 +264,15 @@ class Workers:
     builds again and again (`huozi watch`, a library caller) creates one Workers and passes it to
     every build(): its processes stay alive with WeasyPrint imported, the fonts loaded and the
     figure placement decisions, line-break plans and compiled templates of unchanged articles kept
-    (they are exact: see placement.py). Each process is a lane of its own, and a paged edition
+    (they are exact: see placement.py). The first process is forked from here and forks the
+    others after its warm-up (huozi.lanes). Each process is a lane of its own, and a paged edition
     always goes to the same lane: in one pool, print landed now and then in the process that had
     laid out the handout, without print's decisions (a one-paragraph edit took 2.9 s, not 1.9 s).
     """
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(1, min(jobs or os.cpu_count() or 1, len(worker_groups())))
-        self._lanes: list[ProcessPoolExecutor] = []
+        self._lanes: list[ProcessPoolExecutor | SiblingLane] = []
         self._events: SimpleQueue[StageEvent] | None = None
         self._pages: SimpleQueue[tuple[str, Pages]] | None = None
         self.ran = False                  # whether run() gave them work (else build() stops them at once)
@@ -279,14 +285,19 @@ class Workers:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        from .lanes import SiblingLane
+
         context = multiprocessing.get_context("fork")
         self._events = context.SimpleQueue()
         self._pages = context.SimpleQueue()
-        self._lanes = [ProcessPoolExecutor(1, mp_context=context, initializer=_worker_start,
-                                           initargs=(self._events, self._pages, styles_dir, lane))
-                       for lane in range(self.jobs)]
-        for lane in self._lanes:
-            lane.submit(_ready)
+        # One worker forked from here; it forks the other lanes' processes after its warm-up.
+        siblings = [SiblingLane(context) for _ in range(self.jobs - 1)]
+        first = ProcessPoolExecutor(1, mp_context=context, initializer=_worker_start,
+                                    initargs=(self._events, self._pages, styles_dir, [s.ends for s in siblings]))
+        first.submit(_ready)                   # forks it now (a "fork" pool starts its processes at once)
+        for sibling in siblings:
+            sibling.started()
+        self._lanes = [first, *siblings]
 
     def run(self, tasks: list[_Task], root: Path, out_dir: Path, epoch: int, figures: Figures,
             emit: Progress) -> list[_EditionRun]:
@@ -373,11 +384,16 @@ class Workers:
                 emit(event)
 
     def close(self, kill: bool = False) -> None:
+        from .lanes import SiblingLane
+
         lanes, self._lanes = self._lanes, []
         for lane in lanes:
-            if kill:
+            if kill and isinstance(lane, SiblingLane):
+                lane.terminate()
+            elif kill:
                 for process in list(getattr(lane, "_processes", {}).values()):  # no public way to stop one
                     process.terminate()
+        for lane in reversed(lanes):           # the siblings first: the first worker reaps them as it exits
             lane.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Workers:

@@ -202,16 +202,13 @@ _COMPILED = CompiledTemplates()
 RENDER_FILTERS = ("inlines", "text")
 
 
-def compile_templates(styles_dir: Path, reverse: bool = False) -> None:
+def compile_templates(styles_dir: Path) -> None:
     """Compile every template of the project and the theme into this process's cache: a worker's
     warm-up, run while the build reads the book (a tenth of a second off each edition's first
-    render). Compiling runs no template code; a template that fails is left for the build to report.
-    `reverse`: in the opposite order, so two workers warming up at once meet halfway, each reading
-    the other's half from the user's cache."""
+    render). Compiling runs no template code; a template that fails is left for the build to report."""
     env = template_env(styles_dir)
     env.filters.update(dict.fromkeys(RENDER_FILTERS, str))   # compiling needs only their names
-    names = env.list_templates(filter_func=lambda name: name.endswith(".j2"))
-    for name in reversed(names) if reverse else names:
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".j2")):
         try:
             env.get_template(name)
         except Exception:  # noqa: BLE001 - the build reports it, with its file and line
