@@ -60,5 +60,7 @@ def test_a_killed_sibling_fails_its_calls_and_the_pool_still_closes():
     os.kill(second.pid, signal.SIGKILL)
     with pytest.raises(BrokenProcessPool):
         pending.result(timeout=60)
+    with pytest.raises(BrokenProcessPool):                          # and any call after, at once
+        second.submit(os.getpid).result(timeout=5)
     workers.close(kill=True)
     assert _gone(second.pid)

@@ -34,6 +34,7 @@ class SiblingLane:
         self._lock = threading.Lock()
         self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._reader: threading.Thread | None = None
+        self._ended = False                             # the sibling is gone: calls fail at once
         self.pid: int | None = None
 
     def started(self) -> None:
@@ -47,6 +48,9 @@ class SiblingLane:
     def submit(self, function: Any, *args: Any) -> Future[Any]:
         future: Future[Any] = Future()
         with self._lock:
+            if self._ended:
+                future.set_exception(BrokenProcessPool("a sibling worker process has ended"))
+                return future
             number = next(self._numbers)
             self._futures[number] = future
         self._outbox.put((number, function, args))
@@ -96,6 +100,7 @@ class SiblingLane:
         except (EOFError, OSError):
             pass
         with self._lock:
+            self._ended = True
             waiting, self._futures = list(self._futures.values()), {}
         for future in waiting:
             if not future.done():
