@@ -158,21 +158,19 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
-        self._stored: dict[str, str] = {}          # bucket key -> its file's key, for dump_bytecode
 
     def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
                    source: str) -> jinja2.bccache.Bucket:
         # Code generation depends on the environment's class and options: all one here, but said.
         key = f"{type(environment).__qualname__}:{self.get_cache_key(name, filename)}"
         bucket = jinja2.bccache.Bucket(environment, key, self.get_source_checksum(source))
-        self._stored[key] = content_key(key, bucket.checksum, jinja2.__version__, sys.version, _THIS_MODULE)
         self.load_bytecode(bucket)
         return bucket
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self._code.get(bucket.key)
-        if code is None and bucket.key in self._stored:
-            code = unsealed(_template_store().get(self._stored[bucket.key]))
+        if code is None:
+            code = unsealed(_template_store().get(_file_key(bucket)))
             if code is not None:
                 self._code[bucket.key] = code
         if code is not None:
@@ -180,15 +178,20 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self._code[bucket.key] = bucket.bytecode_to_string()
-        if bucket.key in self._stored:
-            store = _template_store()
-            store.put(self._stored[bucket.key], sealed(code))
-            store.prune(TEMPLATE_FILES_KEPT)
+        store = _template_store()
+        store.put(_file_key(bucket), sealed(code))
+        store.prune(TEMPLATE_FILES_KEPT)
 
 
 TEMPLATE_FILES_KEPT = 256
 # This module's source: the environment's class and options, which the compiled code depends on.
 _THIS_MODULE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _file_key(bucket: jinja2.bccache.Bucket) -> str:
+    """A compiled template's key in the user's cache: its bucket (class, name and file), its
+    source's checksum, and what the code was compiled by."""
+    return content_key(bucket.key, bucket.checksum, jinja2.__version__, sys.version, _THIS_MODULE)
 
 
 def _template_store() -> Store:

@@ -1130,8 +1130,34 @@ def _draw_text_runs(drawing, node, font_size) -> bool:
 
 # --- font subsets: the same face, glyphs and options always give the same subset ----------------
 
-_SUBSETS: dict[str, bytes] = {}      # by _subset_key, for the life of the process
-_SUBSETS_KEPT = 64                   # in memory (each a few hundred KB)
+class _NewestBytes:
+    """The newest entries whose values add up to at most `budget` bytes."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._entries: dict[str | bytes, bytes] = {}
+        self._size = 0
+
+    def get(self, key: str | bytes) -> bytes | None:
+        value = self._entries.pop(key, None)
+        if value is not None:
+            self._entries[key] = value            # the newest again
+        return value
+
+    def put(self, key: str | bytes, value: bytes) -> None:
+        self._size -= len(self._entries.pop(key, b""))
+        self._entries[key] = value
+        self._size += len(value)
+        while self._size > self.budget:
+            self._size -= len(self._entries.pop(next(iter(self._entries))))
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._size = 0
+
+
+# By _subset_key, for the life of the process (a CJK subset is a few hundred KB).
+_SUBSETS = _NewestBytes(24 << 20)
 SUBSET_FILES_KEPT = 24               # in the project's cache: the keys change with the glyphs used
 
 
@@ -1159,41 +1185,14 @@ def kept_subsets(folder: Path) -> Iterator[None]:
             data = self.file_content
             store.put(key, sealed(data))
             store.prune(SUBSET_FILES_KEPT)
-        _SUBSETS[key] = self.file_content = data
-        while len(_SUBSETS) > _SUBSETS_KEPT:
-            del _SUBSETS[next(iter(_SUBSETS))]
+        _SUBSETS.put(key, data)
+        self.file_content = data
 
     fonts.Font._harfbuzz_subset = harfbuzz_subset
     try:
         yield
     finally:
         fonts.Font._harfbuzz_subset = original
-
-
-class _NewestBytes:
-    """The newest entries whose values add up to at most `budget` bytes."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._entries: dict[bytes, bytes] = {}
-        self._size = 0
-
-    def get(self, key: bytes) -> bytes | None:
-        value = self._entries.pop(key, None)
-        if value is not None:
-            self._entries[key] = value            # the newest again
-        return value
-
-    def put(self, key: bytes, value: bytes) -> None:
-        self._size -= len(self._entries.pop(key, b""))
-        self._entries[key] = value
-        self._size += len(value)
-        while self._size > self.budget:
-            self._size -= len(self._entries.pop(next(iter(self._entries))))
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self._size = 0
 
 
 # By _deflate_key, for the life of the process: 48 MB of deflated bytes (a CJK subset is ~0.3 MB).
