@@ -63,12 +63,13 @@ def test_a_new_process_lays_print_out_once_with_the_decisions_kept_in_the_cache(
     """The line-break plans, figure moves and footnote marks of the last layout are read back from
     .huozi-cache/layout: a forced build in a process that never laid the book out lays print out
     once (no placement trial, no second look) and writes the bytes of a cold build."""
-    from huozi.pdf import kept, writer
+    from huozi.pdf import kept, segments, writer
 
     build(project_copy, tmp_path / "first", environ=EPOCH, jobs=1, editions=["print"])
     assert {p.name for p in (project_copy / ".huozi-cache" / "layout").iterdir()} == {"print.json"}
     for memo in kept.memos().values():
         memo.clear()                                  # as in a new process
+    segments.forget()
     layouts: list[str] = []
     real = writer.render_document
     monkeypatch.setattr(writer, "render_document", lambda html, *a, **k: layouts.append(html) or real(html, *a, **k))

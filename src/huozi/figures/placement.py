@@ -36,13 +36,19 @@ Slot = tuple[int, int, int]  # (article, section, block) indexes in the Manuscri
 MAX_PASSES = 2
 
 
-def _block_elements(root: Any, manuscript: Manuscript) -> dict[Any, Slot] | None:
-    """Map each element that renders a model block to its slot; None if the HTML does not match the model."""
+def _block_elements(root: Any, manuscript: Manuscript, shown: set[int] | None = None) -> dict[Any, Slot] | None:
+    """Map each element that renders a model block to its slot; None if the HTML does not match the model.
+
+    `shown`: the pages come from several documents (the book laid out a segment at a time,
+    pdf/segments.py); only the articles of this one whose element is in `shown` (by id()) are mapped.
+    """
     articles = [e for e in root.iter() if e.tag == "article" and ARTICLE_CLASS in e.get("class", "").split()]
-    if len(articles) != len(manuscript.articles):
+    if len(articles) != len(manuscript.articles) if shown is None else len(articles) > len(manuscript.articles):
         return None
     slots: dict[Any, Slot] = {}
     for a, (element, article) in enumerate(zip(articles, manuscript.articles)):
+        if shown is not None and id(element) not in shown:
+            continue
         sections = [e for e in element if e.tag == "section"]
         if len(sections) != len(article.sections):
             return None
@@ -97,17 +103,23 @@ def _move(manuscript: Manuscript, source: Slot, target: Slot) -> Manuscript:
     return dataclasses.replace(manuscript, articles=tuple(articles))
 
 
-def _html_root(document: Any) -> Any:
-    pages = document.pages
-    if not pages:
-        return None
-    return next((b.element for b in boxes.page_box(pages[0]).descendants()
-                 if getattr(b.element, "tag", None) == "html"), None)
-
-
 def _trial_moves(document: Any, manuscript: Manuscript) -> list[tuple[Slot, Slot]]:
-    root = _html_root(document)
-    slots = _block_elements(root, manuscript) if root is not None else None
+    roots: dict[int, Any] = {}             # the HTML tree of each document the pages come from
+    shown: set[int] = set()                # the article elements laid out on the pages
+    for page in document.pages:
+        for box in boxes.page_box(page).descendants():
+            element = box.element
+            tag = getattr(element, "tag", None)
+            if tag == "html":
+                roots.setdefault(id(element), element)
+            elif tag == "article":
+                shown.add(id(element))
+    slots: dict[Any, Slot] = {}
+    for root in roots.values():
+        found = _block_elements(root, manuscript, shown if len(roots) > 1 else None)
+        if found is None:
+            return []
+        slots.update(found)
     return list(_moves(document, slots, manuscript)) if slots else []
 
 

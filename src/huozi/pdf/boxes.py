@@ -12,6 +12,7 @@ methods (`descendants()`, `margin_width()`, `content_box_x()`, `hit_area()`) are
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -119,3 +120,58 @@ def load_color_profile(handle: BinaryIO, name: str) -> tuple[ColorProfile, str, 
     profile = WeasyColorProfile(handle, name, "relative-colorimetric", ("c", "m", "y", "k"))
     info = profile._profile.profile  # noqa: SLF001 - the Pillow profile WeasyPrint read
     return profile, str(info.device_class), str(info.xcolor_space).strip()
+
+
+def style_of(box: Box, name: str) -> Any:
+    """A computed style property of a box (`break_before`, …)."""
+    return box.style[name]
+
+
+def first_boxes(document: Document) -> dict[str, tuple[int, Box]]:
+    """id → (page index, box) of the first box each element with an id made."""
+    found: dict[str, tuple[int, Box]] = {}
+    for index, page in enumerate(document.pages):
+        for box in page._page_box.descendants():  # noqa: SLF001
+            element = getattr(box, "element", None)
+            name = element.get("id") if element is not None else None
+            if name and name not in found:
+                found[name] = (index, box)
+    return found
+
+
+def anchor_pages(document: Document) -> dict[str, int]:
+    """anchor → index of the page it is on (the first, when defined twice)."""
+    found: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            found.setdefault(name, index)
+    return found
+
+
+def carried_notes(page: Any) -> bool:
+    """Whether a page's footnote area holds a note called on an earlier page (carried over)."""
+    called: set[int] = set()
+    noted: set[int] = set()
+    for box in page._page_box.descendants():  # noqa: SLF001
+        footnote = getattr(box, "footnote", None)
+        if footnote is not None:
+            called.add(id(footnote.element))
+        if isinstance(box, _classes().FootnoteAreaBox):
+            noted.update(id(child.element) for child in box.children if child.element is not None)
+    return not noted <= called
+
+
+@contextlib.contextmanager
+def drawn_again(document: Document) -> Iterator[None]:
+    """Write `document` leaving its pages as they were, so they can be written again.
+
+    WeasyPrint 70 adds the crop marks to a page's own background layers when it draws the page:
+    a page written twice (kept by pdf.segments for the next build) would get them twice.
+    """
+    saved = [(background, list(background.layers)) for page in document.pages
+             if (background := page._page_box.background) is not None]  # noqa: SLF001
+    try:
+        yield
+    finally:
+        for background, layers in saved:
+            background.layers[:] = layers

@@ -72,7 +72,11 @@ def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]
     """The book's HTML with its footnotes marked, its Document, and WeasyPrint's notices (`salt`:
     what the layout rests on besides the HTML, kept.layout_salt)."""
     from ..layout.notes import has_notes, placeholder_marks
+    from .segments import render_book
     from .writer import render_document
+
+    def book(html: str, seen: list[str] | None) -> Any:   # only what changed is laid out again
+        return render_book(html, options, salt, lambda html, urls: render_document(html, options, urls), seen)
 
     draw = render(placed)
     if by_page and has_notes(placed):                 # ①②③ from each page's first note
@@ -81,13 +85,13 @@ def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]
         with _stage(clock, "notes"):
             first = placeholder_marks(placed)
             key = hashlib.sha256(f"{salt}\0{draw(first)}".encode()).hexdigest()
-            html, document = settle_marks(draw, lambda html: render_document(html, options, fetched), first,
+            html, document = settle_marks(draw, lambda html: book(html, fetched), first,
                                           NOTE_MARKS, key)
             return html, document, []
     with _stage(clock, "layout"):
         html = draw(None)
     with _stage(clock, "pages"), collect_warnings("weasyprint", edition.name) as warnings:
-        document = render_document(html, options, fetched)
+        document = book(html, fetched)
     return html, document, warnings
 
 

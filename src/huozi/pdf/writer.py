@@ -76,6 +76,7 @@ def without_break_controls(document: Document) -> Document:
 def write_pdf(html: str, target: Path, options: PdfOptions, document: Document | None = None) -> PdfResult:
     """Lay out and write one PDF edition atomically; `document`, when given, is `html` laid out."""
     from ..cache import cache_path
+    from .boxes import drawn_again
     from .finish import make_finisher, set_dates, set_output_intent
     from .weasy_patch import kept_deflate, kept_subsets, press_images, svg_text_runs
 
@@ -95,6 +96,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
         patches.enter_context(kept_subsets(cache_path(options.project_root, SUBSETS)))
         patches.enter_context(kept_deflate(cache_path(options.project_root, DEFLATED)))
         patches.enter_context(svg_text_runs())
+        patches.enter_context(drawn_again(document))
         if options.output_profile:  # PDF/X: images in the press's CMYK, no DeviceRGB
             patches.enter_context(press_images(options.output_profile))
         write_atomic(target, lambda tmp: document.write_pdf(tmp, finisher=finisher, **kwargs))
