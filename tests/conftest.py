@@ -96,3 +96,13 @@ def epubcheck() -> Callable[[Path], EpubCheckReport]:
         return reports[key]
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _no_pages_kept_between_tests():
+    """Pages a test's layouts kept in this process (pdf/segments.py) are dropped after it: a
+    test run lays out many books, and holding four of them grew a test process to 700 MB."""
+    yield
+    from huozi.pdf import segments
+
+    segments.forget()

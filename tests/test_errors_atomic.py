@@ -221,3 +221,22 @@ def test_a_second_build_says_it_waits_for_the_first(project_copy, tmp_path):
         assert [p.name for p in out.iterdir()] == [LOCK_NAME]  # ours: the waiting build wrote nothing
     assert process.wait(timeout=120) == 0
     assert (out / "shanhai.epub").is_file() and not (out / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, EXIT_SIGTERM), (signal.SIGINT, EXIT_SIGINT)])
+def test_a_signal_in_a_process_just_forked_ends_it_instead_of_running_the_build_on(signum, code):
+    """A build that fails early stops its workers at once: SIGTERM can reach a worker forked a
+    moment ago, still with the build's handler. Unwinding there ran the build's own code on in
+    the child (a test run's copy of pytest hung, waiting for tests that never came)."""
+    from huozi.cli import _sigterm_unwinds
+
+    with _sigterm_unwinds():
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.kill(os.getpid(), signum)
+                time.sleep(5)
+            finally:
+                os._exit(0)                  # reached only when the handler unwound the child
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == code

@@ -132,6 +132,13 @@ def test_top_level_elements_are_read_past_void_tags_comments_and_scripts():
     assert segments._top_level("<div><p>一</div>") is None                    # tags that do not nest
 
 
+def test_a_build_with_workers_of_its_own_keeps_no_pages_in_the_callers_process(calls, tmp_path):
+    from huozi import build
+
+    build(ROOT, tmp_path / "out", environ={"SOURCE_DATE_EPOCH": str(EPOCH)}, jobs=1, editions=["handout"])
+    assert calls["whole"] and not segments._MEMOS
+
+
 def test_warnings_of_a_kept_layout_are_told_every_time(tmp_path, calls):
     """A layout WeasyPrint warned about is not cut (its warning would be lost with its pages kept)."""
     html = BOOK.format(css="article { break-before: page; } p { colour: red; }")
@@ -146,3 +153,38 @@ def test_warnings_of_a_kept_layout_are_told_every_time(tmp_path, calls):
         assert any("colour" in w.message for w in warnings)
         assert len(document.pages) == 3
     assert calls == {"alone": [], "whole": []} and not segments._MEMOS    # never cut, nothing kept
+
+
+def test_a_layout_that_keeps_pages_saves_their_line_break_plans_for_the_next_process(calls, tmp_path):
+    """.huozi-cache/layout keeps the decisions a layout used: the kept pages' plans are among them,
+    so a new process after a watch session does not plan those paragraphs' lines again."""
+    import json
+    import subprocess
+    import sys
+
+    from huozi import build
+    from huozi.pipeline import Workers
+
+    def plans(project: Path) -> set[str]:
+        return set(json.loads((project / ".huozi-cache" / "layout" / "print.json").read_text())["plans"])
+
+    project = tmp_path / "book"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns("dist", ".huozi-cache", ".venv", ".git",
+                                                                   "node_modules", "tests", "bench"))
+    environ = {"SOURCE_DATE_EPOCH": str(EPOCH)}
+    with Workers(1) as workers:                       # one lane: this process, kept between builds
+        build(project, tmp_path / "out", environ=environ, editions=["print"], workers=workers)
+        second = sorted((project / "manuscript").glob("*.md"))[-1]
+        text = second.read_text(encoding="utf-8")
+        second.write_text(text.replace("点亮一盏灯", "点燃一盏灯", 1), encoding="utf-8")
+        calls["alone"].clear()
+        build(project, tmp_path / "out", environ=environ, editions=["print"], workers=workers)
+        assert calls["alone"] == [2]                  # the first article's pages were kept
+    warm = plans(project)
+    shutil.rmtree(project / ".huozi-cache" / "layout")
+    code = "import sys, huozi; huozi.build(sys.argv[1], sys.argv[2], jobs=1, editions=['print'])"
+    subprocess.run([sys.executable, "-c", code, str(project), str(tmp_path / "cold")], check=True)
+    cold = plans(project)
+    # Every plan a new process needs; pages kept from the first (whole) layout bring its plans,
+    # the edited paragraph's old one among them.
+    assert cold <= warm and len(warm - cold) <= 1

@@ -356,14 +356,22 @@ def _sigterm_unwinds() -> Iterator[None]:
         yield  # signal handlers can only be set from the main thread
         return
 
-    def handler(signum, frame):
-        raise Terminated()
+    owner = os.getpid()
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    def handler(signum, frame):
+        if os.getpid() != owner:
+            # A worker forked a moment ago, not yet running its own code (the build stops its
+            # workers at once when it fails early): unwinding here would run the build's code on
+            # in the child, so it ends now.
+            os._exit(128 + signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    previous = {number: signal.signal(number, handler) for number in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, before in previous.items():
+            signal.signal(number, before)
 
 
 def _report(message: str, debug: bool) -> None:

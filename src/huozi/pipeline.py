@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -491,6 +492,11 @@ def build(
     finally:
         if own is not None:
             own.close(kill=not own.ran)
+            # A build that brought its own workers is a one-shot call: the pages it laid out in
+            # this process (pdf/segments.py keeps them for the next layout) go with it.
+            segments = sys.modules.get("huozi.pdf.segments")
+            if segments is not None:
+                segments.forget()
 
 
 def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: int, keys: dict[str, str],

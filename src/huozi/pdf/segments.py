@@ -111,7 +111,12 @@ class _Segment:
     pages: list[Any]
     anchors: dict[str, int]          # anchor → page index within `pages`
     fetched: tuple[str, ...]
+    # Its document without pages (metadata, fonts, colour profiles: what Document.copy passes
+    # on), so the pages of segments no longer kept can be freed.
     document: Document = field(repr=False)
+    # The kept decisions (pdf/kept.py: line-break plans) its layout read, by memo: a layout that
+    # keeps these pages uses them too, so they are saved for the next process as if it had.
+    decisions: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -150,13 +155,13 @@ def render_book(html: str, options: PdfOptions, salt: str, render: Render,
             pass
     memo = None
     seen: list[str] = []
-    with _logged() as records:
+    with _logged() as records, _decisions() as decisions:
         document = render(html, seen)
     _replay(records)
     if fetched is not None:
         fetched.extend(seen)
     if shape is not None and not _warned(records) and _data_only(seen):
-        seeded = _seed(shape, document, tuple(seen))
+        seeded = _seed(shape, document, tuple(seen), decisions)
         if seeded is not None:
             _keep(scope, seeded)
     return document
@@ -260,7 +265,8 @@ def _key(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int, t
 
 
 # ------------------------------------------------------------------------------ the first layout
-def _seed(shape: _Shape, document: Document, fetched: tuple[str, ...]) -> _Memo | None:
+def _seed(shape: _Shape, document: Document, fetched: tuple[str, ...],
+          decisions: dict[str, frozenset[str]]) -> _Memo | None:
     """The segments of a whole layout, read from its pages (None when it cannot be cut)."""
     firsts = boxes.first_boxes(document)
     cuts = tuple(aid for _, aid in shape.articles
@@ -273,6 +279,7 @@ def _seed(shape: _Shape, document: Document, fetched: tuple[str, ...]) -> _Memo 
         return None
     targets = {name: page + 1 for name, page in boxes.anchor_pages(document).items()}
     memo = _Memo(shape.frame, cuts, {}, targets)
+    base = document.copy([])
     for number in range(len(parts)):
         begin = page_starts[number]
         end = page_starts[number + 1] if number + 1 < len(page_starts) else len(document.pages)
@@ -280,7 +287,7 @@ def _seed(shape: _Shape, document: Document, fetched: tuple[str, ...]) -> _Memo 
             continue                              # a note carried into the next segment's page
         anchors = {name: page - 1 - begin for name, page in targets.items() if begin < page <= end}
         key = _key(shape, parts, number, begin + 1, targets)
-        memo.segments[key] = _Segment(list(document.pages[begin:end]), anchors, fetched, document)
+        memo.segments[key] = _Segment(list(document.pages[begin:end]), anchors, fetched, base, decisions)
     return memo
 
 
@@ -305,9 +312,10 @@ def _stitched(shape: _Shape, memo: _Memo, render: Render, fetched: list[str] | N
                 found.setdefault(name, start + page)
             pages.extend(segment.pages)
         if all(found.get(name) == targets.get(name) for name in wanted):
-            if fetched is not None:
-                for segment in used.values():
+            for segment in used.values():
+                if fetched is not None:
                     fetched.extend(segment.fetched)
+                _reuse(segment.decisions)
             base = next(iter(used.values())).document
             return base.copy(pages), _Memo(memo.frame, memo.cuts, used, found)
         targets = found
@@ -320,7 +328,7 @@ def _alone(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int,
     first, after = parts[number]
     html, leading = _document(shape, parts, number, start, targets)
     seen: list[str] = []
-    with _logged() as records:
+    with _logged() as records, _decisions() as decisions:
         document = render(html, seen)
     if _warned(records) or not _data_only(seen):
         raise _Whole("WeasyPrint warned, or the layout read a file")
@@ -341,7 +349,7 @@ def _alone(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int,
         if boxes.carried_notes(document.pages[end]):
             raise _Whole("a note is carried into the next segment")
     anchors = {name: page - begin for name, page in boxes.anchor_pages(document).items() if begin <= page < end}
-    return _Segment(list(document.pages[begin:end]), anchors, tuple(seen), document)
+    return _Segment(list(document.pages[begin:end]), anchors, tuple(seen), document.copy([]), decisions)
 
 
 def _document(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int,
@@ -369,6 +377,35 @@ def _document(shape: _Shape, parts: list[tuple[int, int]], number: int, start: i
         following = f"{element.tag}{''.join(stubs)}</{element.name}>"
     head = shape.head.replace("</head>", "<style>\n" + "\n".join(dict.fromkeys(rules)) + "\n</style>\n</head>", 1)
     return head + before + _text(shape, parts[number]) + following + shape.tail, leading
+
+
+# ------------------------------------------------------------------------------ kept decisions
+@contextmanager
+def _decisions() -> Iterator[dict[str, frozenset[str]]]:
+    """The keys of kept decisions (pdf/kept.py) a layout reads, by memo (filled when it ends)."""
+    from .kept import memos
+
+    found: dict[str, frozenset[str]] = {}
+    outer = {name: memo.used for name, memo in memos().items()}
+    for memo in memos().values():
+        memo.used = set()
+    try:
+        yield found
+    finally:
+        for name, memo in memos().items():
+            found[name] = frozenset(memo.used or ())
+            memo.used = outer[name]
+            if memo.used is not None:
+                memo.used.update(found[name])
+
+
+def _reuse(decisions: dict[str, frozenset[str]]) -> None:
+    """Count a kept segment's decisions as read by this layout."""
+    from .kept import memos
+
+    for name, memo in memos().items():
+        if memo.used is not None:
+            memo.used.update(decisions.get(name, ()))
 
 
 # ------------------------------------------------------------------------------ WeasyPrint's log
