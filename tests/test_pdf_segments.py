@@ -72,17 +72,24 @@ def test_every_segment_laid_out_alone_gives_the_bytes_of_the_whole_book(book, ed
     assert sorted(set(calls["alone"])) == list(range(kept))
 
 
-def test_an_edit_lays_out_its_article_alone_and_a_longer_article_moves_the_next(calls, tmp_path):
+def test_an_edit_lays_out_its_article_alone_and_a_longer_article_moves_the_next(calls, tmp_path, monkeypatch):
+    from huozi.pdf import writer
+
     project = tmp_path / "book"
     shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns("dist", ".huozi-cache", ".venv", ".git",
                                                                    "node_modules", "tests", "bench"))
     first, second = sorted((project / "manuscript").glob("*.md"))
     _pdf(project, "print", tmp_path / "before.pdf")
     calls["alone"].clear()
+    layouts: list[str] = []
+    real = writer.render_document
+    monkeypatch.setattr(writer, "render_document", lambda html, *a, **k: layouts.append(html) or real(html, *a, **k))
     text = second.read_text(encoding="utf-8")
+    assert "::: figure" in text                      # its figure's first look is taken again
     second.write_text(text.replace("点亮一盏灯", "点燃一盏灯", 1), encoding="utf-8")
     edited = _pdf(project, "print", tmp_path / "edited.pdf")
     assert calls["alone"] == [2], "only the second article (after the front matter and the first) laid out"
+    assert len(layouts) == 1, "once: the look at its figure and the book's layout read the same pages"
     # Three paragraphs more in the first article: the second starts two pages later, the contents'
     # page numbers change, and every segment after the edit is laid out again at its new place.
     lines = first.read_text(encoding="utf-8").splitlines()

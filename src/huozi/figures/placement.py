@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ..contract import ARTICLE_CLASS, SECTION_CHROME
@@ -209,6 +209,33 @@ def book_moves(document: Any, placed: Manuscript, pending: dict[int, str],
         if moves:
             moved = _apply(moved or placed, index, moves)
     return moved
+
+
+def unlooked(manuscript: Manuscript, html: Callable[[Manuscript], str], decisions: Mapping[str, list[Any]],
+             salt: str = "") -> dict[int, str]:
+    """{article index: key} of the articles with figures that `float_figures` would lay out for a
+    first look (no decision kept for the HTML they have alone)."""
+    found: dict[int, str] = {}
+    for index, article in enumerate(manuscript.articles):
+        if any(isinstance(block, FigureRef) for block in article.blocks):
+            key = _key(salt, html(dataclasses.replace(manuscript, articles=(article,))))
+            moves = decisions.get(key)
+            if moves is None or not _fits(moves, article):
+                found[index] = key
+    return found
+
+
+def first_looks(document: Any, manuscript: Manuscript, keys: dict[int, str],
+                decisions: MutableMapping[str, list[Any]]) -> None:
+    """The first look of the articles `keys` names, read from the book laid out whole, kept
+    under the keys of their trials alone: an article opens on a right-hand page, so its pages
+    are those of its trial, and `float_figures` then lays none of them out."""
+    found: dict[int, list[Any]] = {index: [] for index in keys}
+    for (a, s, b), (_, s2, b2) in _trial_moves(document, manuscript):
+        if a in found:
+            found[a].append(((0, s, b), (0, s2, b2)))
+    for index, key in keys.items():
+        decisions[key] = found[index]
 
 
 def float_figures(manuscript: Manuscript, html: Callable[[Manuscript], str],

@@ -8,7 +8,8 @@ number footnotes break lines as the final layout does.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -100,7 +101,7 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
           ) -> tuple[Callable[[Manuscript], Callable[[dict[str, str] | None], str]], Manuscript, dict[int, str]]:
     """How the edition's HTML is made (a manuscript, then the footnote marks), the manuscript with
     its figures placed by a first look, and the articles still owed a second look (placement.py)."""
-    from ..figures.placement import float_figures, second_look, second_trials
+    from ..figures.placement import first_looks, float_figures, second_look, second_trials, unlooked
     from ..layout.render import render_edition
     from ..text.typeset import typesetter_for
     from .writer import render_document
@@ -129,7 +130,26 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
             # A trial lays out one article without the title page and contents (the same pages:
             # it opens on a right-hand page either way); they were a tenth of a second a trial.
             article_html = lambda m: render(m, front=False)(None)  # noqa: E731
-            placed = float_figures(manuscript, article_html, trial, PLACEMENTS, salt=salt, passes=1)
+            decisions: MutableMapping[str, Any] = PLACEMENTS
+            unseen = unlooked(manuscript, article_html, PLACEMENTS, salt)
+            if unseen:
+                # The first look of those articles on the book laid out once instead: its pages
+                # are kept (pdf/segments.py), so the layout after the moves lays out only the
+                # articles that moved, and an edit lays out the edited article only there.
+                # The other articles are placed as decided before, so their pages are the ones
+                # kept from the last layout.
+                from .segments import render_book
+
+                known = float_figures(manuscript, article_html, trial, ChainMap({key: [] for key in unseen.values()},
+                                                                                PLACEMENTS), salt=salt, passes=1)
+                known = second_look(manuscript, known, article_html, PLACEMENTS, salt)[0]
+                seen: list[str] = []
+                book = render_book(render(known)(None), options, salt,
+                                   lambda html, urls: render_document(html, options, urls), seen)
+                decisions = PLACEMENTS if _read_no_file(seen) else ChainMap({}, PLACEMENTS)
+                first_looks(book, known, unseen, decisions)
+                del book
+            placed = float_figures(manuscript, article_html, trial, decisions, salt=salt, passes=1)
             placed, pending = second_look(manuscript, placed, article_html, PLACEMENTS, salt)
             if pending:
                 placed, pending = second_trials(placed, pending, article_html, trial, PLACEMENTS)
