@@ -55,7 +55,8 @@ def calls(monkeypatch):
 
 
 @pytest.mark.parametrize("book, edition", [("", "print"), ("", "handout"), ("tests/report", "print")])
-def test_every_segment_laid_out_alone_gives_the_bytes_of_the_whole_book(book, edition, calls, tmp_path):
+def test_every_segment_laid_out_alone_gives_the_bytes_of_the_whole_book(book, edition, calls, tmp_path, monkeypatch):
+    monkeypatch.setattr(segments, "WHOLE_WHEN_CHANGED", 1.0)             # never whole again here
     root = ROOT / book
     whole = _pdf(root, edition, tmp_path / "whole.pdf")
     memo = next(iter(segments._MEMOS.values()))
@@ -137,6 +138,14 @@ def test_top_level_elements_are_read_past_void_tags_comments_and_scripts():
     assert [e.name for e in segments._top_level(body)] == ["p", "hr", "script", "div"]
     assert segments._top_level("<p>一</p>散文<p>二</p>") is None               # text at the top level
     assert segments._top_level("<div><p>一</div>") is None                    # tags that do not nest
+
+
+def test_a_book_mostly_changed_is_laid_out_whole_with_the_pages_kept_before_let_go(calls, tmp_path):
+    _pdf(ROOT, "handout", tmp_path / "first.pdf")
+    for memo in segments._MEMOS.values():
+        memo.segments.clear()                                          # as if every segment changed
+    _pdf(ROOT, "handout", tmp_path / "again.pdf")
+    assert calls["alone"] == [] and len(calls["whole"]) == 2
 
 
 def test_a_build_with_workers_of_its_own_keeps_no_pages_in_the_callers_process(calls, tmp_path):

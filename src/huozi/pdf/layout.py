@@ -131,13 +131,16 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
             # it opens on a right-hand page either way); they were a tenth of a second a trial.
             article_html = lambda m: render(m, front=False)(None)  # noqa: E731
             decisions: MutableMapping[str, Any] = PLACEMENTS
-            unseen = unlooked(manuscript, article_html, PLACEMENTS, salt)
-            if unseen:
-                # The first look of those articles on the book laid out once instead: its pages
-                # are kept (pdf/segments.py), so the layout after the moves lays out only the
-                # articles that moved, and an edit lays out the edited article only there.
-                # The other articles are placed as decided before, so their pages are the ones
-                # kept from the last layout.
+            from .segments import keeps_pages
+
+            unseen = unlooked(manuscript, article_html, PLACEMENTS, salt) if keeps_pages(options, salt) else {}
+            blocks = [len(article.blocks) for article in manuscript.articles]
+            if unseen and 2 * sum(blocks[index] for index in unseen) < sum(blocks):
+                # A process that keeps an earlier layout's pages (pdf/segments.py), and a few
+                # articles with no decision kept (an edit under watch): their first look is taken
+                # on the book laid out once, the others placed as decided before, so their pages
+                # are the kept ones and the layout after the look lays out only what moved. With
+                # most of the book to look at, the trials alone cost no more.
                 from .segments import render_book
 
                 known = float_figures(manuscript, article_html, trial, ChainMap({key: [] for key in unseen.values()},

@@ -108,6 +108,7 @@ class _Shape:
 
 @dataclass
 class _Segment:
+    part: int                        # its place: 0 the front matter, then the cuts in order
     pages: list[Any]
     anchors: dict[str, int]          # anchor → page index within `pages`
     fetched: tuple[str, ...]
@@ -134,6 +135,9 @@ class _Memo:
 # many books (a test run, a service) keeps only the newest few.
 _MEMOS: dict[str, _Memo] = {}
 KEPT_BOOKS = 4
+# When more of the book than this changed, it is laid out whole: about as fast as its segments
+# one by one, and the pages kept before are freed first (a long book's memory, not twice).
+WHOLE_WHEN_CHANGED = 0.5
 
 
 class _Whole(Exception):
@@ -171,6 +175,11 @@ def _keep(scope: str, memo: _Memo) -> None:
     _MEMOS[scope] = memo
     while len(_MEMOS) > KEPT_BOOKS:
         del _MEMOS[next(iter(_MEMOS))]
+
+
+def keeps_pages(options: PdfOptions, salt: str) -> bool:
+    """Whether this process keeps pages of an earlier layout of the edition `options` are for."""
+    return content_key(repr(options), salt) in _MEMOS
 
 
 def forget() -> None:
@@ -287,7 +296,7 @@ def _seed(shape: _Shape, document: Document, fetched: tuple[str, ...],
             continue                              # a note carried into the next segment's page
         anchors = {name: page - 1 - begin for name, page in targets.items() if begin < page <= end}
         key = _key(shape, parts, number, begin + 1, targets)
-        memo.segments[key] = _Segment(list(document.pages[begin:end]), anchors, fetched, base, decisions)
+        memo.segments[key] = _Segment(number, list(document.pages[begin:end]), anchors, fetched, base, decisions)
     return memo
 
 
@@ -298,7 +307,12 @@ def _stitched(shape: _Shape, memo: _Memo, render: Render, fetched: list[str] | N
     wanted = {name for part in parts for name in _outside(shape, part)}
     # The pages of targets: as last time, until the segments say otherwise (the contents' numbers
     # depend on where the articles start, which depends on how long the contents are).
-    targets, known = dict(memo.targets), dict(memo.segments)
+    # The kept segments, owned from here on: a segment laid out again frees the pages kept for
+    # its place (they were half the peak memory of a long book's build with empty caches).
+    targets, known = dict(memo.targets), memo.segments
+    memo.segments = {}
+    if _changed_share(shape, parts, known, targets) > WHOLE_WHEN_CHANGED:
+        raise _Whole("most of the book changed")
     for _ in range(3):
         used: dict[str, _Segment] = {}
         pages: list[Any] = []
@@ -306,7 +320,11 @@ def _stitched(shape: _Shape, memo: _Memo, render: Render, fetched: list[str] | N
         for number in range(len(parts)):
             start = len(pages) + 1
             key = _key(shape, parts, number, start, targets)
-            segment = known.get(key) or _alone(shape, parts, number, start, targets, render)
+            segment = known.get(key)
+            if segment is None:
+                for stale in [k for k, kept in known.items() if kept.part == number and k not in used]:
+                    del known[stale]
+                segment = _alone(shape, parts, number, start, targets, render)
             known[key] = used[key] = segment
             for name, page in segment.anchors.items():
                 found.setdefault(name, start + page)
@@ -320,6 +338,20 @@ def _stitched(shape: _Shape, memo: _Memo, render: Render, fetched: list[str] | N
             return base.copy(pages), _Memo(memo.frame, memo.cuts, used, found)
         targets = found
     raise _Whole("the pages of the contents' targets did not settle")
+
+
+def _changed_share(shape: _Shape, parts: list[tuple[int, int]], known: dict[str, _Segment],
+                   targets: dict[str, int]) -> float:
+    """How much of the body (by characters) is in segments with no pages kept, a segment taken
+    as long as last time where its own length is not known yet."""
+    start, changed = 1, 0
+    for number, part in enumerate(parts):
+        segment = known.get(_key(shape, parts, number, start, targets))
+        if segment is None:
+            changed += len(_text(shape, part))
+            segment = next((kept for kept in known.values() if kept.part == number), None)
+        start += len(segment.pages) if segment is not None else 1
+    return changed / max(1, len(shape.body))
 
 
 def _alone(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int, targets: dict[str, int],
@@ -349,7 +381,7 @@ def _alone(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int,
         if boxes.carried_notes(document.pages[end]):
             raise _Whole("a note is carried into the next segment")
     anchors = {name: page - begin for name, page in boxes.anchor_pages(document).items() if begin <= page < end}
-    return _Segment(list(document.pages[begin:end]), anchors, tuple(seen), document.copy([]), decisions)
+    return _Segment(number, list(document.pages[begin:end]), anchors, tuple(seen), document.copy([]), decisions)
 
 
 def _document(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int,
