@@ -101,7 +101,8 @@ def epubcheck() -> Callable[[Path], EpubCheckReport]:
 @pytest.fixture(autouse=True)
 def _no_pages_kept_between_tests():
     """Pages a test's layouts kept in this process (pdf/segments.py) are dropped after it: a
-    test run lays out many books, and holding four of them grew a test process to 700 MB."""
+    test run lays out many books, and four of them kept would add up (one test process was at
+    700 MB before this; kept pages were the likely cause)."""
     yield
     from huozi.pdf import segments
 
