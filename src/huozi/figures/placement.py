@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ..contract import ARTICLE_CLASS, SECTION_CHROME
@@ -168,6 +168,13 @@ def second_look(written: Manuscript, placed: Manuscript, html: Callable[[Manuscr
     return placed, pending
 
 
+def small_part(manuscript: Manuscript, articles: Iterable[int]) -> bool:
+    """Whether these articles are under half of the book (by blocks): laid out alone, they cost
+    less than the book laid out again."""
+    sizes = [len(article.blocks) for article in manuscript.articles]
+    return 2 * sum(sizes[index] for index in articles) < sum(sizes)
+
+
 def second_trials(placed: Manuscript, pending: dict[int, str], html: Callable[[Manuscript], str],
                   lay_out: Callable[[str], tuple[Any, bool]],
                   decisions: MutableMapping[str, list[Any]]) -> tuple[Manuscript, dict[int, str]]:
@@ -175,11 +182,8 @@ def second_trials(placed: Manuscript, pending: dict[int, str], html: Callable[[M
     book that repeats an article pays once), when those articles are a small part of the book:
     then the trials cost less than laying the whole book out again. Else it is left to
     `book_moves`, on the book's own layout."""
-    def size(index: int) -> int:
-        return len(placed.articles[index].blocks)
-
     distinct = {key: index for index, key in sorted(pending.items(), reverse=True)}   # the first of each
-    if 2 * sum(size(index) for index in distinct.values()) >= sum(map(size, range(len(placed.articles)))):
+    if not small_part(placed, distinct.values()):
         return placed, pending
     found: dict[str, list[Any]] = {}
     for key, index in distinct.items():

@@ -19,6 +19,11 @@ from ..errors import OutputError, SourceLocation, locate
 _REFERENCE_GLOBS = ("styles/**/*.css", "styles/**/*.j2", "styles/**/*.html", "manuscript/*.md")
 
 
+def read_no_file(urls: Iterable[str]) -> bool:
+    """A layout that read nothing but data: URLs depends on its HTML alone (it may be kept)."""
+    return all(url.startswith("data:") for url in urls)
+
+
 class FetchRefused(OutputError):
     """A stylesheet, image or template asked for something outside the project."""
 

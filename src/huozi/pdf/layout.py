@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..events import BuildWarning, Stopwatch, collect_warnings
 from ..pagetext import PageText
 from .boxes import Document
+from .fetcher import read_no_file
 from .kept import NOTE_MARKS, PLACEMENTS, kept_decisions, layout_salt
 from .options import PdfOptions
 
@@ -59,7 +60,7 @@ def lay_out(config: Config, manuscript: Manuscript, edition: Edition, figures: F
         if pending:                                   # the second look at the figures (placement.py)
             from ..figures.placement import book_moves
 
-            cacheable = _read_no_file(fetched)
+            cacheable = read_no_file(fetched)
             moved = book_moves(document, placed, pending, PLACEMENTS, cacheable)
             if moved is not None:
                 placed, document = moved, None        # the first layout's boxes freed before the second
@@ -73,11 +74,6 @@ def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]
     """The book's HTML with its footnotes marked, its Document, and WeasyPrint's notices (`salt`:
     what the layout rests on besides the HTML, kept.layout_salt)."""
     from ..layout.notes import has_notes, placeholder_marks
-    from .segments import render_book
-    from .writer import render_document
-
-    def book(html: str, seen: list[str] | None) -> Any:   # only what changed is laid out again
-        return render_book(html, options, salt, lambda html, urls: render_document(html, options, urls), seen)
 
     draw = render(placed)
     if by_page and has_notes(placed):                 # ①②③ from each page's first note
@@ -86,13 +82,13 @@ def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]
         with _stage(clock, "notes"):
             first = placeholder_marks(placed)
             key = hashlib.sha256(f"{salt}\0{draw(first)}".encode()).hexdigest()
-            html, document = settle_marks(draw, lambda html: book(html, fetched), first,
+            html, document = settle_marks(draw, lambda html: _book(html, options, salt, fetched), first,
                                           NOTE_MARKS, key)
             return html, document, []
     with _stage(clock, "layout"):
         html = draw(None)
     with _stage(clock, "pages"), collect_warnings("weasyprint", edition.name) as warnings:
-        document = book(html, fetched)
+        document = _book(html, options, salt, fetched)
     return html, document, warnings
 
 
@@ -101,7 +97,7 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
           ) -> tuple[Callable[[Manuscript], Callable[[dict[str, str] | None], str]], Manuscript, dict[int, str]]:
     """How the edition's HTML is made (a manuscript, then the footnote marks), the manuscript with
     its figures placed by a first look, and the articles still owed a second look (placement.py)."""
-    from ..figures.placement import first_looks, float_figures, second_look, second_trials, unlooked
+    from ..figures.placement import first_looks, float_figures, second_look, second_trials, small_part, unlooked
     from ..layout.render import render_edition
     from ..text.typeset import typesetter_for
     from .writer import render_document
@@ -124,7 +120,7 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
         def trial(html: str) -> tuple[Any, bool]:
             seen: list[str] = []
             document = render_document(html, options, seen)
-            return document, _read_no_file(seen)
+            return document, read_no_file(seen)
 
         with _stage(clock, "placement"):
             # A trial lays out one article without the title page and contents (the same pages:
@@ -134,22 +130,18 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
             from .segments import keeps_pages
 
             unseen = unlooked(manuscript, article_html, PLACEMENTS, salt) if keeps_pages(options, salt) else {}
-            blocks = [len(article.blocks) for article in manuscript.articles]
-            if unseen and 2 * sum(blocks[index] for index in unseen) < sum(blocks):
+            if unseen and small_part(manuscript, unseen):
                 # A process that keeps an earlier layout's pages (pdf/segments.py), and a few
                 # articles with no decision kept (an edit under watch): their first look is taken
                 # on the book laid out once, the others placed as decided before, so their pages
                 # are the kept ones and the layout after the look lays out only what moved. With
                 # most of the book to look at, the trials alone cost no more.
-                from .segments import render_book
-
                 known = float_figures(manuscript, article_html, trial, ChainMap({key: [] for key in unseen.values()},
                                                                                 PLACEMENTS), salt=salt, passes=1)
                 known = second_look(manuscript, known, article_html, PLACEMENTS, salt)[0]
                 seen: list[str] = []
-                book = render_book(render(known)(None), options, salt,
-                                   lambda html, urls: render_document(html, options, urls), seen)
-                decisions = PLACEMENTS if _read_no_file(seen) else ChainMap({}, PLACEMENTS)
+                book = _book(render(known)(None), options, salt, seen)
+                decisions = PLACEMENTS if read_no_file(seen) else ChainMap({}, PLACEMENTS)
                 first_looks(book, known, unseen, decisions)
                 del book
             placed = float_figures(manuscript, article_html, trial, decisions, salt=salt, passes=1)
@@ -179,9 +171,13 @@ def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figure
     return fits
 
 
-def _read_no_file(urls: list[str]) -> bool:
-    """A layout that read nothing but data: URLs depends on its HTML alone (its decisions may be kept)."""
-    return all(url.startswith("data:") for url in urls)
+def _book(html: str, options: PdfOptions, salt: str, seen: list[str] | None) -> Any:
+    """The book laid out, only what changed since the last layout in this process laid out again
+    (pdf/segments.py)."""
+    from .segments import render_book
+    from .writer import render_document
+
+    return render_book(html, options, salt, lambda html, urls: render_document(html, options, urls), seen)
 
 
 def _stage(clock: Stopwatch | None, name: str) -> AbstractContextManager[None]:

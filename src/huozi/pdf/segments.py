@@ -46,6 +46,7 @@ from typing import Any
 
 from ..cache import content_key
 from . import boxes
+from .fetcher import read_no_file
 from .options import PdfOptions
 
 Document = Any
@@ -147,7 +148,7 @@ class _Whole(Exception):
 def render_book(html: str, options: PdfOptions, salt: str, render: Render,
                 fetched: list[str] | None = None) -> Document:
     """`html` laid out, reusing the pages of every segment laid out before with the same inputs."""
-    scope = content_key(repr(options), salt)
+    scope = _scope(options, salt)
     shape = _shape(html)
     memo = _MEMOS.pop(scope, None)              # the old pages go once this layout is made
     if shape is not None and memo is not None and memo.frame == shape.frame:
@@ -164,7 +165,7 @@ def render_book(html: str, options: PdfOptions, salt: str, render: Render,
     _replay(records)
     if fetched is not None:
         fetched.extend(seen)
-    if shape is not None and not _warned(records) and _data_only(seen):
+    if shape is not None and not _warned(records) and read_no_file(seen):
         seeded = _seed(shape, document, tuple(seen), decisions)
         if seeded is not None:
             _keep(scope, seeded)
@@ -179,7 +180,12 @@ def _keep(scope: str, memo: _Memo) -> None:
 
 def keeps_pages(options: PdfOptions, salt: str) -> bool:
     """Whether this process keeps pages of an earlier layout of the edition `options` are for."""
-    return content_key(repr(options), salt) in _MEMOS
+    return _scope(options, salt) in _MEMOS
+
+
+def _scope(options: PdfOptions, salt: str) -> str:
+    """Which edition's pages: its options and what its layout rests on besides the HTML."""
+    return content_key(repr(options), salt)
 
 
 def forget() -> None:
@@ -249,28 +255,37 @@ def _top_level(body: str) -> list[_Element] | None:
     return elements
 
 
-def _parts(shape: _Shape, cuts: tuple[str, ...]) -> list[tuple[int, int]]:
-    """(first element, element after the last) of each segment: the front, then each cut."""
+@dataclass(frozen=True)
+class _Part:
+    """One segment of a cut book: its place, its elements and what it refers to outside itself."""
+
+    number: int                      # 0 the front matter, then the cuts in order
+    first: int                       # its first top-level element
+    after: int                       # the element after its last
+    text: str
+    outside: tuple[str, ...]         # anchors it refers to that it does not have, in order
+    own: str | None                  # the id of the article it begins with (None: the front)
+    following: str | None            # the id of the next segment's article (None: the last)
+
+
+def _parts(shape: _Shape, cuts: tuple[str, ...]) -> list[_Part]:
+    """Each segment: the front matter, then one from each cut."""
+    ids = dict(shape.articles)
     starts = [0] + [index for index, aid in shape.articles if aid in cuts]
-    return list(zip(starts, starts[1:] + [len(shape.elements)]))
+    parts = []
+    for number, (first, after) in enumerate(zip(starts, starts[1:] + [len(shape.elements)])):
+        text = shape.body[shape.elements[first].start:shape.elements[after - 1].end]
+        own = set(_ID.findall(text))
+        outside = tuple(dict.fromkeys(name for name in _REF.findall(text) if name not in own))
+        parts.append(_Part(number, first, after, text, outside, ids.get(first) if number else None,
+                           ids.get(after)))
+    return parts
 
 
-def _text(shape: _Shape, part: tuple[int, int]) -> str:
-    first, after = part
-    return shape.body[shape.elements[first].start:shape.elements[after - 1].end]
-
-
-def _outside(shape: _Shape, part: tuple[int, int]) -> list[str]:
-    """The anchors a segment refers to that it does not have, in order, once each."""
-    text = _text(shape, part)
-    own = set(_ID.findall(text))
-    return list(dict.fromkeys(name for name in _REF.findall(text) if name not in own))
-
-
-def _key(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int, targets: dict[str, int]) -> str:
+def _key(part: _Part, start: int, targets: dict[str, int]) -> str:
     """Everything a segment's pages rest on besides the frame (the CSS, every top-level tag)."""
-    outside = [f"{name}={targets.get(name)}" for name in _outside(shape, parts[number])]
-    return content_key(str(number), str(start), "\0".join(outside), _text(shape, parts[number]))
+    outside = [f"{name}={targets.get(name)}" for name in part.outside]
+    return content_key(str(part.number), str(start), "\0".join(outside), part.text)
 
 
 # ------------------------------------------------------------------------------ the first layout
@@ -289,14 +304,14 @@ def _seed(shape: _Shape, document: Document, fetched: tuple[str, ...],
     targets = {name: page + 1 for name, page in boxes.anchor_pages(document).items()}
     memo = _Memo(shape.frame, cuts, {}, targets)
     base = document.copy([])
-    for number in range(len(parts)):
-        begin = page_starts[number]
-        end = page_starts[number + 1] if number + 1 < len(page_starts) else len(document.pages)
+    for part in parts:
+        begin = page_starts[part.number]
+        end = page_starts[part.number + 1] if part.following is not None else len(document.pages)
         if end < len(document.pages) and boxes.carried_notes(document.pages[end]):
             continue                              # a note carried into the next segment's page
         anchors = {name: page - 1 - begin for name, page in targets.items() if begin < page <= end}
-        key = _key(shape, parts, number, begin + 1, targets)
-        memo.segments[key] = _Segment(number, list(document.pages[begin:end]), anchors, fetched, base, decisions)
+        memo.segments[_key(part, begin + 1, targets)] = _Segment(
+            part.number, list(document.pages[begin:end]), anchors, fetched, base, decisions)
     return memo
 
 
@@ -304,27 +319,27 @@ def _seed(shape: _Shape, document: Document, fetched: tuple[str, ...],
 def _stitched(shape: _Shape, memo: _Memo, render: Render, fetched: list[str] | None) -> tuple[Document, _Memo]:
     """The book from kept segments and segments laid out now; raises _Whole when it cannot be."""
     parts = _parts(shape, memo.cuts)
-    wanted = {name for part in parts for name in _outside(shape, part)}
+    wanted = {name for part in parts for name in part.outside}
     # The pages of targets: as last time, until the segments say otherwise (the contents' numbers
     # depend on where the articles start, which depends on how long the contents are).
+    targets = dict(memo.targets)
     # The kept segments, owned from here on: a segment laid out again frees the pages kept for
     # its place (they were half the peak memory of a long book's build with empty caches).
-    targets, known = dict(memo.targets), memo.segments
-    memo.segments = {}
+    known, memo.segments = memo.segments, {}
     if _changed_share(shape, parts, known, targets) > WHOLE_WHEN_CHANGED:
         raise _Whole("most of the book changed")
     for _ in range(3):
         used: dict[str, _Segment] = {}
         pages: list[Any] = []
         found: dict[str, int] = {}
-        for number in range(len(parts)):
+        for part in parts:
             start = len(pages) + 1
-            key = _key(shape, parts, number, start, targets)
+            key = _key(part, start, targets)
             segment = known.get(key)
             if segment is None:
-                for stale in [k for k, kept in known.items() if kept.part == number and k not in used]:
+                for stale in [k for k, kept in known.items() if kept.part == part.number and k not in used]:
                     del known[stale]
-                segment = _alone(shape, parts, number, start, targets, render)
+                segment = _alone(shape, parts, part.number, start, targets, render)
             known[key] = used[key] = segment
             for name, page in segment.anchors.items():
                 found.setdefault(name, start + page)
@@ -340,75 +355,70 @@ def _stitched(shape: _Shape, memo: _Memo, render: Render, fetched: list[str] | N
     raise _Whole("the pages of the contents' targets did not settle")
 
 
-def _changed_share(shape: _Shape, parts: list[tuple[int, int]], known: dict[str, _Segment],
+def _changed_share(shape: _Shape, parts: list[_Part], known: dict[str, _Segment],
                    targets: dict[str, int]) -> float:
     """How much of the body (by characters) is in segments with no pages kept, a segment taken
     as long as last time where its own length is not known yet."""
     start, changed = 1, 0
-    for number, part in enumerate(parts):
-        segment = known.get(_key(shape, parts, number, start, targets))
+    for part in parts:
+        segment = known.get(_key(part, start, targets))
         if segment is None:
-            changed += len(_text(shape, part))
-            segment = next((kept for kept in known.values() if kept.part == number), None)
+            changed += len(part.text)
+            segment = next((kept for kept in known.values() if kept.part == part.number), None)
         start += len(segment.pages) if segment is not None else 1
     return changed / max(1, len(shape.body))
 
 
-def _alone(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int, targets: dict[str, int],
+def _alone(shape: _Shape, parts: list[_Part], number: int, start: int, targets: dict[str, int],
            render: Render) -> _Segment:
     """Segment `number` laid out as a document of its own, its first page numbered `start`."""
-    first, after = parts[number]
-    html, leading = _document(shape, parts, number, start, targets)
+    part = parts[number]
+    html, leading = _document(shape, part, start, targets)
     seen: list[str] = []
     with _logged() as records, _decisions() as decisions:
         document = render(html, seen)
-    if _warned(records) or not _data_only(seen):
+    if _warned(records) or not read_no_file(seen):
         raise _Whole("WeasyPrint warned, or the layout read a file")
     _replay(records)
     firsts = boxes.first_boxes(document)
     begin = 0
-    if number:
-        own = dict(shape.articles)[first]
-        if own not in firsts or firsts[own][0] != leading:
+    if part.own is not None:
+        if part.own not in firsts or firsts[part.own][0] != leading:
             raise _Whole("the segment did not start on the page it should")
         begin = leading
     end = len(document.pages)
-    if after < len(shape.elements):
-        following = dict(shape.articles)[after]
-        if following not in firsts:
+    if part.following is not None:
+        if part.following not in firsts:
             raise _Whole("the next segment's first element was not laid out")
-        end = firsts[following][0]
+        end = firsts[part.following][0]
         if boxes.carried_notes(document.pages[end]):
             raise _Whole("a note is carried into the next segment")
     anchors = {name: page - begin for name, page in boxes.anchor_pages(document).items() if begin <= page < end}
-    return _Segment(number, list(document.pages[begin:end]), anchors, tuple(seen), document.copy([]), decisions)
+    return _Segment(part.number, list(document.pages[begin:end]), anchors, tuple(seen), document.copy([]), decisions)
 
 
-def _document(shape: _Shape, parts: list[tuple[int, int]], number: int, start: int,
-              targets: dict[str, int]) -> tuple[str, int]:
+def _document(shape: _Shape, part: _Part, start: int, targets: dict[str, int]) -> tuple[str, int]:
     """A segment's own HTML, and the index of the page it begins on."""
-    first, after = parts[number]
     rules, leading = [], 0
-    if number:
+    if part.own is not None:
         # A first page of its own, then a break to the side `start` falls on (page 1 is a right page).
         side = "right" if start % 2 else "left"
         leading = 2 if side == "right" else 1
         rules += [f'body::before {{ content: ""; display: block; break-after: {side}; }}',
                   f"@page :first {{ counter-reset: page {start - leading}; }}"]
-    before = "".join(element.hidden() for element in shape.elements[:first])
+    before = "".join(element.hidden() for element in shape.elements[:part.first])
     following = ""
-    if after < len(shape.elements):
-        element = shape.elements[after]
+    if part.following is not None:
+        element = shape.elements[part.after]
         stubs = []
-        own_id = dict(shape.articles)[after]
-        for name in _outside(shape, parts[number]):
+        for name in part.outside:
             page = targets.get(name)
-            if page is not None and name != own_id:
+            if page is not None and name != part.following:
                 stubs.append(f'<div id="{name}" style="page:huozi-page-{page};break-before:page"></div>')
                 rules.append(f"@page huozi-page-{page} {{ counter-reset: page {page}; }}")
         following = f"{element.tag}{''.join(stubs)}</{element.name}>"
     head = shape.head.replace("</head>", "<style>\n" + "\n".join(dict.fromkeys(rules)) + "\n</style>\n</head>", 1)
-    return head + before + _text(shape, parts[number]) + following + shape.tail, leading
+    return head + before + part.text + following + shape.tail, leading
 
 
 # ------------------------------------------------------------------------------ kept decisions
@@ -467,8 +477,3 @@ def _replay(records: list[logging.LogRecord]) -> None:
 
 def _warned(records: list[logging.LogRecord]) -> bool:
     return any(record.levelno >= logging.WARNING for record in records)
-
-
-def _data_only(urls: list[str]) -> bool:
-    """A layout that read nothing but data: URLs rests on its HTML alone."""
-    return all(url.startswith("data:") for url in urls)
