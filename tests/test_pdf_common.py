@@ -134,8 +134,11 @@ def test_weasyprint_imported_without_the_library_search_loads_the_same_libraries
     def loaded(code: str) -> set[str]:
         script = f"{code}\nprint('\\n'.join(line.split()[-1] for line in open('/proc/self/maps') if '.so' in line))"
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        # The system's libraries; not uharfbuzz's Python module, which only fontTools' subsetter
+        # loads (import_weasyprint defers that: see the next test).
         return {path for path in out.split() if any(name in path for name in
-                                                   ("gobject", "pango", "harfbuzz", "fontconfig"))}
+                                                   ("gobject", "pango", "harfbuzz", "fontconfig"))
+                and "site-packages" not in path}
 
     plain = loaded("import weasyprint")
     ours = loaded("from huozi.pdf.weasy_patch import import_weasyprint\nimport_weasyprint()")
@@ -143,3 +146,53 @@ def test_weasyprint_imported_without_the_library_search_loads_the_same_libraries
     assert {"libgobject", "libpango-", "libpangoft2", "libharfbuzz.so", "libfontconfig"} <= {
         name for name in ("libgobject", "libpango-", "libpangoft2", "libharfbuzz.so", "libfontconfig")
         if any(name in path for path in ours)}
+
+
+def test_fonttools_fallbacks_are_imported_at_first_use_and_are_the_real_ones():
+    """WeasyPrint's pdf/fonts.py imports fontTools' subsetter and instancer, which huozi's faces
+    never need: import_weasyprint gives it stand-ins that import the real module when first called."""
+    import sys
+
+    script = """
+import sys
+from huozi.pdf.weasy_patch import import_weasyprint
+import_weasyprint()
+fonts = sys.modules["weasyprint.pdf.fonts"]
+print("fontTools.subset" in sys.modules, "fontTools.varLib.instancer" in sys.modules)
+options = fonts.subset.Options(hinting=False)
+import fontTools.subset
+print(type(options) is fontTools.subset.Options, options.hinting)
+import traceback
+try:
+    fonts.instantiateVariableFont(None, {})
+except Exception as error:      # raised inside fontTools' own function
+    print("varLib/instancer" in traceback.extract_tb(error.__traceback__)[-1].filename)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:3] == ["False False", "True False", "True"]
+
+
+def test_printers_marks_drawn_once_give_the_same_bytes():
+    """marks_drawn_once replays the marks' operators on every page of a size drawn before: the PDF is
+    the one WeasyPrint writes itself, and WeasyPrint's SVG engine draws the marks once."""
+    import importlib
+
+    from huozi.pdf.weasy_patch import import_weasyprint, marks_drawn_once
+
+    weasyprint = import_weasyprint()
+    svg = importlib.import_module("weasyprint.svg")
+    html = ("<style>@page { size: 100mm 80mm; bleed: 3mm; marks: crop cross } p { break-after: page }"
+            "@page :left { size: 100mm 80mm }</style><p>一</p><p>二</p><p>三</p>")
+    drawn: list[int] = []
+    original = svg.SVG.draw
+    try:
+        svg.SVG.draw = lambda self, *args, **kwargs: (drawn.append(1), original(self, *args, **kwargs))[1]
+        plain = weasyprint.HTML(string=html).render().write_pdf()
+        assert len(drawn) == 3
+        with marks_drawn_once():
+            once = weasyprint.HTML(string=html).render().write_pdf()
+    finally:
+        svg.SVG.draw = original
+    assert len(drawn) == 4
+    assert once == plain
+    assert plain.count(b"/Subtype /Form") >= 3      # each page has its group of marks

@@ -139,7 +139,8 @@ def import_weasyprint() -> Any:
     fail so on Debian, 0.16 s of each worker's start. Every list ends with the soname, which
     dlopen finds by itself, and find_library's answers for the other names are those sonames: so
     while WeasyPrint's libraries load, find_library answers None at once, and the same libraries
-    are loaded (tests/test_pdf_common.py compares them).
+    are loaded (tests/test_pdf_common.py compares them). Two fontTools modules it never uses
+    here are imported only if used (`_FALLBACKS`).
     """
     import sys
 
@@ -150,11 +151,45 @@ def import_weasyprint() -> Any:
 
     original = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
+    stand_ins = _stand_in(_FALLBACKS)
     try:
         import weasyprint
     finally:
         ctypes.util.find_library = original
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]      # a later import of it is the real module
     return weasyprint
+
+
+# What WeasyPrint's pdf/fonts.py imports for faces huozi never gives it: fontTools' subsetter
+# (HarfBuzz subsets here) and the instancer of variable fonts. Imported, they were 0.07 s of each
+# worker's 0.42 s warm-up, in the critical path of every build.
+_FALLBACKS = ("fontTools.subset", "fontTools.varLib.instancer")
+
+
+def _stand_in(names: tuple[str, ...]) -> dict[str, Any]:
+    """A module for each of `names` not yet imported, whose every attribute is a function that
+    imports the real module when first called and calls the attribute of that name in it. (WeasyPrint
+    only calls what it takes from them: `subset.Options(...)`, `instantiateVariableFont(...)`.)
+    importlib's LazyLoader cannot stand in: `from m import name` loads the module at once."""
+    import sys
+    import types
+
+    made: dict[str, Any] = {}
+    for name in names:
+        if name in sys.modules:
+            continue
+        module = types.ModuleType(name, "huozi's stand-in until first use (pdf/weasy_patch.py)")
+
+        def forward(attribute: str, name: str = name) -> Callable[..., Any]:
+            if attribute.startswith("__"):
+                raise AttributeError(attribute)
+            return lambda *args, **kwargs: getattr(importlib.import_module(name), attribute)(*args, **kwargs)
+
+        module.__getattr__ = forward  # type: ignore[method-assign]
+        sys.modules[name] = made[name] = module
+    return made
 
 
 def check_compatible() -> None:
@@ -1018,6 +1053,63 @@ def svg_text_runs() -> Iterator[None]:
     finally:
         svg.text = original
         svg.TAGS.update(dict.fromkeys(tags, original))
+
+
+# --- Printer's marks: drawn once a page size --------------------------------------------------------
+
+@contextmanager
+def marks_drawn_once() -> Iterator[None]:
+    """While active, the crop marks and crosses of a page the size of one drawn before are the
+    same PDF operators again, not a new SVG document parsed and drawn: WeasyPrint 70 makes the
+    marks of every page an SVG (draw/__init__.py, its only SVGImage) and draws it into a group of
+    its own, 5 ms a page here. The operators are those the SVG drew for the first page of the size
+    (`_ReplayedImage`)."""
+    draw: Any = importlib.import_module("weasyprint.draw")
+    original = draw.SVGImage
+    drawn: dict[tuple[bytes, float, float], tuple[list[Any], dict[str, Any]]] = {}
+    draw.SVGImage = lambda tree, *args: _ReplayedImage(original, tree, args, drawn)
+    try:
+        yield
+    finally:
+        draw.SVGImage = original
+
+
+class _ReplayedImage:
+    """An SVG image that adds, to the group it is drawn into, what an image of the same source
+    and size added before: its operators and its graphics states (alpha). One that added
+    anything else (patterns, images, shadings) is drawn each time."""
+
+    def __init__(self, original: Any, tree: Any, args: tuple[Any, ...], drawn: dict) -> None:
+        from xml.etree import ElementTree
+
+        self._image = original(tree, *args)
+        self._source = ElementTree.tostring(tree)
+        self._drawn = drawn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._image, name)
+
+    def draw(self, stream, concrete_width, concrete_height, style) -> None:
+        import pydyf
+
+        key = (self._source, concrete_width, concrete_height)
+        if key in self._drawn:
+            operators, states = self._drawn[key]
+            stream.stream.extend(operators)
+            for name, state in states.items():
+                stream._resources["ExtGState"][name] = pydyf.Dictionary(state)  # noqa: SLF001
+            return
+        kinds = ("ExtGState", "XObject", "Pattern", "Shading")
+        resources = stream._resources                      # noqa: SLF001
+        before = {kind: set(resources[kind]) for kind in kinds}
+        start = len(stream.stream)
+        self._image.draw(stream, concrete_width, concrete_height, style)
+        added = {kind: [n for n in resources[kind] if n not in before[kind]] for kind in kinds}
+        states = {name: dict(resources["ExtGState"][name]) for name in added["ExtGState"]}
+        if any(added[kind] for kind in kinds[1:]) or not all(
+                all(isinstance(v, (int, float, str)) for v in state.values()) for state in states.values()):
+            return
+        self._drawn[key] = (stream.stream[start:], states)
 
 
 def _svg_numbers(svg_utils, node, name: str, font_size: float, reference: float) -> list[float]:

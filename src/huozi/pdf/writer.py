@@ -78,7 +78,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
     from ..cache import cache_path
     from .boxes import drawn_again
     from .finish import make_finisher, set_dates, set_output_intent
-    from .weasy_patch import kept_deflate, kept_subsets, press_images, svg_text_runs
+    from .weasy_patch import kept_deflate, kept_subsets, marks_drawn_once, press_images, svg_text_runs
 
     if document is None:
         document = render_document(html, options)
@@ -96,6 +96,7 @@ def write_pdf(html: str, target: Path, options: PdfOptions, document: Document |
         patches.enter_context(kept_subsets(cache_path(options.project_root, SUBSETS)))
         patches.enter_context(kept_deflate(cache_path(options.project_root, DEFLATED)))
         patches.enter_context(svg_text_runs())
+        patches.enter_context(marks_drawn_once())
         patches.enter_context(drawn_again(document))
         if options.output_profile:  # PDF/X: images in the press's CMYK, no DeviceRGB
             patches.enter_context(press_images(options.output_profile))
