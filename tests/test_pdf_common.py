@@ -196,3 +196,38 @@ def test_printers_marks_drawn_once_give_the_same_bytes():
     assert len(drawn) == 4
     assert once == plain
     assert plain.count(b"/Subtype /Form") >= 3      # each page has its group of marks
+
+
+def test_kept_subsets_know_a_face_by_its_file_and_write_weasyprints_bytes(tmp_path):
+    """kept_subsets leaves a face's 20 MB in HarfBuzz unless something reads them: the subset is
+    kept under the face's file (path, index, size, mtime), and the PDF is the one WeasyPrint
+    writes by itself, with the subset made and with it taken from the cache."""
+    from huozi.pdf import weasy_patch
+    from huozi.pdf.weasy_patch import import_weasyprint, kept_subsets
+
+    weasyprint = import_weasyprint()
+    html = ('<p style="font-family: Noto Serif CJK SC">活字印刷 1041</p>'
+            '<p style="font-family: Noto Sans CJK SC; font-weight: bold">山海携手</p>')
+    plain = weasyprint.HTML(string=html).render().write_pdf()
+    keys: list[str] = []
+    real = weasy_patch._subset_key
+
+    def recorded(font, to_unicode, hinting):
+        keys.append(weasy_patch._face_by_file(font) or "")
+        return real(font, to_unicode, hinting)
+
+    weasy_patch._subset_key = recorded
+    try:
+        with kept_subsets(tmp_path / "subsets"):
+            made = weasyprint.HTML(string=html).render().write_pdf()
+        weasy_patch._SUBSETS.clear()
+        kept = weasyprint.HTML(string=html).render()
+        with kept_subsets(tmp_path / "subsets"):
+            from_cache = kept.write_pdf()
+    finally:
+        weasy_patch._subset_key = real
+    assert made == plain and from_cache == plain
+    assert len(keys) == 4 and all(re.fullmatch(r"file:/\S+\.(ttc|otf|ttf):\d+:\d+:\d+", k) for k in keys), keys
+    assert len(list((tmp_path / "subsets").iterdir())) == 2
+    # Outside the write, a Font reads as WeasyPrint made it: its bytes are bytes.
+    assert all(isinstance(font.file_content, bytes) and len(font.file_content) > 1000 for font in kept.fonts.values())

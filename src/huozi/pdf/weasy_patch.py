@@ -51,7 +51,12 @@ y, dx/dy shifts): its letters are laid out and drawn a run at a time, not one by
 
 `kept_subsets` and `kept_deflate` (also for PDF writes) keep what a write made and the next one
 makes again from the same bytes: HarfBuzz's font subsets (``pdf.fonts.Font._harfbuzz_subset``)
-and pydyf's deflated streams (its module's ``zlib``).
+and pydyf's deflated streams (its module's ``zlib``). While `kept_subsets` is active, a
+``pdf.fonts.Font`` copies its face's bytes out of HarfBuzz only when they are read (its
+``__init__`` and a ``file_content`` property).
+
+`marks_drawn_once` (for PDF writes) replaces ``draw.SVGImage``, which draws only the printer's
+marks: a page's marks are the operators of the first page of its size, replayed.
 
 Pango letter spacing puts half of a grapheme's spacing on each side of it and drops the
 halves at the layout's two ends, so the gap between graphemes i and i+1 of one box is
@@ -67,6 +72,7 @@ import functools
 import hashlib
 import importlib
 import inspect
+import os
 import weakref
 import zlib
 from array import array
@@ -229,6 +235,10 @@ def check_compatible() -> None:
         problems.append("svg.text changed")
     if "int(kerning)" not in inspect.getsource(draw_text.draw_first_line):
         problems.append("draw.text.draw_first_line no longer truncates kerning with int()")
+    pdf_fonts: Any = importlib.import_module("weasyprint.pdf.fonts")
+    if (inspect.getsource(pdf_fonts.Font.__init__).count("get_hb_object_data(") != 1
+            or "self.file_content = get_hb_object_data(self.hb_face)" not in inspect.getsource(pdf_fonts.Font.__init__)):
+        problems.append("pdf.fonts.Font no longer copies its face once, as it is made (kept_subsets)")
     if problems:
         raise OutputError("the CJK justification patch does not fit this WeasyPrint: " + "; ".join(problems),
                           hint="install weasyprint>=70,<71 (see pyproject.toml) or update huozi/pdf/weasy_patch.py")
@@ -1255,14 +1265,22 @@ SUBSET_FILES_KEPT = 24               # in the project's cache: the keys change w
 
 @contextmanager
 def kept_subsets(folder: Path) -> Iterator[None]:
-    """While active, a font subset HarfBuzz made before (the same face's bytes, glyphs and options,
+    """While active, a font subset HarfBuzz made before (the same face, glyphs and options,
     HarfBuzz and WeasyPrint) is taken from this process's memory or from `folder` instead of being
-    made again: 0.05-0.07 s a CJK face, three faces a PDF, at every write."""
+    made again: 0.05-0.07 s a CJK face, three faces a PDF, at every write.
+
+    And a face's bytes are copied out of HarfBuzz only when something reads them (WeasyPrint's
+    `Font` copies the whole face as it is made; HarfBuzz subsets from the face, not the copy):
+    with the face known by its file (`_face_file`), a kept subset needs neither the copy nor
+    checksums of it, 0.07 s of a 0.25 s write of three CJK faces of 20-26 MB."""
     from ..cache import Store, sealed, unsealed
 
     fonts: Any = importlib.import_module("weasyprint.pdf.fonts")
     original = fonts.Font._harfbuzz_subset
+    original_init = fonts.Font.__init__
+    read_whole = fonts.get_hb_object_data
     store = Store(folder, ".font", pruned=True)
+    unread: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def harfbuzz_subset(self, to_unicode, hinting):
         key = _subset_key(self, to_unicode, hinting)
@@ -1280,11 +1298,79 @@ def kept_subsets(folder: Path) -> Iterator[None]:
         _SUBSETS.put(key, data)
         self.file_content = data
 
+    def init(self, pango_font, description, font_size):
+        fonts.get_hb_object_data = lambda hb_object, *more: _UNREAD if not more else read_whole(hb_object, *more)
+        try:
+            original_init(self, pango_font, description, font_size)
+        finally:
+            fonts.get_hb_object_data = read_whole
+        self.__dict__[_FACE_FILE] = _face_file(pango_font)
+        unread.add(self)
+
+    def content(self):
+        data = self.__dict__["file_content"]
+        if data is _UNREAD:
+            data = self.__dict__["file_content"] = read_whole(self.hb_face)
+        return data
+
+    def set_content(self, data):
+        self.__dict__["file_content"] = data
+
     fonts.Font._harfbuzz_subset = harfbuzz_subset
+    fonts.Font.__init__ = init
+    fonts.Font.file_content = property(content, set_content)
     try:
         yield
     finally:
         fonts.Font._harfbuzz_subset = original
+        fonts.Font.__init__ = original_init
+        del fonts.Font.file_content
+        for font in list(unread):                  # a Font kept after the write reads as WeasyPrint's
+            if font.__dict__.get("file_content") is _UNREAD:
+                font.__dict__["file_content"] = read_whole(font.hb_face)
+
+
+_UNREAD = object()                   # a face's bytes, not yet copied out of HarfBuzz
+_FACE_FILE = "_huozi_face_file"      # the Font attribute naming its face's file (_face_file)
+
+
+def _face_file(pango_font) -> tuple[str, int] | None:
+    """The font file and face index fontconfig gave Pango for `pango_font` (a PangoFcFont: WeasyPrint
+    uses Pango's FT2 font map), or None when they cannot be read."""
+    try:
+        ffi, pangoft2, fontconfig, gobject = _fc_ffi()
+        from weasyprint.text.ffi import ffi as weasy_ffi
+
+        font = ffi.cast("void *", int(weasy_ffi.cast("uintptr_t", pango_font)))
+        if not gobject.g_type_check_instance_is_a(font, pangoft2.pango_fc_font_get_type()):
+            return None
+        pattern = pangoft2.pango_fc_font_get_pattern(font)
+        file, index = ffi.new("unsigned char **"), ffi.new("int *")
+        if fontconfig.FcPatternGetString(pattern, b"file", 0, file) != 0:
+            return None
+        if fontconfig.FcPatternGetInteger(pattern, b"index", 0, index) != 0:
+            index[0] = 0
+        return os.fsdecode(ffi.string(file[0])), index[0]
+    except (OSError, AttributeError, ImportError, TypeError):
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _fc_ffi() -> tuple[Any, Any, Any, Any]:
+    """Pango's and fontconfig's calls that name a font's file (WeasyPrint's declarations lack them);
+    the libraries WeasyPrint loaded, by their sonames."""
+    from cffi import FFI  # type: ignore[import-untyped]
+
+    ffi = FFI()
+    ffi.cdef("""
+        void *pango_fc_font_get_pattern (void *font);
+        unsigned long pango_fc_font_get_type (void);
+        int g_type_check_instance_is_a (void *instance, unsigned long type);
+        int FcPatternGetString (void *pattern, const char *object, int n, unsigned char **s);
+        int FcPatternGetInteger (void *pattern, const char *object, int n, int *i);
+    """)
+    return (ffi, ffi.dlopen("libpangoft2-1.0.so.0"), ffi.dlopen("libfontconfig.so.1"),
+            ffi.dlopen("libgobject-2.0.so.0"))
 
 
 # By _deflate_key, for the life of the process: 48 MB of deflated bytes (a CJK subset is ~0.3 MB).
@@ -1370,14 +1456,38 @@ def _deflate_key(data: bytes, level: int) -> bytes:
 
 
 def _subset_key(font, to_unicode, hinting) -> str:
-    """What a subset is made from. The face's bytes by length and two checksums (a CJK face is
-    20 MB: a cryptographic hash of it would cost a sixth of the subsetting it saves)."""
+    """What a subset is made from. The face: while its bytes are not read (kept_subsets), by its
+    file, as the build's inputs key knows the book's fonts (path, size and mtime: state.py), when
+    the file is the whole of HarfBuzz's blob; else by the bytes' length and two checksums (a CJK
+    face is 20 MB: a cryptographic hash of it would cost a sixth of the subsetting it saves)."""
     from ..cache import content_key, tool_versions
 
-    content = font.file_content
-    face = f"{len(content)}:{zlib.crc32(content)}:{zlib.adler32(content)}:{font.index}"
+    face = _face_by_file(font) if font.__dict__.get("file_content") is _UNREAD else None
+    if face is None:
+        content = font.file_content
+        face = f"{len(content)}:{zlib.crc32(content)}:{zlib.adler32(content)}:{font.index}"
     options = f"{bool(hinting)}:{bool(font.missing)}:{_harfbuzz_version()}"
     return content_key(face, options, tool_versions()["weasyprint"], array("I", sorted(to_unicode)).tobytes())
+
+
+def _face_by_file(font) -> str | None:
+    named = font.__dict__.get(_FACE_FILE)
+    if named is None:
+        return None
+    path, index = named
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    from weasyprint.text.ffi import harfbuzz
+
+    blob = harfbuzz.hb_face_reference_blob(font.hb_face)
+    try:
+        if harfbuzz.hb_blob_get_length(blob) != stat.st_size or index != font.index:
+            return None
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
+    return f"file:{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 @functools.lru_cache(maxsize=1)
