@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from collections.abc import Callable, Mapping
 
 EPOCH_1980 = 315532800  # the earliest time a zip entry can hold
 
@@ -13,8 +14,10 @@ def zip_date(epoch: int) -> tuple[int, int, int, int, int, int]:
     return time.gmtime(max(epoch, EPOCH_1980))[:6]
 
 
-def normalise_zip(data: bytes, epoch: int) -> bytes:
-    """Rewrite an EPUB zip so the same content always gives the same bytes."""
+def normalise_zip(data: bytes, epoch: int, changes: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+    """Rewrite an EPUB zip so the same content always gives the same bytes; an entry named in
+    `changes` is written as its function makes it from the entry's bytes."""
+    changes = changes or {}
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     order = ["mimetype"] + sorted(n for n in names if n != "mimetype")
@@ -28,5 +31,7 @@ def normalise_zip(data: bytes, epoch: int) -> bytes:
                 info.compress_type = zipfile.ZIP_STORED
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(name), compresslevel=9 if name != "mimetype" else None)
+            content = source.read(name)
+            target.writestr(info, changes[name](content) if name in changes else content,
+                            compresslevel=9 if name != "mimetype" else None)
     return out.getvalue()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,13 +114,13 @@ def package_bytes(package: EpubPackage, epoch: int) -> bytes:
     front = next((i for i, doc in enumerate(package.documents) if doc.in_toc), len(docs))
     book.spine = docs[:front] + [nav] + docs[front:]
     buffer = io.BytesIO()
-    epub.write_epub(buffer, book, {"mtime": package.modified, "epub3_pages": False,
+    # Deflated once, by normalise_zip: ebooklib's zip is only read back (its level 0 is a copy).
+    epub.write_epub(buffer, book, {"mtime": package.modified, "epub3_pages": False, "compresslevel": 0,
                                    "play_order": {"enabled": True, "start_from": 1}})
-    data = buffer.getvalue()
-    data = _rewrite_entry(data, f"{book.FOLDER_NAME}/content.opf", lambda opf: opf_with_language(opf, package.language))
+    changes = {f"{book.FOLDER_NAME}/content.opf": lambda opf: opf_with_language(opf, package.language)}
     if package.page_list:
-        data = _rewrite_entry(data, f"{book.FOLDER_NAME}/toc.ncx", lambda ncx: ncx_with_page_list(ncx, package.page_list))
-    return normalise_zip(data, epoch)
+        changes[f"{book.FOLDER_NAME}/toc.ncx"] = lambda ncx: ncx_with_page_list(ncx, package.page_list)
+    return normalise_zip(buffer.getvalue(), epoch, changes)
 
 
 NCX = "http://www.daisy.org/z3986/2005/ncx/"
@@ -162,17 +161,6 @@ def ncx_with_page_list(ncx: bytes, pages: Sequence[tuple[str, str]]) -> bytes:
         etree.SubElement(etree.SubElement(target, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = label
         etree.SubElement(target, f"{{{NCX}}}content", {"src": href})
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
-
-
-def _rewrite_entry(data: bytes, name: str, change) -> bytes:
-    """The zip `data` with entry `name` replaced by change(its bytes); the zip is normalised later."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            target.writestr(info, change(content) if info.filename == name else content)
-    return out.getvalue()
 
 
 def write_epub(package: EpubPackage, target: Path, epoch: int) -> Path:
