@@ -301,9 +301,10 @@ class Workers:
         self._lanes = [first, *siblings]
 
     def run(self, tasks: list[_Task], root: Path, out_dir: Path, epoch: int, figures: Figures,
-            emit: Progress) -> list[_EditionRun]:
+            emit: Progress, meanwhile: Callable[[], None] = lambda: None) -> list[_EditionRun]:
         """Build each task's editions (`_build_group`) in parallel, a task that waits for pages once
-        they have come; the workers' stage starts passed on."""
+        they have come; the workers' stage starts passed on. `meanwhile` runs here once the
+        first tasks are given out; what it raises stops the workers and is raised."""
         from concurrent.futures import FIRST_COMPLETED, Future, wait
 
         self.start()
@@ -340,6 +341,7 @@ class Workers:
 
         try:
             submit_ready(set())
+            meanwhile()
             pending = set(futures)
             while pending:
                 # short: pages that came start the editions waiting for them (wait() sees only futures)
@@ -404,14 +406,16 @@ class Workers:
         self.close(kill=exc_info[0] is not None)   # a build that failed early need not wait for their warm-up
 
 
-def _run_editions(config: Config, tasks: list[_Task], out_dir: Path, epoch: int,
-                  figures: Figures, workers: Workers | None, emit: Progress) -> list[_EditionRun]:
-    """The planned editions built, in parallel workers when there are more than one task, else here."""
+def _run_editions(config: Config, tasks: list[_Task], out_dir: Path, epoch: int, figures: Figures,
+                  workers: Workers | None, emit: Progress, checks: Callable[[], None]) -> list[_EditionRun]:
+    """The planned editions built, in parallel workers when there are more than one task, else
+    here; `checks` run first, or, with workers, once they have their tasks."""
     order = build_order()
     stale = [name for task in tasks for name in task.names]
     if workers is not None and workers.jobs > 1 and len(tasks) > 1:
-        runs = workers.run(tasks, config.root, out_dir, epoch, figures, emit)
+        runs = workers.run(tasks, config.root, out_dir, epoch, figures, emit, checks)
         return sorted(runs, key=lambda run: order.index(run.edition))
+    checks()
     previous = announce_to(lambda event: None if event.status == "done" else emit(event))
     try:
         return [run for g in worker_groups(stale) for run in _build_group(config.root, g, out_dir, epoch, figures)]
@@ -518,20 +522,25 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
 
         tasks = plan_tasks(config, stale)
         if len(tasks) > 1:
-            workers.start(config.styles_dir)    # warms up while the styles are checked and the figures drawn
-        check_styles(config.styles_dir)                           # encodings, include loops, @import
+            workers.start(config.styles_dir)    # warms up while the book is read and the figures drawn
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
         images = load_images(config, manuscript)                  # every image file there, usable, described
-        check_coverage([config.path, *manuscript.files,           # no character drawn as a box
-                        *sorted(config.figures_dir.glob("*.toml"))], cache_path(config.root, FONT_COVERAGE_CACHE))
+
+        def checks() -> None:
+            # Run while the workers lay out (they wait for the figures, not for these), and before
+            # any result is read: an error here is the build's error, and nothing is written.
+            check_styles(config.styles_dir)                       # encodings, include loops, @import
+            check_coverage([config.path, *manuscript.files,       # no character drawn as a box
+                            *sorted(config.figures_dir.glob("*.toml"))],
+                           cache_path(config.root, FONT_COVERAGE_CACHE))
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
         figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
         for name in stale:
             emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
-            runs = _run_editions(config, tasks, out_dir, epoch, figures, workers, emit)
+            runs = _run_editions(config, tasks, out_dir, epoch, figures, workers, emit, checks)
             staged.extend(pair for run in runs for pair in run.staged)
         emit(figure_time)
     states = dict(previous)
