@@ -43,3 +43,38 @@ def test_the_book_layout_places_figures_as_two_trials_of_each_article_would(conf
     assert _order(laid.manuscript) == _order(two_trials)
     # The book is a case for it: the second look moves a figure the first trials did not.
     assert _order(two_trials) != _order(one_trial)
+
+
+def test_a_cold_layout_takes_the_first_look_on_the_book_when_its_figures_are_most_of_it(config, manuscript,
+                                                                                       monkeypatch):
+    """Both articles of this book have figures: with nothing kept, one layout of the book is the
+    first look (placement.look_on_the_book), then the book with the moves and once more after the
+    second look: three layouts, where trials of each article alone took four. The moves are those
+    of the trials (the test above; the bytes, tests/test_pdf_common.py and the README)."""
+    from huozi.figures import placement
+    from huozi.pdf import segments, writer
+
+    edition = EDITIONS["print"]
+    figures = render_figures(config.root, config.figures_dir, manuscript)
+    kept.PLACEMENTS.clear()
+    monkeypatch.setattr(kept, "_load", lambda *args: {})
+    segments.forget()
+    calls: list[int] = []
+    real = writer.render_document
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writer, "render_document", counted)
+    layout.lay_out(config, manuscript, edition, figures)
+    assert len(calls) == 3
+    # The rule itself: where no pages are kept, three quarters of the book; where they are, under half.
+    everything = placement.with_figures(manuscript)
+    assert everything == [0, 1]
+    assert placement.look_on_the_book(manuscript, everything, pages_kept=False)
+    assert not placement.look_on_the_book(manuscript, everything, pages_kept=True)
+    assert not placement.look_on_the_book(manuscript, [], pages_kept=False)
+    longer = max(everything, key=lambda index: len(manuscript.articles[index].blocks))
+    assert placement.look_on_the_book(manuscript, [longer], pages_kept=True) is (
+        2 * len(manuscript.articles[longer].blocks) < sum(len(a.blocks) for a in manuscript.articles))

@@ -97,7 +97,15 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
           ) -> tuple[Callable[[Manuscript], Callable[[dict[str, str] | None], str]], Manuscript, dict[int, str]]:
     """How the edition's HTML is made (a manuscript, then the footnote marks), the manuscript with
     its figures placed by a first look, and the articles still owed a second look (placement.py)."""
-    from ..figures.placement import first_looks, float_figures, second_look, second_trials, small_part, unlooked
+    from ..figures.placement import (
+        first_looks,
+        float_figures,
+        look_on_the_book,
+        second_look,
+        second_trials,
+        unlooked,
+        with_figures,
+    )
     from ..layout.render import render_edition
     from ..text.typeset import typesetter_for
     from .writer import render_document
@@ -129,13 +137,15 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
             decisions: MutableMapping[str, Any] = PLACEMENTS
             from .segments import keeps_pages
 
-            unseen = unlooked(manuscript, article_html, PLACEMENTS, salt) if keeps_pages(options, salt) else {}
-            if unseen and small_part(manuscript, unseen):
-                # A process that keeps an earlier layout's pages (pdf/segments.py), and a few
-                # articles with no decision kept (an edit under watch): their first look is taken
-                # on the book laid out once, the others placed as decided before, so their pages
-                # are the kept ones and the layout after the look lays out only what moved. With
-                # most of the book to look at, the trials alone cost no more.
+            kept = keeps_pages(options, salt)
+            unseen = (unlooked(manuscript, article_html, PLACEMENTS, salt)
+                      if kept or look_on_the_book(manuscript, with_figures(manuscript), kept) else {})
+            if look_on_the_book(manuscript, unseen, kept):
+                # The first look of the articles with no decision kept is taken on the book laid
+                # out once, the others placed as decided before: under watch, with an earlier
+                # layout's pages kept (pdf/segments.py), their pages are the kept ones and the
+                # layout after the look lays out only what moved; in a new process, when they are
+                # most of the book, one layout of the book costs less than their trials.
                 known = float_figures(manuscript, article_html, trial, ChainMap({key: [] for key in unseen.values()},
                                                                                 PLACEMENTS), salt=salt, passes=1)
                 known = second_look(manuscript, known, article_html, PLACEMENTS, salt)[0]
