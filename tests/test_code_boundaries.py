@@ -68,6 +68,25 @@ def test_only_the_adapters_name_weasyprint_internals():
     assert offences == [], "WeasyPrint internals outside pdf/boxes.py and pdf/weasy_patch.py:\n" + "\n".join(offences)
 
 
+def _imported_names(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_only_the_figure_drawing_module_imports_matplotlib():
+    """figures/plot.py is matplotlib's one adapter: it imports it, when a figure must be drawn,
+    without the help text its import would build (plot._import_matplotlib)."""
+    importers = sorted(str(path.relative_to(PACKAGE)) for path in _modules()
+                       if any(name.split(".")[0] in ("matplotlib", "mpl_toolkits")
+                              for name in _imported_names(ast.parse(path.read_text(encoding="utf-8")))))
+    assert importers == ["figures/plot.py"]
+
+
 def test_the_check_catches_a_private_read():
     private = _weasyprint_private_names()
     sample = ast.parse("def f(page):\n    from weasyprint.formatting_structure import boxes\n"
