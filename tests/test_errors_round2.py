@@ -375,6 +375,19 @@ def test_bad_input_is_located_and_changes_nothing(case, project_copy, previous, 
     assert not [p.name for p in previous.iterdir() if p.name.startswith((TMP_PREFIX, LOCK_NAME))]
 
 
+def test_a_character_no_font_has_is_refused_before_any_edition_is_said_to_start(project_copy, previous, capsys,
+                                                                                 monkeypatch):
+    """The styles and coverage checks run beside the workers' layouts (pipeline.py), but the
+    editions are announced only once they passed: the error is the first thing said."""
+    where, _ = character_no_font_has(project_copy)
+    monkeypatch.chdir(project_copy)
+    code = main(["build", ".", "--out", str(previous), "--edition", "handout", "--edition", "print"])
+    err = capsys.readouterr().err
+    assert code == EXIT_INPUT, err
+    assert err.startswith(f"huozi: error: {where}"), err
+    assert "building" not in err, err
+
+
 def test_a_failing_move_puts_back_the_files_already_moved(tmp_path, monkeypatch):
     """All targets pass the check, then the third move fails: the first two are rolled back."""
     import huozi.output

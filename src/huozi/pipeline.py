@@ -529,16 +529,17 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
 
         def checks() -> None:
             # Run while the workers lay out (they wait for the figures, not for these), and before
-            # any result is read: an error here is the build's error, and nothing is written.
+            # any result is read: an error here is the build's error, and nothing is written. The
+            # editions are said to start once the input passed them, as before they ran here.
             check_styles(config.styles_dir)                       # encodings, include loops, @import
             check_coverage([config.path, *manuscript.files,       # no character drawn as a box
                             *sorted(config.figures_dir.glob("*.toml"))],
                            cache_path(config.root, FONT_COVERAGE_CACHE))
+            for name in stale:
+                emit(StageEvent("build", name, "start"))
         started = time.perf_counter()
         figures = render_figures(config.root, config.figures_dir, manuscript)  # facts checked, figures drawn
         figure_time = StageEvent("figures", "all", "done", time.perf_counter() - started)
-        for name in stale:
-            emit(StageEvent("build", name, "start"))
         with output_transaction(out_dir) as staged:               # every output appears, or none
             runs = _run_editions(config, tasks, out_dir, epoch, figures, workers, emit, checks)
             staged.extend(pair for run in runs for pair in run.staged)
