@@ -75,6 +75,8 @@ def test_a_cold_layout_takes_the_first_look_on_the_book_when_its_figures_are_mos
     assert placement.look_on_the_book(manuscript, everything, pages_kept=False)
     assert not placement.look_on_the_book(manuscript, everything, pages_kept=True)
     assert not placement.look_on_the_book(manuscript, [], pages_kept=False)
+    # One article alone is looked at by its trial, even the first one, most of this book.
+    assert not placement.look_on_the_book(manuscript, [0], pages_kept=False)
     longer = max(everything, key=lambda index: len(manuscript.articles[index].blocks))
     assert placement.look_on_the_book(manuscript, [longer], pages_kept=True) is (
         2 * len(manuscript.articles[longer].blocks) < sum(len(a.blocks) for a in manuscript.articles))
