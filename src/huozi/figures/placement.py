@@ -168,11 +168,17 @@ def second_look(written: Manuscript, placed: Manuscript, html: Callable[[Manuscr
     return placed, pending
 
 
+def _blocks(manuscript: Manuscript, articles: Iterable[int]) -> tuple[int, int]:
+    """How many blocks these articles have, and the whole book."""
+    sizes = [len(article.blocks) for article in manuscript.articles]
+    return sum(sizes[index] for index in articles), sum(sizes)
+
+
 def small_part(manuscript: Manuscript, articles: Iterable[int]) -> bool:
     """Whether these articles are under half of the book (by blocks): laid out alone, they cost
     less than the book laid out again."""
-    sizes = [len(article.blocks) for article in manuscript.articles]
-    return 2 * sum(sizes[index] for index in articles) < sum(sizes)
+    part, whole = _blocks(manuscript, articles)
+    return 2 * part < whole
 
 
 def look_on_the_book(manuscript: Manuscript, articles: Iterable[int], pages_kept: bool) -> bool:
@@ -192,8 +198,8 @@ def look_on_the_book(manuscript: Manuscript, articles: Iterable[int], pages_kept
         return False
     if pages_kept:
         return small_part(manuscript, chosen)
-    sizes = [len(article.blocks) for article in manuscript.articles]
-    return len(chosen) >= 2 and 4 * sum(sizes[index] for index in chosen) >= 3 * sum(sizes)
+    part, whole = _blocks(manuscript, chosen)
+    return len(chosen) >= 2 and 4 * part >= 3 * whole
 
 
 def with_figures(manuscript: Manuscript) -> list[int]:
@@ -247,12 +253,12 @@ def unlooked(manuscript: Manuscript, html: Callable[[Manuscript], str], decision
     """{article index: key} of the articles with figures that `float_figures` would lay out for a
     first look (no decision kept for the HTML they have alone)."""
     found: dict[int, str] = {}
-    for index, article in enumerate(manuscript.articles):
-        if any(isinstance(block, FigureRef) for block in article.blocks):
-            key = _key(salt, html(dataclasses.replace(manuscript, articles=(article,))))
-            moves = decisions.get(key)
-            if moves is None or not _fits(moves, article):
-                found[index] = key
+    for index in with_figures(manuscript):
+        article = manuscript.articles[index]
+        key = _key(salt, html(dataclasses.replace(manuscript, articles=(article,))))
+        moves = decisions.get(key)
+        if moves is None or not _fits(moves, article):
+            found[index] = key
     return found
 
 

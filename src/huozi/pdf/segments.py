@@ -68,7 +68,6 @@ _REFUSED = re.compile(
 _REF = re.compile(r'(?:href|data-target)="#([^"]+)"')
 _ID = re.compile(r'\bid="([^"]+)"')
 _LOGGER = "weasyprint"
-_UNDEFINED = "target points to undefined anchor"
 
 
 @dataclass(frozen=True)

@@ -1092,9 +1092,13 @@ class _ReplayedImage:
     def __init__(self, original: Any, tree: Any, args: tuple[Any, ...], drawn: dict) -> None:
         from xml.etree import ElementTree
 
-        self._image = original(tree, *args)
+        self._make = lambda: original(tree, *args)   # WeasyPrint's SVGImage, only if it must draw
         self._source = ElementTree.tostring(tree)
         self._drawn = drawn
+
+    @functools.cached_property
+    def _image(self) -> Any:
+        return self._make()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._image, name)
