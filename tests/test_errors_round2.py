@@ -493,7 +493,9 @@ def test_sigterm_to_the_process_group_while_a_worker_is_idle(project_copy, previ
     before = _hashes(previous)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "CI": "true"}
     # The two PDFs only: the handout's lane then has nothing more to do once its PDF is staged,
-    # while print's placement trials (nothing is kept in this copy's cache) go on for a second.
+    # while print, its text set four times as large here (four times the pages), is still laid out.
+    with (project_copy / "styles" / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\n.article p { font-size: 4em; }\n")
     command = [sys.executable, "-m", "huozi", "build", str(project_copy), "--out", str(previous),
                "--force", "--jobs", "2", "--edition", "handout", "--edition", "print"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -1,82 +1,100 @@
-"""Print placement: the second look at the figures, taken on the book's own layout, decides what a
-second trial layout of each article alone decided (figures/placement.py)."""
+"""Print placement: a figure that falls mid-page goes to its page's top or bottom as the pages are
+made (figures/placement.py, pdf/weasy_patch.page_floats), in the one layout of the book."""
 from __future__ import annotations
 
-from typing import Any
-
 from huozi.editions import EDITIONS
-from huozi.figures.placement import float_figures
+from huozi.figures import placement
 from huozi.figures.render import render_figures
-from huozi.fonts import fontconfig_stamp
-from huozi.layout.render import render_edition
-from huozi.manuscript.model import FigureRef
-from huozi.pdf import kept, layout
-from huozi.pdf.variants import pdf_options
-from huozi.pdf.weasy_patch import cjk_layout_for
-from huozi.pdf.writer import render_document
-from huozi.text.typeset import typesetter_for
+from huozi.pdf import boxes, kept, layout, segments, writer
 
 
-def _order(manuscript) -> list[list[str]]:
-    return [[type(b).__name__ + (f":{b.figure_id}" if isinstance(b, FigureRef) else "") for b in a.blocks]
-            for a in manuscript.articles]
+def _pages(document, floats) -> list[list]:
+    return [list(dict.fromkeys(box.element for box in boxes.page_box(page).descendants() if box.element in floats.slots))
+            for page in document.pages]
 
 
-def test_the_book_layout_places_figures_as_two_trials_of_each_article_would(config, manuscript, monkeypatch):
+def _figure_places(document, floats) -> dict[str, tuple[int, int]]:
+    """Each figure's page and its place among the page's blocks."""
+    return {element.get("id"): (number, blocks.index(element))
+            for number, blocks in enumerate(_pages(document, floats)) for element in blocks if element in floats.figures}
+
+
+def test_print_is_laid_out_once_with_every_figure_at_a_page_edge(config, manuscript, monkeypatch):
+    """No trial layouts: one layout of the book, its pages remade where a figure moved. Where
+    nothing floats (the same layout without page floats), figures sit mid-page in this book."""
     edition = EDITIONS["print"]
     figures = render_figures(config.root, config.figures_dir, manuscript)
-    options = pdf_options(config, edition, 0)
-    typeset = typesetter_for(config)
-
-    def html(m) -> str:
-        return render_edition(config, m, edition, figures=figures, typeset=typeset)
-
-    def trial(source: str) -> tuple[Any, bool]:
-        return render_document(source, options), True
-
-    with cjk_layout_for(config.typography):
-        two_trials = float_figures(manuscript, html, trial, {}, salt=repr(fontconfig_stamp()), passes=2)
-        one_trial = float_figures(manuscript, html, trial, {}, salt=repr(fontconfig_stamp()), passes=1)
-    kept.PLACEMENTS.clear()                      # a cold layout: no decision kept from another test,
-    monkeypatch.setattr(kept, "_load", lambda *args: {})   # nor from an earlier build's cache
-    laid = layout.lay_out(config, manuscript, edition, figures)
-    assert _order(laid.manuscript) == _order(two_trials)
-    # The book is a case for it: the second look moves a figure the first trials did not.
-    assert _order(two_trials) != _order(one_trial)
-
-
-def test_a_cold_layout_takes_the_first_look_on_the_book_when_its_figures_are_most_of_it(config, manuscript,
-                                                                                       monkeypatch):
-    """Both articles of this book have figures: with nothing kept, one layout of the book is the
-    first look (placement.look_on_the_book), then the book with the moves and once more after the
-    second look: three layouts, where trials of each article alone took four. The moves are those
-    of the trials (the test above; the bytes, tests/test_pdf_common.py and the README)."""
-    from huozi.figures import placement
-    from huozi.pdf import segments, writer
-
-    edition = EDITIONS["print"]
-    figures = render_figures(config.root, config.figures_dir, manuscript)
-    kept.PLACEMENTS.clear()
+    for memo in kept.memos().values():
+        memo.clear()
     monkeypatch.setattr(kept, "_load", lambda *args: {})
     segments.forget()
-    calls: list[int] = []
+    documents: list = []
     real = writer.render_document
+    monkeypatch.setattr(writer, "render_document", lambda *a, **k: documents.append(real(*a, **k)) or documents[-1])
+    laid = layout.lay_out(config, manuscript, edition, figures)
+    assert len(documents) == 1
+    floats = placement.page_floats(_root(laid), manuscript)
+    assert floats is not None and len(floats.figures) == len(figures.placed)
+    pages = _pages(laid.document, floats)
+    for number, blocks in enumerate(pages):
+        previous = set(pages[number - 1]) if number else set()
+        following = set(pages[number + 1]) if number + 1 < len(pages) else set()
+        for position, element in enumerate(blocks[1:-1], 1):
+            if element in floats.figures:   # mid-page only where the page edge is another section's or goes on
+                section = floats.slots[element][:2]
+                assert blocks[0] in previous or floats.slots[blocks[0]][:2] != section, (number, position)
+                assert blocks[-1] in following or floats.slots[blocks[-1]][:2] != section, (number, position)
+    # Without page floats, the same book has figures mid-page: the moves above were made.
+    monkeypatch.setattr(layout, "_floats", lambda *args: layout.nullcontext())
+    segments.forget()
+    plain = layout.lay_out(config, manuscript, edition, figures)
+    plain_floats = placement.page_floats(_root(plain), manuscript)
+    assert _figure_places(plain.document, plain_floats) != _figure_places(laid.document, floats)
 
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(writer, "render_document", counted)
-    layout.lay_out(config, manuscript, edition, figures)
-    assert len(calls) == 3
-    # The rule itself: where no pages are kept, three quarters of the book; where they are, under half.
-    everything = placement.with_figures(manuscript)
-    assert everything == [0, 1]
-    assert placement.look_on_the_book(manuscript, everything, pages_kept=False)
-    assert not placement.look_on_the_book(manuscript, everything, pages_kept=True)
-    assert not placement.look_on_the_book(manuscript, [], pages_kept=False)
-    # One article alone is looked at by its trial, even the first one, most of this book.
-    assert not placement.look_on_the_book(manuscript, [0], pages_kept=False)
-    longer = max(everything, key=lambda index: len(manuscript.articles[index].blocks))
-    assert placement.look_on_the_book(manuscript, [longer], pages_kept=True) is (
-        2 * len(manuscript.articles[longer].blocks) < sum(len(a.blocks) for a in manuscript.articles))
+def _root(laid):
+    """The HTML tree of a laid-out edition's first page."""
+    for box in boxes.page_box(laid.document.pages[0]).descendants():
+        if getattr(box.element, "tag", None) == "html":
+            return box.element
+    raise AssertionError("no html element")
+
+
+class _Element:
+    """An HTML element as the rule sees one: hashable by identity."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _floats() -> tuple[placement.PageFloats, dict[str, _Element]]:
+    """Two sections: blocks a1 f1 a2 f2 a3 in section (0, 0), b1 in (0, 1)."""
+    names = ["a1", "f1", "a2", "f2", "a3", "b1"]
+    elements = {name: _Element(name) for name in names}
+    slots = {elements[n]: (0, 0 if n != "b1" else 1, i) for i, n in enumerate(names)}
+    return placement.PageFloats(slots, frozenset({elements["f1"], elements["f2"]}), frozenset()), elements
+
+
+def test_a_mid_page_figure_goes_before_the_first_block_of_its_section_or_after_the_last():
+    floats, e = _floats()
+    page = [e["a1"], e["f1"], e["a2"], e["f2"], e["a3"]]
+    moves = floats.moves(page, first_continued=False, last_continued=False)
+    assert [(m.figure.name, m.target.name, m.before) for m in moves] == [("f1", "a1", True), ("f2", "a1", True)]
+    order = floats.reordered(page, lambda child: child, moves)
+    assert [x.name for x in order] == ["f1", "f2", "a1", "a2", "a3"]        # the figures keep their order
+    # The first block goes on from the page before: to the bottom, in order after the last block.
+    moves = floats.moves(page, first_continued=True, last_continued=False)
+    assert [(m.target.name, m.before) for m in moves] == [("a3", False), ("a3", False)]
+    assert [x.name for x in floats.reordered(page, lambda child: child, moves)] == ["a1", "a2", "a3", "f1", "f2"]
+    # Both edges go on to other pages, or belong to another section: the figure stays.
+    assert floats.moves(page, first_continued=True, last_continued=True) == []
+    assert floats.moves([e["a1"], e["f1"], e["b1"]], first_continued=True, last_continued=False) == []
+    assert floats.moves([e["f1"], e["a2"], e["a3"]], first_continued=False, last_continued=False) == []
+
+
+def test_page_floats_leave_a_document_that_does_not_match_alone(manuscript):
+    """A document whose HTML does not match the manuscript (or has no data figure) floats nothing."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring('<html><body><article class="article"><section><p>字</p></section></article></body></html>')
+    assert placement.page_floats(root, manuscript) is None

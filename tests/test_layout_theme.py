@@ -88,15 +88,3 @@ def test_a_template_edited_between_renders_of_one_process_is_compiled_again(smal
     os.utime(override, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     edited = _html(small_book)
     assert '<h1 class="TITLE"' in edited and '<h1 class="title"' not in edited
-
-
-def test_a_placement_trial_renders_the_articles_without_the_front_matter(small_book):
-    """pdf/layout.py lays one article out alone to place its figures: without the title page and
-    contents (the article's pages are the same), with every block of the article."""
-    config = load_config(small_book)
-    manuscript = parse_manuscript(config.manuscript_dir)
-    book = render_edition(config, manuscript, EDITIONS["print"])
-    trial = render_edition(config, manuscript, EDITIONS["print"], extra={"with_front": False})
-    assert 'class="title-page"' in book and 'class="toc"' in book
-    assert 'class="title-page"' not in trial and 'class="toc"' not in trial
-    assert trial[trial.index("<article"):] == book[book.index("<article"):]

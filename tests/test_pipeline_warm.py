@@ -1,4 +1,4 @@
-"""Warm rebuilds (kept workers, kept placement decisions) give the bytes of a cold build."""
+"""Warm rebuilds (kept workers, kept layout decisions) give the bytes of a cold build."""
 from __future__ import annotations
 
 import json
@@ -32,7 +32,7 @@ def test_warm_rebuild_after_an_edit_is_byte_identical_to_a_cold_build(project_co
     with Workers(2) as workers:
         first = build(project_copy, warm_out, environ=EPOCH, workers=workers)
         assert len(first.rebuilt) == 4
-        # An edit in the second article: the first article's figure placement is not redone.
+        # An edit in the second article: the first article's pages are kept (pdf/segments.py).
         article = sorted((project_copy / "manuscript").glob("*.md"))[-1]
         text = article.read_text(encoding="utf-8")
         assert "点亮一盏灯" in text
@@ -49,7 +49,7 @@ def test_warm_rebuild_after_an_edit_is_byte_identical_to_a_cold_build(project_co
 
 
 def test_one_process_builds_again_with_the_bytes_of_a_cold_build(project_copy, tmp_path):
-    """jobs=1: everything in this process, placement decisions kept in it between builds."""
+    """jobs=1: everything in this process, layout decisions and pages kept in it between builds."""
     build(project_copy, tmp_path / "a", environ=EPOCH, jobs=1, editions=["print"])
     article = sorted((project_copy / "manuscript").glob("*.md"))[0]
     article.write_text(article.read_text(encoding="utf-8") + "\n又一段新的文字。\n", encoding="utf-8")
@@ -60,9 +60,9 @@ def test_one_process_builds_again_with_the_bytes_of_a_cold_build(project_copy, t
 
 def test_a_new_process_lays_print_out_once_with_the_decisions_kept_in_the_cache(project_copy, tmp_path,
                                                                                monkeypatch):
-    """The line-break plans, figure moves and footnote marks of the last layout are read back from
+    """The line-break plans and footnote marks of the last layout are read back from
     .huozi-cache/layout: a forced build in a process that never laid the book out lays print out
-    once (no placement trial, no second look) and writes the bytes of a cold build."""
+    once and writes the bytes of a cold build."""
     from huozi.pdf import kept, segments, writer
 
     build(project_copy, tmp_path / "first", environ=EPOCH, jobs=1, editions=["print"])
@@ -84,7 +84,6 @@ def test_kept_decisions_that_do_not_fit_are_made_again(project_copy, tmp_path):
     build(project_copy, tmp_path / "first", environ=EPOCH, jobs=1, editions=["print"])
     saved = project_copy / ".huozi-cache" / "layout" / "print.json"
     data = json.loads(saved.read_text(encoding="utf-8"))
-    data["placements"] = {key: [[[0, 99, 0], [0, 99, 1]]] for key in data["placements"]}  # no section 99
     data["plans"] = {key: [[5, 3], [0.0, 0.0], True] for key in data["plans"]}           # not increasing
     saved.write_text(json.dumps(data), encoding="utf-8")
     code = ("import sys, huozi; huozi.build(sys.argv[1], sys.argv[2], jobs=1, editions=['print'], force=True, "

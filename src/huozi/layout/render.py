@@ -425,7 +425,7 @@ def render_edition(
         "image_files": images.view(edition) if images is not None else {},
         "table_numbers": links.table_numbers(manuscript, config.tables.numbering),
         "table_fits": dict(table_fits or {}),
-        "with_front": True,     # False for placement's trial of one article (pdf/layout.py)
+        "with_front": True,     # templates written for the trials of one article huozi once laid out test it
         **(extra or {}),
     }
     return render_template(env, config.styles_dir, edition.template,

@@ -1,10 +1,9 @@
 """What a paged edition's layout decided, kept in the project's cache for the next process.
 
 A worker remembers its decisions for its life, each by the hash of everything it is made from:
-the line-break plans (text/linebreak.py), where the figures go (figures/placement.py) and the
-footnote marks by page (pdf/notes.py). A new process (`huozi build --force`, a CI run with its
-cache restored) would make them all again: placement's trial layouts and the book's second
-layout were 1.2 s of print's 2.3 s. So the decisions one layout used are saved in the
+the line-break plans (text/linebreak.py) and the footnote marks by page (pdf/notes.py). A new
+process (`huozi build --force`, a CI run with its cache restored) would make them all again (the
+marks cost a layout of the book each time they move). So the decisions one layout used are saved in the
 project's cache, as `layout/EDITION.json`, with a salt naming what else they rest on (huozi's code,
 the tools' versions, fontconfig's state and the `[typography]` options); a file with another
 salt is not read. An entry only ever answers the question it was made for, so the bytes are
@@ -19,14 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import Memo, Store, cache_path, content_key, tool_versions
-from ..figures.placement import moves_from_json
 from ..text.linebreak import PLANS
 
 FOLDER = "layout"
-# Figure placement decisions by the hash of a trial layout's HTML: a warm worker (huozi watch, a
-# library caller building again) lays out only changed articles. 4096 entries (each a few
-# slots): a long watch session forgets the oldest.
-PLACEMENTS = Memo(4096, decode=moves_from_json)
 # Footnote marks numbered by page, by the hash of the edition's HTML with placeholder marks.
 NOTE_MARKS = Memo(1024, decode=lambda marks: marks if isinstance(marks, dict) and all(
     isinstance(k, str) and isinstance(v, str) for k, v in marks.items()) else None)
@@ -34,7 +28,7 @@ NOTE_MARKS = Memo(1024, decode=lambda marks: marks if isinstance(marks, dict) an
 
 def memos() -> dict[str, Memo]:
     """The decisions a layout keeps, by name."""
-    return {"plans": PLANS, "placements": PLACEMENTS, "marks": NOTE_MARKS}
+    return {"plans": PLANS, "marks": NOTE_MARKS}
 
 
 def layout_salt(typography: Any) -> str:

@@ -2,14 +2,14 @@
 
 The build, the typography lint, `huozi check` (when the build left no layout to read) and the
 benchmark all call it, so they lay out the same pages. It enters the clreq layout
-(`weasy_patch.cjk_layout_for`) itself: the trial layouts that size tables, place figures and
-number footnotes break lines as the final layout does.
+(`weasy_patch.cjk_layout_for`) itself, and for print the page floats (figures/placement.py): the
+trial layouts that size tables and number footnotes break lines and place figures as the final
+layout does.
 """
 from __future__ import annotations
 
 import hashlib
-from collections import ChainMap
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..events import BuildWarning, Stopwatch, collect_warnings
 from ..pagetext import PageText
 from .boxes import Document
-from .fetcher import read_no_file
-from .kept import NOTE_MARKS, PLACEMENTS, kept_decisions, layout_salt
+from .kept import NOTE_MARKS, kept_decisions, layout_salt
 from .options import PdfOptions
 
 if TYPE_CHECKING:
@@ -31,13 +30,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LaidOut:
-    """A paged edition laid out: the HTML WeasyPrint read, its pages, and the manuscript as placed."""
+    """A paged edition laid out: the HTML WeasyPrint read, and its pages."""
 
     edition: Edition
     html: str
     document: Document = field(repr=False)          # the laid-out weasyprint.Document
     page_texts: tuple[PageText, ...]                # where each page begins (the EPUB's page list)
-    manuscript: Manuscript = field(repr=False)      # figures moved to where print placed them
     options: PdfOptions
     warnings: tuple[BuildWarning, ...] = ()         # WeasyPrint's notices about the final layout
 
@@ -52,63 +50,52 @@ def lay_out(config: Config, manuscript: Manuscript, edition: Edition, figures: F
 
     options = pdf_options(config, edition, epoch)
     salt = layout_salt(config.typography)
-    with cjk_layout_for(config.typography), kept_decisions(config.root, edition.name, salt):
-        fetched: list[str] = []
-        render, placed, pending = _html(config, manuscript, edition, figures, options, clock, images, salt)
+    with cjk_layout_for(config.typography), kept_decisions(config.root, edition.name, salt), \
+            _floats(edition, manuscript, figures):
+        draw = _html(config, manuscript, edition, figures, options, clock, images)
         by_page = config.footnotes.numbering == "page"
-        html, document, warnings = _final(render, placed, edition, options, clock, fetched, by_page, salt)
-        if pending:                                   # the second look at the figures (placement.py)
-            from ..figures.placement import book_moves
-
-            cacheable = read_no_file(fetched)
-            moved = book_moves(document, placed, pending, PLACEMENTS, cacheable)
-            if moved is not None:
-                placed, document = moved, None        # the first layout's boxes freed before the second
-                html, document, warnings = _final(render, placed, edition, options, clock, None, by_page, salt)
-    return LaidOut(edition, html, document, read_page_texts(document), placed, options, tuple(warnings))
+        html, document, warnings = _final(draw, manuscript, edition, options, clock, by_page, salt)
+    return LaidOut(edition, html, document, read_page_texts(document), options, tuple(warnings))
 
 
-def _final(render: Callable[[Manuscript], Callable[[dict[str, str] | None], str]], placed: Manuscript,
-           edition: Edition, options: PdfOptions, clock: Stopwatch | None, fetched: list[str] | None,
-           by_page: bool, salt: str) -> tuple[str, Any, list[BuildWarning]]:
-    """The book's HTML with its footnotes marked, its Document, and WeasyPrint's notices (`salt`:
-    what the layout rests on besides the HTML, kept.layout_salt)."""
+def _floats(edition: Edition, manuscript: Manuscript, figures: Figures) -> AbstractContextManager[None]:
+    """Print's figures to the top or bottom of their page, as the pages are made (placement.py)."""
+    if edition.paged is None or not edition.paged.float_figures or not figures:
+        return nullcontext()
+    from ..figures.placement import MAX_TRIES, page_floats
+    from .weasy_patch import page_floats as floats_in_layout
+
+    return floats_in_layout(lambda root: page_floats(root, manuscript), MAX_TRIES)
+
+
+def _final(draw: Callable[[dict[str, str] | None], str], manuscript: Manuscript, edition: Edition,
+           options: PdfOptions, clock: Stopwatch | None, by_page: bool, salt: str) -> tuple[str, Any, list[BuildWarning]]:
+    """The book's HTML with its footnotes marked (`draw`: the HTML with the marks given), its
+    Document, and WeasyPrint's notices (`salt`: what the layout rests on besides the HTML,
+    kept.layout_salt)."""
     from ..layout.notes import has_notes, placeholder_marks
 
-    draw = render(placed)
-    if by_page and has_notes(placed):                 # ①②③ from each page's first note
+    if by_page and has_notes(manuscript):                 # ①②③ from each page's first note
         from .notes import settle_marks
 
         with _stage(clock, "notes"):
-            first = placeholder_marks(placed)
+            first = placeholder_marks(manuscript)
             key = hashlib.sha256(f"{salt}\0{draw(first)}".encode()).hexdigest()
-            html, document = settle_marks(draw, lambda html: _book(html, options, salt, fetched), first,
+            html, document = settle_marks(draw, lambda html: _book(html, options, salt), first,
                                           NOTE_MARKS, key)
             return html, document, []
     with _stage(clock, "layout"):
         html = draw(None)
     with _stage(clock, "pages"), collect_warnings("weasyprint", edition.name) as warnings:
-        document = _book(html, options, salt, fetched)
+        document = _book(html, options, salt)
     return html, document, warnings
 
 
 def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
-          clock: Stopwatch | None, images: ImageSet | None, salt: str
-          ) -> tuple[Callable[[Manuscript], Callable[[dict[str, str] | None], str]], Manuscript, dict[int, str]]:
-    """How the edition's HTML is made (a manuscript, then the footnote marks), the manuscript with
-    its figures placed by a first look, and the articles still owed a second look (placement.py)."""
-    from ..figures.placement import (
-        first_looks,
-        float_figures,
-        look_on_the_book,
-        second_look,
-        second_trials,
-        unlooked,
-        with_figures,
-    )
+          clock: Stopwatch | None, images: ImageSet | None) -> Callable[[dict[str, str] | None], str]:
+    """How the edition's HTML is made, given the footnote marks."""
     from ..layout.render import render_edition
     from ..text.typeset import typesetter_for
-    from .writer import render_document
 
     assert edition.paged is not None, f"{edition.name} is not laid out into pages"
     typeset = typesetter_for(config)                            # clreq spacing, breaks, 孤字
@@ -117,48 +104,8 @@ def _html(config: Config, manuscript: Manuscript, edition: Edition, figures: Fig
         with _stage(clock, "tables"):
             fits = _fit_tables(config, manuscript, edition, figures, options, typeset, images)
 
-    def render(placed: Manuscript, front: bool = True) -> Callable[[dict[str, str] | None], str]:
-        extra = None if front else {"with_front": False}
-        return lambda marks: render_edition(config, placed, edition, figures=figures, typeset=typeset,
-                                            marks=marks, images=images, table_fits=fits, extra=extra)
-
-    pending: dict[int, str] = {}
-    placed = manuscript
-    if edition.paged.float_figures and figures:                # figures to the top or bottom of a page
-        def trial(html: str) -> tuple[Any, bool]:
-            seen: list[str] = []
-            document = render_document(html, options, seen)
-            return document, read_no_file(seen)
-
-        with _stage(clock, "placement"):
-            # A trial lays out one article without the title page and contents (the same pages:
-            # it opens on a right-hand page either way); they were a tenth of a second a trial.
-            article_html = lambda m: render(m, front=False)(None)  # noqa: E731
-            decisions: MutableMapping[str, Any] = PLACEMENTS
-            from .segments import keeps_pages
-
-            kept = keeps_pages(options, salt)
-            unseen = (unlooked(manuscript, article_html, PLACEMENTS, salt)
-                      if kept or look_on_the_book(manuscript, with_figures(manuscript), kept) else {})
-            if look_on_the_book(manuscript, unseen, kept):
-                # The first look of the articles with no decision kept is taken on the book laid
-                # out once, the others placed as decided before: under watch, with an earlier
-                # layout's pages kept (pdf/segments.py), their pages are the kept ones and the
-                # layout after the look lays out only what moved; in a new process, when they are
-                # most of the book, one layout of the book costs less than their trials.
-                known = float_figures(manuscript, article_html, trial, ChainMap({key: [] for key in unseen.values()},
-                                                                                PLACEMENTS), salt=salt, passes=1)
-                known = second_look(manuscript, known, article_html, PLACEMENTS, salt)[0]
-                seen: list[str] = []
-                book = _book(render(known)(None), options, salt, seen)
-                decisions = PLACEMENTS if read_no_file(seen) else ChainMap({}, PLACEMENTS)
-                first_looks(book, known, unseen, decisions)
-                del book
-            placed = float_figures(manuscript, article_html, trial, decisions, salt=salt, passes=1)
-            placed, pending = second_look(manuscript, placed, article_html, PLACEMENTS, salt)
-            if pending:
-                placed, pending = second_trials(placed, pending, article_html, trial, PLACEMENTS)
-    return render, placed, pending
+    return lambda marks: render_edition(config, manuscript, edition, figures=figures, typeset=typeset,
+                                        marks=marks, images=images, table_fits=fits)
 
 
 def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figures: Figures, options: PdfOptions,
@@ -181,13 +128,13 @@ def _fit_tables(config: Config, manuscript: Manuscript, edition: Edition, figure
     return fits
 
 
-def _book(html: str, options: PdfOptions, salt: str, seen: list[str] | None) -> Any:
+def _book(html: str, options: PdfOptions, salt: str) -> Any:
     """The book laid out, only what changed since the last layout in this process laid out again
     (pdf/segments.py)."""
     from .segments import render_book
     from .writer import render_document
 
-    return render_book(html, options, salt, lambda html, urls: render_document(html, options, urls), seen)
+    return render_book(html, options, salt, lambda html, urls: render_document(html, options, urls))
 
 
 def _stage(clock: Stopwatch | None, name: str) -> AbstractContextManager[None]:

@@ -55,6 +55,9 @@ and pydyf's deflated streams (its module's ``zlib``). While `kept_subsets` is ac
 ``pdf.fonts.Font`` copies its face's bytes out of HarfBuzz only when they are read (its
 ``__init__`` and a ``file_content`` property).
 
+`page_floats` (for the print edition's layouts) wraps ``layout.page.remake_page``: a page with a
+figure mid-page is laid out again with the figure moved to its top or bottom (figures/placement.py).
+
 `marks_drawn_once` (for PDF writes) replaces ``draw.SVGImage``, which draws only the printer's
 marks: a page's marks are the operators of the first page of its size, replayed.
 
@@ -239,6 +242,13 @@ def check_compatible() -> None:
     if (inspect.getsource(pdf_fonts.Font.__init__).count("get_hb_object_data(") != 1
             or "self.file_content = get_hb_object_data(self.hb_face)" not in inspect.getsource(pdf_fonts.Font.__init__)):
         problems.append("pdf.fonts.Font no longer copies its face once, as it is made (kept_subsets)")
+    page: Any = importlib.import_module("weasyprint.layout.page")
+    if (list(inspect.signature(page.remake_page).parameters) != ["index", "context", "root_box", "html"]
+            or "remake_page(i, context, root_box, html)" not in inspect.getsource(page.make_all_pages)):
+        problems.append("layout.page.make_all_pages no longer lays a page out with remake_page (page_floats)")
+    context_names = ("footnotes", "reported_footnotes", "broken_out_of_flow", "running_elements", "rendered_notes")
+    if not all(f"self.{name} = " in inspect.getsource(weasyprint.layout.LayoutContext.__init__) for name in context_names):
+        problems.append("layout.LayoutContext no longer keeps what page_floats puts back")
     if problems:
         raise OutputError("the CJK justification patch does not fit this WeasyPrint: " + "; ".join(problems),
                           hint="install weasyprint>=70,<71 (see pyproject.toml) or update huozi/pdf/weasy_patch.py")
@@ -1508,3 +1518,114 @@ def _harfbuzz_version() -> str:
         return "unknown"
     function.restype = ctypes.c_char_p
     return function().decode()
+
+
+# ------------------------------------------------------------------------------ page floats
+@contextmanager
+def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
+    """Figures moved to a page's top or bottom as the pages are made (figures/placement.py).
+
+    While active, ``layout.page.remake_page`` (which `make_all_pages` calls for each page) is
+    wrapped: `floats_for(root element)` gives a document's `PageFloats` (None: nothing floats);
+    after each page its `moves` are read from the page's blocks, and when there are some, the
+    figures' boxes move among their section box's children (the box tree the pages are cut
+    from), what the page took from the layout context is put back and the page is laid out
+    again from its own start, `tries` layouts of a page at most. The pages before it were laid
+    out from copies of the boxes: they keep their order.
+    """
+    page_module: Any = importlib.import_module("weasyprint.layout.page")
+    real = page_module.remake_page
+    last: list[Any] = [None, None]               # the document looked at last, its PageFloats
+
+    def remake_page(index, context, root_box, html):
+        if last[0] is not html:
+            last[0], last[1] = html, floats_for(html.etree_element)
+        floats = last[1]
+        if floats is None:
+            return real(index, context, root_box, html)
+        saved = _PageStart(context, index)
+        page, resume_at = real(index, context, root_box, html)
+        for _ in range(tries - 1):
+            paths = _block_paths(root_box, floats)
+            blocks = list(dict.fromkeys(box.element for box in page.descendants() if box.element in paths))
+            if not blocks:
+                break
+            moves = floats.moves(blocks, _resumes_inside(context.page_maker[index][0], paths[blocks[0]]),
+                                 _resumes_inside(resume_at, paths[blocks[-1]]))
+            moves = [m for m in moves if paths[m.figure][:-1] == paths[m.target][:-1]]
+            if not moves:
+                break
+            for parent_path in dict.fromkeys(paths[m.figure][:-1] for m in moves):
+                parent = root_box
+                for step in parent_path:
+                    parent = parent.children[step]
+                own = [m for m in moves if paths[m.figure][:-1] == parent_path]
+                parent.children = floats.reordered(parent.children, lambda box: box.element, own)
+            saved.restore(context, index)
+            page, resume_at = real(index, context, root_box, html)
+        return page, resume_at
+
+    page_module.remake_page = remake_page
+    try:
+        yield
+    finally:
+        page_module.remake_page = real
+
+
+class _PageStart:
+    """What laying out a page takes from and leaves in WeasyPrint's layout context, as it was
+    before the page (layout.page.make_page, make_all_pages), to lay the page out again."""
+
+    def __init__(self, context: Any, index: int) -> None:
+        self.footnotes = list(context.footnotes)
+        self.reported = context.reported_footnotes
+        self.reported_items = list(context.reported_footnotes)
+        self.broken = context.broken_out_of_flow
+        self.broken_items = dict(context.broken_out_of_flow)
+        self.running = {name: {page: list(found) for page, found in pages.items()}
+                        for name, pages in context.running_elements.items()}
+        self.rendered = list(context.rendered_notes or [])
+        self.pages = len(context.page_maker)
+
+    def restore(self, context: Any, index: int) -> None:
+        context.footnotes[:] = self.footnotes
+        self.reported[:] = self.reported_items
+        context.reported_footnotes = self.reported
+        self.broken.clear()
+        self.broken.update(self.broken_items)
+        context.broken_out_of_flow = self.broken
+        context.running_elements.clear()
+        for name, pages in self.running.items():
+            for page, found in pages.items():
+                context.running_elements[name][page] = list(found)
+        if context.rendered_notes is not None:
+            context.rendered_notes[:] = self.rendered
+        del context.page_maker[max(self.pages, index + 1):]
+        remake_state = context.page_maker[index][-1]
+        remake_state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
+
+
+def _block_paths(root_box: Any, floats: Any) -> dict[Any, tuple[int, ...]]:
+    """The path (child indexes from `root_box`, as WeasyPrint's resume_at counts them) of each
+    block's box in the box tree; only boxes of the elements that hold blocks are walked."""
+    found: dict[Any, tuple[int, ...]] = {}
+    stack: list[tuple[Any, tuple[int, ...]]] = [(root_box, ())]
+    while stack:
+        box, path = stack.pop()
+        for index, child in enumerate(getattr(box, "children", ())):
+            element = child.element
+            if element in floats.slots:
+                found.setdefault(element, (*path, index))
+            elif element in floats.containers:
+                stack.append((child, (*path, index)))
+    return found
+
+
+def _resumes_inside(resume_at: Any, path: tuple[int, ...]) -> bool:
+    """Whether a page that starts at `resume_at` starts inside the box at `path` (the box went
+    on from the page before), not at its start or elsewhere."""
+    for step in path:
+        if not resume_at or step not in resume_at:
+            return False
+        resume_at = resume_at[step]
+    return resume_at is not None
