@@ -231,3 +231,23 @@ def test_an_edition_waiting_for_pages_goes_to_the_lane_that_is_free_first(projec
     with Workers(2) as workers:
         build(project_copy, tmp_path / "out", environ=EPOCH, workers=workers, editions=["handout", "print", "epub"])
     assert seen[-1]["epub"] == seen[-1]["print"] != seen[-1]["handout"]
+
+
+def test_a_worker_draws_the_epub_cover_while_the_figures_are_drawn(project_copy, tmp_path):
+    """Workers.prepare: after its warm-up, before its first task, the first lane draws the EPUB's
+    cover into the project's cache (the build's own process is drawing the figures then); the
+    EPUB's write finds it there, and the EPUB is the one a build with nothing prepared makes."""
+    import time
+
+    covers = project_copy / ".huozi-cache" / "cover"
+    with Workers(2) as workers:
+        workers.start()
+        workers.prepare(project_copy, ["handout", "epub"])
+        deadline = time.monotonic() + 60
+        while not list(covers.glob("*.png")):
+            assert time.monotonic() < deadline, "no cover drawn"
+            time.sleep(0.05)
+        prepared = build(project_copy, tmp_path / "prepared", environ=EPOCH, editions=["epub"], workers=workers)
+    shutil.rmtree(covers)
+    plain = build(project_copy, tmp_path / "plain", environ=EPOCH, editions=["epub"], jobs=1)
+    assert file_sha256(prepared.outputs[0].path) == file_sha256(plain.outputs[0].path)

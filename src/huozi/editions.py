@@ -74,6 +74,15 @@ class Writer(Protocol):
     def write(self, model: Model, laid_out: Layout | None, target: Path, clock: Stopwatch) -> Written: ...
 
 
+def prepare(edition: Edition, config: Config) -> None:
+    """What the edition's writer can make from the config alone, into the project's cache, before
+    the book is read (its optional `prepare(config)`: the EPUB's cover): a worker does it while it
+    waits for the figures, so the write, at the end of a build, finds it made."""
+    method = getattr(edition.load_writer(), "prepare", None)
+    if method is not None:
+        method(config)
+
+
 @dataclass(frozen=True)
 class Edition:
     """One output of the book."""

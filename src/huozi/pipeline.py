@@ -254,6 +254,19 @@ def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str,
             fork_siblings(siblings)
 
 
+def _prepare(root: Path, names: tuple[str, ...]) -> None:
+    """In a worker waiting for the figures: what the editions can make from the config alone
+    (editions.prepare). A problem here is left to the edition's build, which reports it."""
+    from .editions import prepare
+
+    try:
+        config = load_config(root)
+        for name in names:
+            prepare(EDITIONS[name], config)
+    except Exception:  # noqa: BLE001 - made again, and reported, by the edition's own build
+        pass
+
+
 def _ready() -> None:
     """A task that only makes the pool start its workers."""
 
@@ -299,6 +312,14 @@ class Workers:
         for sibling in siblings:
             sibling.started()
         self._lanes = [first, *siblings]
+
+    def prepare(self, root: Path, names: list[str]) -> None:
+        """Give the first lane, which waits for the figures as the others do, what the editions
+        `names` can make before them (`_prepare`): it runs after the lane's warm-up, before its
+        first task (the other lanes are forked at the end of that warm-up: on one of them, the
+        cover ended after the figures and held print back)."""
+        if self._lanes:
+            self._lanes[0].submit(_prepare, root, tuple(names))
 
     def run(self, tasks: list[_Task], root: Path, out_dir: Path, epoch: int, figures: Figures,
             emit: Progress, meanwhile: Callable[[], None] = lambda: None) -> list[_EditionRun]:
@@ -523,6 +544,7 @@ def _build_locked(config: Config, chosen: list[Edition], out_dir: Path, epoch: i
         tasks = plan_tasks(config, stale)
         if len(tasks) > 1:
             workers.start(config.styles_dir)    # warms up while the book is read and the figures drawn
+            workers.prepare(config.root, stale)   # the EPUB's cover drawn meanwhile
         manuscript = parse_manuscript(config.manuscript_dir)      # report manuscript errors once, early
         parse_warnings = manuscript.warnings                      # e.g. a short table row, padded
         images = load_images(config, manuscript)                  # every image file there, usable, described

@@ -8,12 +8,20 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..cache import cache_path
+from ..config import Config
 from ..editions import Layout, Model, Written
 from ..events import Stopwatch
 
 
 class EpubWriter:
     """Templates -> XHTML documents (+ the print pages' breaks) -> ebooklib -> reproducible zip."""
+
+    def prepare(self, config: Config) -> None:
+        """The cover drawn into the project's cache (0.19 s, when nothing is cached)."""
+        from .cover import cover_png
+
+        cover_png(config.book, config.fonts.body, config.fonts.heading, cache_path(config.root, "cover"))
 
     def write(self, model: Model, laid_out: Layout | None, target: Path, clock: Stopwatch) -> Written:
         from .assemble import assemble_epub
