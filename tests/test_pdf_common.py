@@ -231,3 +231,25 @@ def test_kept_subsets_know_a_face_by_its_file_and_write_weasyprints_bytes(tmp_pa
     assert len(list((tmp_path / "subsets").iterdir())) == 2
     # Outside the write, a Font reads as WeasyPrint made it: its bytes are bytes.
     assert all(isinstance(font.file_content, bytes) and len(font.file_content) > 1000 for font in kept.fonts.values())
+
+
+def test_a_subset_made_asks_cffi_for_no_array_type_of_a_new_length(tmp_path):
+    """cffi parses each type string it has not seen (5-8 ms, with every typedef WeasyPrint's FFI
+    knows); WeasyPrint's subsetting asks for `hb_codepoint_t[N]` with a new N for each face. Under
+    kept_subsets those arrays are open (`hb_codepoint_t[]`), parsed once; the bytes, the test
+    above."""
+    from weasyprint.text.ffi import ffi
+
+    from huozi.pdf import weasy_patch
+    from huozi.pdf.weasy_patch import import_weasyprint, kept_subsets
+
+    weasyprint = import_weasyprint()
+    weasy_patch._SUBSETS.clear()
+    html = '<p style="font-family: Noto Serif CJK SC">活字印刷，东西部扶贫协作 2019</p>'
+    document = weasyprint.HTML(string=html).render()
+    before = set(ffi._parsed_types)
+    with kept_subsets(tmp_path / "subsets"):
+        document.write_pdf()
+    assert list((tmp_path / "subsets").iterdir())
+    sized = [t for t in set(ffi._parsed_types) - before if re.fullmatch(r"hb_codepoint_t\[\d+\]", str(t))]
+    assert sized == [], sized
