@@ -235,12 +235,13 @@ def _worker_start(events: SimpleQueue[StageEvent], pages: SimpleQueue[tuple[str,
     _PAGES_OUT = pages
     try:
         from .fonts import SANS, SERIF
-        from .pdf.weasy_patch import import_weasyprint
+        from .pdf.weasy_patch import import_weasyprint, parse_write_types
 
         weasyprint = import_weasyprint()
 
         weasyprint.HTML(string=f'<p style="font-family:{SERIF}">字</p><p style="font-family:{SANS};'
                                f'font-weight:bold">字</p>').render()
+        parse_write_types()
         if styles_dir is not None:
             from .layout.render import compile_templates
 

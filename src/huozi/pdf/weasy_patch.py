@@ -1372,6 +1372,19 @@ class _OpenArrays:
         return self._ffi.new(cdecl, init)
 
 
+def parse_write_types() -> None:
+    """Have cffi parse the type strings a PDF write asks for (WeasyPrint's fonts and streams,
+    `_OpenArrays`, `_face_file`): 0.05 s of the first write in a process. A worker does it in
+    its warm-up, before the other lanes are forked from it, while the figures are drawn."""
+    from weasyprint.text.ffi import ffi
+
+    for cdecl in ("unsigned int *", "hb_tag_t[100]", "char[4]", "hb_codepoint_t[]", "PangoRectangle *", "uintptr_t"):
+        ffi.typeof(cdecl)
+    own = _fc_ffi()[0]
+    for cdecl in ("void *", "unsigned char **", "int *"):
+        own.typeof(cdecl)
+
+
 _SIZED_ARRAY = re.compile(r"(\w+)\[(\d+)\]")
 _UNREAD = object()                   # a face's bytes, not yet copied out of HarfBuzz
 _FACE_FILE = "_huozi_face_file"      # the Font attribute naming its face's file (_face_file)
