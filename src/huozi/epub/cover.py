@@ -104,5 +104,6 @@ def draw_cover(book: BookMeta, body: str = SERIF, heading: str = SANS) -> bytes:
     # Maximum coverage chooses it as well as median cut here (mean error 0.002) in 0.08 s, not 0.19 s.
     image = image.quantize(64, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    # zlib's default level: level 9 (Pillow's optimize) made it 32 KB, not 42 KB, in 0.077 s, not 0.017 s.
+    image.save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
