@@ -1577,18 +1577,22 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
     """
     page_module: Any = importlib.import_module("weasyprint.layout.page")
     real = page_module.remake_page
-    last: list[Any] = [None, None]               # the document looked at last, its PageFloats
+    # The document looked at last: its HTML, its PageFloats, its root box and the blocks' paths
+    # in it (walked once a document: once a page, a long book's walks grew with its square).
+    last: list[Any] = [None, None, None, {}]
 
     def remake_page(index, context, root_box, html):
         if last[0] is not html:
-            last[0], last[1] = html, floats_for(html.etree_element)
+            last[:] = [html, floats_for(html.etree_element), None, {}]
         floats = last[1]
         if floats is None:
             return real(index, context, root_box, html)
+        if last[2] is not root_box:
+            last[2], last[3] = root_box, _block_paths(root_box, floats)
+        paths = last[3]
         saved = _PageStart(context, index)
         page, resume_at = real(index, context, root_box, html)
         for _ in range(tries - 1):
-            paths = _block_paths(root_box, floats)
             blocks = list(dict.fromkeys(box.element for box in page.descendants() if box.element in paths))
             if not blocks:
                 break
@@ -1603,6 +1607,9 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
                     parent = parent.children[step]
                 own = [m for m in moves if paths[m.figure][:-1] == parent_path]
                 parent.children = floats.reordered(parent.children, lambda box: box.element, own)
+                for position, child in enumerate(parent.children):     # the moved boxes' new paths
+                    if child.element in floats.slots:
+                        paths[child.element] = (*parent_path, position)
             saved.restore(context, index)
             page, resume_at = real(index, context, root_box, html)
         return page, resume_at
