@@ -87,9 +87,9 @@ def _plan_from_json(data: object) -> Plan | None:
 
 
 # Plans by the hash of everything they are made from, for the life of the process and (those of
-# the last layout) in the project's cache (pdf/kept.py): the print edition lays a paragraph out
-# three times or more (figure placement's trials, the book, the book again when a figure moved)
-# and a warm worker again at every rebuild, and breaking was a third of a layout. A few hundred
+# the last layout) in the project's cache (pdf/kept.py): a paragraph is laid out again on a page
+# remade for a figure moved (figures/placement.py), in every layout that settles the footnote
+# marks, and by a warm worker at every rebuild, and breaking was a third of a layout. A few hundred
 # bytes each; the oldest forgotten first.
 PLANS = Memo(20000, _plan_json, _plan_from_json)
 

@@ -165,7 +165,7 @@ def half_marks(text: str, scheme: str) -> set[int]:
     return {i for i, ch in enumerate(text) if ch in half}
 
 
-# The same text is typeset again by every render of an edition's HTML (placement's looks, the
+# The same text is typeset again by every render of an edition's HTML (the table fits, the
 # footnote marks, the next build under watch): 0.16 s of an edit's 0.6 s of layout, before this.
 # A report's paragraphs fit (this book has about 250); 8192 held 40 MB more in a 50 × book.
 @functools.lru_cache(maxsize=1024)
