@@ -98,3 +98,34 @@ def test_page_floats_leave_a_document_that_does_not_match_alone(manuscript):
 
     root = ET.fromstring('<html><body><article class="article"><section><p>字</p></section></article></body></html>')
     assert placement.page_floats(root, manuscript) is None
+
+
+def test_a_page_remade_for_a_figure_keeps_its_footnotes_once(project_copy, tmp_path, monkeypatch):
+    """A page laid out again for its figure takes its footnotes from where the first layout of it
+    found them (weasy_patch._PageStart): a note called on it is on it once, nowhere else."""
+    import pdfplumber
+
+    from huozi import build
+
+    article = project_copy / "manuscript" / "01-shanhai.md"
+    text = article.read_text(encoding="utf-8")
+    call = "所谓“协作”，自然不仅是农产品东行的单向输送。"
+    assert call in text
+    text = text.replace(call, call.replace("。", "。[^beer]"), 1) + "\n[^beer]: 协作注：农产品东行之外的产业合作。\n"
+    article.write_text(text, encoding="utf-8")
+    moved: list[str] = []
+    real = placement.PageFloats.moves
+
+    def recorded(self, blocks, first_continued, last_continued):
+        moves = real(self, blocks, first_continued, last_continued)
+        moved.extend(move.figure.get("id") for move in moves)
+        return moves
+
+    monkeypatch.setattr(placement.PageFloats, "moves", recorded)
+    result = build(project_copy, tmp_path / "out", editions=["print"], jobs=1, environ={"SOURCE_DATE_EPOCH": "1590710400"})
+    assert "fig-purchases-2019" in moved
+    with pdfplumber.open(result.outputs[0].path) as pdf:
+        pages = [(page.extract_text() or "").replace(" ", "").replace("\n", "") for page in pdf.pages]
+    holding = [number for number, page in enumerate(pages) if "协作注：" in page]
+    assert len(holding) == 1 and pages[holding[0]].count("协作注：") == 1, holding
+    assert "图3" in pages[holding[0]]               # the note is on the page remade for the figure
