@@ -90,6 +90,10 @@ def test_a_mid_page_figure_goes_before_the_first_block_of_its_section_or_after_t
     assert floats.moves(page, first_continued=True, last_continued=True) == []
     assert floats.moves([e["a1"], e["f1"], e["b1"]], first_continued=True, last_continued=False) == []
     assert floats.moves([e["f1"], e["a2"], e["a3"]], first_continued=False, last_continued=False) == []
+    # No move, the page beginning with a block of the figure's section continued: set above it.
+    assert floats.top_float(page, first_continued=True) is e["f1"]
+    assert floats.top_float(page, first_continued=False) is None
+    assert floats.top_float([e["b1"], e["f1"], e["a2"]], first_continued=True) is None   # another section's
 
 
 def test_page_floats_leave_a_document_that_does_not_match_alone(manuscript):
@@ -129,3 +133,54 @@ def test_a_page_remade_for_a_figure_keeps_its_footnotes_once(project_copy, tmp_p
     holding = [number for number, page in enumerate(pages) if "协作注：" in page]
     assert len(holding) == 1 and pages[holding[0]].count("协作注：") == 1, holding
     assert "图3" in pages[holding[0]]               # the note is on the page remade for the figure
+
+
+def _place_figures_after(project, places: dict[str, str]) -> None:
+    """Each figure's directive moved to just after the paragraph that ends with the given text."""
+    article = project / "manuscript" / "01-shanhai.md"
+    text = article.read_text(encoding="utf-8")
+    for figure, after in places.items():
+        directive = f"::: figure {figure}\n:::\n\n"
+        assert directive in text and text.count(after) == 1, figure
+        text = text.replace(directive, "", 1)
+        end = text.index(after) + len(after)
+        end = text.index("\n\n", end) + 2
+        text = text[:end] + directive + text[end:]
+    article.write_text(text, encoding="utf-8")
+
+
+def test_a_figure_below_a_continued_paragraph_is_set_above_the_pages_text(project_copy, tmp_path, monkeypatch):
+    """Where the page begins with a paragraph of the figure's section continued from the page
+    before, no move in the box tree can bring the figure to the top (it would go before that
+    paragraph, on the page before): it is taken out of the flow and set above the page's text,
+    in room the page's padding leaves it (placement.PageFloats.top_float), as LaTeX and Typst set
+    a top float. Here 图3 falls on such a page."""
+    import pdfplumber
+
+    from huozi import build
+
+    _place_figures_after(project_copy, {
+        "pairings": "实现了对民族自治州和西部贫困程度深的市州全覆盖。",
+        "longnan-2019": "演绎了一个“山珍”遇上“海味”的故事。",
+        "purchases-2019": "以东部地区发展优势助力西部后发崛起。",
+    })
+    floated: list[str] = []
+    real = placement.PageFloats.top_float
+
+    def recorded(self, blocks, first_continued):
+        figure = real(self, blocks, first_continued)
+        if figure is not None:
+            floated.append(figure.get("id"))
+        return figure
+
+    monkeypatch.setattr(placement.PageFloats, "top_float", recorded)
+    result = build(project_copy, tmp_path / "out", editions=["print"], jobs=1, environ={"SOURCE_DATE_EPOCH": "1590710400"})
+    assert floated == ["fig-purchases-2019"]
+    with pdfplumber.open(result.outputs[0].path) as pdf:
+        page = next(p for p in pdf.pages if "图3" in (p.extract_text() or "").replace(" ", ""))
+        chars = page.chars
+        caption = next(c for i, c in enumerate(chars) if c["text"] == "图" and chars[i + 1]["text"] == "3")
+        body = [c for c in chars if "Serif" in c["fontname"] and c["size"] > 10]
+        assert body and not [c for c in body if c["bottom"] < caption["top"]]      # nothing above it
+        first_line = min(body, key=lambda c: (c["top"], c["x0"]))
+        assert first_line["x0"] < min(c["x0"] for c in body) + 1                   # a continued line: no indent

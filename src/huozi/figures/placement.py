@@ -10,8 +10,12 @@ a figure the move pushes to a later page is looked at there, as any other.
 
 Only whole blocks of the figure's own section are passed over: a figure never leaves its section,
 and it does not go before a block continued from the page before nor after one that goes on to
-the next. What is a block and which blocks are data figures comes from the manuscript: the
-article's <section> children that are not its own lines (contract.SECTION_CHROME), in order.
+the next. Where the page begins with a block of the figure's section continued from the page
+before and no move can bring the figure to an edge, the figure is taken out of the flow and set
+above the page's text, in room the page's top padding leaves it (`PageFloats.top_float`): a top
+float, as LaTeX and Typst set one. What is a block and which blocks are data figures comes from
+the manuscript: the article's <section> children that are not its own lines
+(contract.SECTION_CHROME), in order.
 """
 from __future__ import annotations
 
@@ -84,6 +88,17 @@ class PageFloats:
             elif not last_continued and self.slots[last][:2] == section:
                 found.append(Move(element, last, False))
         return found
+
+    def top_float(self, blocks: Sequence[Any], first_continued: bool) -> Any | None:
+        """A figure of the page to set above the page's first block when no move can put it at an
+        edge: the page begins with a block of the figure's own section continued from the page
+        before (it cannot go before that block in the box tree, which would put it on the
+        page before), and the figure has text of the page below it."""
+        if not first_continued or len(blocks) < 3:
+            return None
+        section = self.slots[blocks[0]][:2]
+        return next((element for element in blocks[1:-1]
+                     if element in self.figures and self.slots[element][:2] == section), None)
 
     @staticmethod
     def reordered(children: list[Any], element_of: Any, moves: Sequence[Move]) -> list[Any]:

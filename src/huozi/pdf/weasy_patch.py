@@ -56,7 +56,9 @@ and pydyf's deflated streams (its module's ``zlib``). While `kept_subsets` is ac
 ``__init__`` and a ``file_content`` property).
 
 `page_floats` (for the print edition's layouts) wraps ``layout.page.remake_page``: a page with a
-figure mid-page is laid out again with the figure moved to its top or bottom (figures/placement.py).
+figure mid-page is laid out again with the figure moved to its top or bottom (figures/placement.py),
+or with the figure's laid-out box set above its text, in room ``layout.page.set_page_type_computed_styles``
+(also wrapped) gives that page as top padding.
 
 `marks_drawn_once` (for PDF writes) replaces ``draw.SVGImage``, which draws only the printer's
 marks: a page's marks are the operators of the first page of its size, replayed.
@@ -247,6 +249,9 @@ def check_compatible() -> None:
     if (list(inspect.signature(page.remake_page).parameters) != ["index", "context", "root_box", "html"]
             or "remake_page(i, context, root_box, html)" not in inspect.getsource(page.make_all_pages)):
         problems.append("layout.page.make_all_pages no longer lays a page out with remake_page (page_floats)")
+    if ("set_page_type_computed_styles(page_type, html, context.style_for)" not in inspect.getsource(page.remake_page)
+            or "page.children = [root_box, footnote_area, note_area]" not in inspect.getsource(page.make_page)):
+        problems.append("layout.page.remake_page no longer styles its page by name, or make_page's page changed")
     context_names = ("footnotes", "reported_footnotes", "broken_out_of_flow", "running_elements", "rendered_notes")
     if not all(f"self.{name} = " in inspect.getsource(weasyprint.layout.LayoutContext.__init__) for name in context_names):
         problems.append("layout.LayoutContext no longer keeps what page_floats puts back")
@@ -1573,52 +1578,107 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
     figures' boxes move among their section box's children (the box tree the pages are cut
     from), what the page took from the layout context is put back and the page is laid out
     again from its own start, `tries` layouts of a page at most. The pages before it were laid
-    out from copies of the boxes: they keep their order.
+    out from copies of the boxes: they keep their order. A figure `top_float` names is taken out
+    of the box tree instead; its box as the page's first layout placed it is kept for that page
+    (by index, for the document's life: a later pass of the pagination remakes the page with it),
+    whose computed style gets that much more top padding, and is moved into the room left.
     """
     page_module: Any = importlib.import_module("weasyprint.layout.page")
     real = page_module.remake_page
+    real_styles = page_module.set_page_type_computed_styles
+    from weasyprint.css.properties import Dimension
+
     # The document looked at last: its HTML, its PageFloats, its root box and the blocks' paths
-    # in it (walked once a document: once a page, a long book's walks grew with its square).
-    last: list[Any] = [None, None, None, {}]
+    # in it (walked once a document: once a page, a long book's walks grew with its square), and
+    # the figures set above a page's text, by page index (their laid-out boxes).
+    last: list[Any] = [None, None, None, {}, {}]
+
+    def page_styles(page_type, html, style_for):
+        real_styles(page_type, html, style_for)
+        above = last[4].get(page_type.index) if last[0] is html else None
+        style = style_for(page_type)
+        if above and style["padding_top"].unit == "px":     # room for them at the page's top
+            style["padding_top"] = Dimension(style["padding_top"].value + _room(above), "px")
 
     def remake_page(index, context, root_box, html):
         if last[0] is not html:
-            last[:] = [html, floats_for(html.etree_element), None, {}]
+            last[:] = [html, floats_for(html.etree_element), None, {}, {}]
         floats = last[1]
         if floats is None:
             return real(index, context, root_box, html)
         if last[2] is not root_box:
             last[2], last[3] = root_box, _block_paths(root_box, floats)
-        paths = last[3]
+        paths, tops = last[3], last[4]
         saved = _PageStart(context, index)
-        page, resume_at = real(index, context, root_box, html)
+        page, resume_at = _with_tops(real(index, context, root_box, html), tops.get(index))
         for _ in range(tries - 1):
             blocks = list(dict.fromkeys(box.element for box in page.descendants() if box.element in paths))
             if not blocks:
                 break
-            moves = floats.moves(blocks, _resumes_inside(context.page_maker[index][0], paths[blocks[0]]),
-                                 _resumes_inside(resume_at, paths[blocks[-1]]))
+            first_continued = _resumes_inside(context.page_maker[index][0], paths[blocks[0]])
+            moves = floats.moves(blocks, first_continued, _resumes_inside(resume_at, paths[blocks[-1]]))
             moves = [m for m in moves if paths[m.figure][:-1] == paths[m.target][:-1]]
-            if not moves:
-                break
-            for parent_path in dict.fromkeys(paths[m.figure][:-1] for m in moves):
-                parent = root_box
-                for step in parent_path:
-                    parent = parent.children[step]
-                own = [m for m in moves if paths[m.figure][:-1] == parent_path]
-                parent.children = floats.reordered(parent.children, lambda box: box.element, own)
-                for position, child in enumerate(parent.children):     # the moved boxes' new paths
-                    if child.element in floats.slots:
-                        paths[child.element] = (*parent_path, position)
+            if moves:
+                for parent_path in dict.fromkeys(paths[m.figure][:-1] for m in moves):
+                    parent = _box_at(root_box, parent_path)
+                    own = [m for m in moves if paths[m.figure][:-1] == parent_path]
+                    parent.children = floats.reordered(parent.children, lambda box: box.element, own)
+                    _repath(paths, floats, parent, parent_path)
+            else:
+                figure = floats.top_float(blocks, first_continued)
+                laid = next((box for box in page.descendants() if box.element is figure), None)
+                if laid is None or _room([laid]) > 0.6 * page.height:
+                    break
+                # Out of the flow, its laid-out box set above the page's text (_with_tops).
+                parent_path = paths.pop(figure)[:-1]
+                parent = _box_at(root_box, parent_path)
+                parent.children = [child for child in parent.children if child.element is not figure]
+                _repath(paths, floats, parent, parent_path)
+                tops.setdefault(index, []).append(laid)
             saved.restore(context, index)
-            page, resume_at = real(index, context, root_box, html)
+            page, resume_at = _with_tops(real(index, context, root_box, html), tops.get(index))
         return page, resume_at
 
     page_module.remake_page = remake_page
+    page_module.set_page_type_computed_styles = page_styles
     try:
         yield
     finally:
         page_module.remake_page = real
+        page_module.set_page_type_computed_styles = real_styles
+
+
+def _room(above: list[Any]) -> float:
+    """The height figures set above a page's text take: each its border box and bottom margin."""
+    return sum(box.border_height() + box.margin_bottom for box in above)
+
+
+def _with_tops(made: tuple[Any, Any], above: list[Any] | None) -> tuple[Any, Any]:
+    """A page made by remake_page with the figures set above its text put in the room its
+    padding left them (page_styles), first among its root box's children."""
+    page, resume_at = made
+    if above:
+        y = page.content_box_y() - _room(above)
+        for box in above:
+            box.translate(0, y - (box.position_y + box.margin_top))
+            y += box.border_height() + box.margin_bottom
+        root = page.children[0]
+        root.children = [*above, *(child for child in root.children if not any(child is box for box in above))]
+    return page, resume_at
+
+
+def _box_at(root_box: Any, path: tuple[int, ...]) -> Any:
+    box = root_box
+    for step in path:
+        box = box.children[step]
+    return box
+
+
+def _repath(paths: dict[Any, tuple[int, ...]], floats: Any, parent: Any, parent_path: tuple[int, ...]) -> None:
+    """The paths of `parent`'s block children, after they were moved or one was taken out."""
+    for position, child in enumerate(parent.children):
+        if child.element in floats.slots and child.element in paths:
+            paths[child.element] = (*parent_path, position)
 
 
 class _PageStart:
