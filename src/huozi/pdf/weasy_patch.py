@@ -1627,7 +1627,7 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
             else:
                 figure = floats.top_float(blocks, first_continued)
                 laid = next((box for box in page.descendants() if box.element is figure), None)
-                if laid is None or _room([laid]) > 0.6 * page.height:
+                if laid is None or _room([laid]) > TOP_FRACTION * page.height:
                     break
                 # Out of the flow, its laid-out box set above the page's text (_with_tops).
                 parent_path = paths.pop(figure)[:-1]
@@ -1646,6 +1646,11 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
     finally:
         page_module.remake_page = real
         page_module.set_page_type_computed_styles = real_styles
+
+
+# The most of a page a figure set above its text may take (LaTeX's \topfraction): a taller one
+# stays where it fell, and the page keeps room for text.
+TOP_FRACTION = 0.7
 
 
 def _room(above: list[Any]) -> float:
