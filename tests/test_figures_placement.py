@@ -94,6 +94,12 @@ def test_a_mid_page_figure_goes_before_the_first_block_of_its_section_or_after_t
     assert floats.top_float(page, first_continued=True) is e["f1"]
     assert floats.top_float(page, first_continued=False) is None
     assert floats.top_float([e["b1"], e["f1"], e["a2"]], first_continued=True) is None   # another section's
+    # A figure that did not fit in the rest of its page: after the next block, if that is text of its section.
+    assert [(m.figure.name, m.target.name, m.before) for m in floats.deferred(e["f1"], [e["a2"], e["f2"]])] == [
+        ("f1", "a2", False)]
+    assert floats.deferred(e["f1"], [e["f2"], e["a3"]]) == []      # the next block is a figure
+    assert floats.deferred(e["f2"], [e["b1"]]) == []               # the next block is another section's
+    assert floats.deferred(e["a1"], [e["f1"]]) == []               # not a figure
 
 
 def test_page_floats_leave_a_document_that_does_not_match_alone(manuscript):
@@ -184,3 +190,40 @@ def test_a_figure_below_a_continued_paragraph_is_set_above_the_pages_text(projec
         assert body and not [c for c in body if c["bottom"] < caption["top"]]      # nothing above it
         first_line = min(body, key=lambda c: (c["top"], c["x0"]))
         assert first_line["x0"] < min(c["x0"] for c in body) + 1                   # a continued line: no indent
+
+
+def test_a_figure_that_does_not_fit_lets_the_text_after_it_fill_its_page(config, manuscript, monkeypatch):
+    """A figure too tall for the rest of its page went to the next page and left a hole at this
+    one's foot; now the block after it (of its section, not a figure) comes first and fills the
+    page (placement.PageFloats.deferred), as LaTeX lets text pass a float. In this book, 图5 (the
+    timeline) is such a figure: the page before it ends where a full page does."""
+    edition = EDITIONS["print"]
+    figures = render_figures(config.root, config.figures_dir, manuscript)
+    deferred: list[str] = []
+    real = placement.PageFloats.deferred
+
+    def recorded(self, figure, following):
+        moves = real(self, figure, following)
+        deferred.extend(move.figure.get("id") for move in moves)
+        return moves
+
+    monkeypatch.setattr(placement.PageFloats, "deferred", recorded)
+    for memo in kept.memos().values():
+        memo.clear()
+    monkeypatch.setattr(kept, "_load", lambda *args: {})
+    segments.forget()
+    laid = layout.lay_out(config, manuscript, edition, figures)
+    assert "fig-timeline" in deferred
+    floats = placement.page_floats(_root(laid), manuscript)
+    page_of = {element.get("id"): number for number, blocks in enumerate(_pages(laid.document, floats))
+               for element in blocks if element in floats.figures}
+
+    def foot(page) -> float:
+        """Where the page's last line ends."""
+        lines = [box for box in boxes.page_box(page).descendants() if type(box).__name__ == "LineBox"]
+        return max(box.position_y + box.height for box in lines)
+
+    feet = [foot(page) for page in laid.document.pages if any(type(b).__name__ == "LineBox"
+                                                                for b in boxes.page_box(page).descendants())]
+    before = laid.document.pages[page_of["fig-timeline"] - 1]
+    assert foot(before) > max(feet) - 0.1 * boxes.page_box(before).height

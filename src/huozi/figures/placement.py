@@ -13,7 +13,10 @@ and it does not go before a block continued from the page before nor after one t
 the next. Where the page begins with a block of the figure's section continued from the page
 before and no move can bring the figure to an edge, the figure is taken out of the flow and set
 above the page's text, in room the page's top padding leaves it (`PageFloats.top_float`): a top
-float, as LaTeX and Typst set one. What is a block and which blocks are data figures comes from
+float, as LaTeX and Typst set one. And a figure too tall for the rest of its page, which would
+go to the next page and leave a hole at this one's foot, is set after the block that follows it
+(of its section, not a figure) so that block fills the page (`PageFloats.deferred`): text passes
+a float, as in LaTeX. What is a block and which blocks are data figures comes from
 the manuscript: the article's <section> children that are not its own lines
 (contract.SECTION_CHROME), in order.
 """
@@ -99,6 +102,16 @@ class PageFloats:
         section = self.slots[blocks[0]][:2]
         return next((element for element in blocks[1:-1]
                      if element in self.figures and self.slots[element][:2] == section), None)
+
+    def deferred(self, figure: Any, following: Sequence[Any]) -> list[Move]:
+        """The move that lets text fill a page a figure did not fit in the rest of (it would leave
+        a hole there): the figure after the next block of its section, if that is not a figure
+        (`following`: the figure's siblings after it, in order)."""
+        if figure not in self.figures or not following:
+            return []
+        after = following[0]
+        same = self.slots[after][:2] == self.slots[figure][:2]
+        return [Move(figure, after, False)] if same and after not in self.figures else []
 
     @staticmethod
     def reordered(children: list[Any], element_of: Any, moves: Sequence[Move]) -> list[Any]:

@@ -1581,7 +1581,10 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
     out from copies of the boxes: they keep their order. A figure `top_float` names is taken out
     of the box tree instead; its box as the page's first layout placed it is kept for that page
     (by index, for the document's life: a later pass of the pagination remakes the page with it),
-    whose computed style gets that much more top padding, and is moved into the room left.
+    whose computed style gets that much more top padding, and is moved into the room left. When
+    the next page would start with a figure and this one has a hole at its foot (`DEFER_HOLE`),
+    the figure is set after the block that follows it (`PageFloats.deferred`) and the page made
+    again.
     """
     page_module: Any = importlib.import_module("weasyprint.layout.page")
     real = page_module.remake_page
@@ -1627,14 +1630,15 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
             else:
                 figure = floats.top_float(blocks, first_continued)
                 laid = next((box for box in page.descendants() if box.element is figure), None)
-                if laid is None or _room([laid]) > TOP_FRACTION * page.height:
+                if laid is not None and _room([laid]) <= TOP_FRACTION * page.height:
+                    # Out of the flow, its laid-out box set above the page's text (_with_tops).
+                    parent_path = paths.pop(figure)[:-1]
+                    parent = _box_at(root_box, parent_path)
+                    parent.children = [child for child in parent.children if child.element is not figure]
+                    _repath(paths, floats, parent, parent_path)
+                    tops.setdefault(index, []).append(laid)
+                elif not _defer(page, resume_at, root_box, paths, floats):
                     break
-                # Out of the flow, its laid-out box set above the page's text (_with_tops).
-                parent_path = paths.pop(figure)[:-1]
-                parent = _box_at(root_box, parent_path)
-                parent.children = [child for child in parent.children if child.element is not figure]
-                _repath(paths, floats, parent, parent_path)
-                tops.setdefault(index, []).append(laid)
             saved.restore(context, index)
             page, resume_at = _with_tops(real(index, context, root_box, html), tops.get(index))
         return page, resume_at
@@ -1651,6 +1655,43 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
 # The most of a page a figure set above its text may take (LaTeX's \topfraction): a taller one
 # stays where it fell, and the page keeps room for text.
 TOP_FRACTION = 0.7
+
+
+# A figure that did not fit in the rest of its page lets the text after it fill the page when
+# this much of the page would be left empty (about four lines of print's text).
+DEFER_HOLE = 0.1
+
+
+def _defer(page: Any, resume_at: Any, root_box: Any, paths: dict[Any, tuple[int, ...]], floats: Any) -> bool:
+    """When the next page starts with a figure and this page has a hole at its foot, set the
+    figure after the block that follows it (PageFloats.deferred); whether it was moved."""
+    target: list[int] = []
+    node = resume_at
+    while isinstance(node, dict) and len(node) == 1:
+        (step, node), = node.items()
+        target.append(step)
+    if node is not None or not target:
+        return False
+    figure = next((element for element, path in paths.items() if path == tuple(target)), None)
+    if figure is None or figure not in floats.figures:
+        return False
+    footnotes = page.children[1]
+    bottom = page.content_box_y() + page.height
+    if footnotes.children:
+        bottom = min(bottom, footnotes.position_y)
+    laid = [box for box in page.children[0].descendants() if box.element in paths]
+    last = max((box.position_y + box.margin_height() for box in laid), default=bottom)
+    if bottom - last < DEFER_HOLE * page.height:
+        return False
+    parent_path = paths[figure][:-1]
+    parent = _box_at(root_box, parent_path)
+    following = [child.element for child in parent.children[paths[figure][-1] + 1:] if child.element in floats.slots]
+    moves = floats.deferred(figure, following)
+    if not moves:
+        return False
+    parent.children = floats.reordered(parent.children, lambda box: box.element, moves)
+    _repath(paths, floats, parent, parent_path)
+    return True
 
 
 def _room(above: list[Any]) -> float:
