@@ -227,3 +227,30 @@ def test_a_figure_that_does_not_fit_lets_the_text_after_it_fill_its_page(config,
                                                                 for b in boxes.page_box(page).descendants())]
     before = laid.document.pages[page_of["fig-timeline"] - 1]
     assert foot(before) > max(feet) - 0.1 * boxes.page_box(before).height
+
+
+def test_an_image_file_shown_as_a_figure_floats_as_a_data_figure_does(tmp_path, monkeypatch):
+    """contract.FLOATING names both: an `![caption](file)` figure mid-page goes to its page's edge
+    too (here the small book of footnotes and images, whose logo falls mid-page)."""
+    from huozi.config import load_config
+    from huozi.figures.images import load_images
+    from huozi.manuscript import parse_manuscript
+    from notes_images_book import write_book
+
+    root = write_book(tmp_path / "book")
+    config = load_config(root)
+    manuscript = parse_manuscript(config.manuscript_dir)
+    figures = render_figures(config.root, config.figures_dir, manuscript)
+
+    moved: list[str] = []
+    real = placement.PageFloats.moves
+    monkeypatch.setattr(placement.PageFloats, "moves", lambda self, *args: (
+        lambda moves: moved.extend(m.figure.get("id") for m in moves) or moves)(real(self, *args)))
+    segments.forget()
+    laid = layout.lay_out(config, manuscript, EDITIONS["print"], figures, images=load_images(config, manuscript))
+    assert "fig-logo" in moved
+    floats = placement.page_floats(_root(laid), manuscript)
+    logo = next(element for element in floats.figures if element.get("id") == "fig-logo")
+    pages = _pages(laid.document, floats)
+    number, blocks = next((n, b) for n, b in enumerate(pages) if logo in b)
+    assert blocks.index(logo) in (0, len(blocks) - 1), (number, [b.get("id") for b in blocks])

@@ -2,11 +2,12 @@
 
 WeasyPrint 70 has no page floats (CSS GCPM `float: top`), so they are made as the pages are:
 each page of an edition that floats figures is looked at as soon as it is laid out, and when a
-data figure has text of the page both above and below it, it is moved in the box tree before the
-page's first block (or after its last) and the page is laid out again from where it began
-(pdf/weasy_patch.page_floats). The page keeps the same content in a different order; the pages
-after it are laid out from what it left, so a move never needs another layout of the book, and
-a figure the move pushes to a later page is looked at there, as any other.
+figure (a data figure, or an image file shown as one) has text of the page both above and below
+it, it is moved in the box tree before the page's first block (or after its last) and the page
+is laid out again from where it began (pdf/weasy_patch.page_floats). The page keeps the same
+content in a different order; the pages after it are laid out from what it left, so a move never
+needs another layout of the book, and a figure the move pushes to a later page is looked at
+there, as any other.
 
 Only whole blocks of the figure's own section are passed over: a figure never leaves its section,
 and it does not go before a block continued from the page before nor after one that goes on to
@@ -16,9 +17,8 @@ above the page's text, in room the page's top padding leaves it (`PageFloats.top
 float, as LaTeX and Typst set one. And a figure too tall for the rest of its page, which would
 go to the next page and leave a hole at this one's foot, is set after the block that follows it
 (of its section, not a figure) so that block fills the page (`PageFloats.deferred`): text passes
-a float, as in LaTeX. What is a block and which blocks are data figures comes from
-the manuscript: the article's <section> children that are not its own lines
-(contract.SECTION_CHROME), in order.
+a float, as in LaTeX. What is a block and which blocks are figures comes from the manuscript:
+the article's <section> children that are not its own lines (contract.SECTION_CHROME), in order.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..contract import ARTICLE_CLASS, SECTION_CHROME
-from ..manuscript.model import FigureRef, Manuscript
+from ..manuscript.model import FigureRef, Image, Manuscript
 
 Slot = tuple[int, int, int]  # (article, section, block) indexes in the Manuscript
 # Layouts of one page a move may cost at most: a page's figures are all moved at once, and the
@@ -69,10 +69,10 @@ class Move:
 
 @dataclass(frozen=True)
 class PageFloats:
-    """The blocks of one laid-out document and which of them are data figures."""
+    """The blocks of one laid-out document and which of them are figures."""
 
     slots: dict[Any, Slot]     # block element -> its slot
-    figures: frozenset[Any]    # the block elements that are data figures
+    figures: frozenset[Any]    # the block elements that are figures: data figures and image files
     containers: frozenset[Any]  # the elements that hold blocks (their ancestors)
 
     def moves(self, blocks: Sequence[Any], first_continued: bool, last_continued: bool) -> list[Move]:
@@ -130,13 +130,14 @@ class PageFloats:
 
 
 def page_floats(root: Any, manuscript: Manuscript) -> PageFloats | None:
-    """What a document whose HTML tree is `root` floats, or None when it has no data figure (or
-    its HTML does not match the manuscript: then nothing moves)."""
+    """What a document whose HTML tree is `root` floats, or None when it has no figure, a data
+    figure or an image file shown as one (contract.FLOATING), or its HTML does not match the
+    manuscript (then nothing moves). A photo named without its image (`Photo`) stays in place."""
     slots = _block_elements(root, manuscript)
     if not slots:
         return None
     figures = frozenset(element for element, (a, s, b) in slots.items()
-                        if isinstance(manuscript.articles[a].sections[s].blocks[b], FigureRef))
+                        if isinstance(manuscript.articles[a].sections[s].blocks[b], (FigureRef, Image)))
     if not figures:
         return None
     parents = {child: parent for parent in root.iter() for child in parent}
