@@ -154,15 +154,13 @@ def _check_xhtml(config: Config, template: str, content: str) -> None:
 
 def _cover(config: Config, env, common: dict) -> tuple[EpubDocument, EpubAsset]:
     """The generated cover image and the page that shows it (first in the spine)."""
-    from .cover import cover_png
+    from .cover import book_cover
 
     book = config.book
     alt = "封面：" + "，".join(t for t in (book.title, book.subtitle, "、".join(book.creators), book.publisher) if t)
     content = render_template(env, config.styles_dir, "epub/cover.xhtml.j2", image_href="../" + COVER_IMAGE,
                               alt=alt, **common)
-    image = EpubAsset(COVER_IMAGE, "image/png", cover_png(book, config.fonts.body, config.fonts.heading,
-                                                       cache_path(config.root, "cover")),
-                      "cover-image", ("cover-image",))
+    image = EpubAsset(COVER_IMAGE, "image/png", book_cover(config), "cover-image", ("cover-image",))
     return EpubDocument("text/cover.xhtml", "封面", content, "cover", in_toc=False), image
 
 

@@ -10,8 +10,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cache import Store, content_key, tool_versions
-from ..config import BookMeta
+from ..cache import Store, cache_path, content_key, tool_versions
+from ..config import BookMeta, Config
 from ..fonts import SANS, SERIF, find_font
 from .fonts import face_index
 
@@ -63,6 +63,12 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, family: str, style: s
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def book_cover(config: Config) -> bytes:
+    """The book's cover PNG, in its faces, kept in the project's cache (the EPUB's writer, and a
+    worker preparing it while the figures are drawn)."""
+    return cover_png(config.book, config.fonts.body, config.fonts.heading, cache_path(config.root, "cover"))
 
 
 def cover_png(book: BookMeta, body: str, heading: str, cache_dir: Path | None) -> bytes:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..cache import cache_path
 from ..config import Config
 from ..editions import Layout, Model, Written
 from ..events import Stopwatch
@@ -19,9 +18,9 @@ class EpubWriter:
 
     def prepare(self, config: Config) -> None:
         """The cover drawn into the project's cache (0.19 s, when nothing is cached)."""
-        from .cover import cover_png
+        from .cover import book_cover
 
-        cover_png(config.book, config.fonts.body, config.fonts.heading, cache_path(config.root, "cover"))
+        book_cover(config)
 
     def write(self, model: Model, laid_out: Layout | None, target: Path, clock: Stopwatch) -> Written:
         from .assemble import assemble_epub

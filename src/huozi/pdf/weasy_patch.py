@@ -84,7 +84,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -1591,28 +1591,27 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
     real_styles = page_module.set_page_type_computed_styles
     from weasyprint.css.properties import Dimension
 
-    # The document looked at last: its HTML, its PageFloats, its root box and the blocks' paths
-    # in it (walked once a document: once a page, a long book's walks grew with its square), and
-    # the figures set above a page's text, by page index (their laid-out boxes).
-    last: list[Any] = [None, None, None, {}, {}]
+    last = _Looked()                                  # the document laid out now
 
     def page_styles(page_type, html, style_for):
         real_styles(page_type, html, style_for)
-        above = last[4].get(page_type.index) if last[0] is html else None
-        style = style_for(page_type)
-        if above and style["padding_top"].unit == "px":     # room for them at the page's top
-            style["padding_top"] = Dimension(style["padding_top"].value + _room(above), "px")
+        above = last.tops.get(page_type.index) if last.html is html else None
+        if above:
+            style = style_for(page_type)
+            if style["padding_top"].unit == "px":     # room for them at the page's top
+                style["padding_top"] = Dimension(style["padding_top"].value + _room(above), "px")
 
     def remake_page(index, context, root_box, html):
-        if last[0] is not html:
-            last[:] = [html, floats_for(html.etree_element), None, {}, {}]
-        floats = last[1]
+        nonlocal last
+        if last.html is not html:
+            last = _Looked(html, floats_for(html.etree_element))
+        floats = last.floats
         if floats is None:
             return real(index, context, root_box, html)
-        if last[2] is not root_box:
-            last[2], last[3] = root_box, _block_paths(root_box, floats)
-        paths, tops = last[3], last[4]
-        saved = _PageStart(context, index)
+        if last.root is not root_box:
+            last.root, last.paths = root_box, _block_paths(root_box, floats)
+        paths, tops = last.paths, last.tops
+        saved = _PageStart(context)
         page, resume_at = _with_tops(real(index, context, root_box, html), tops.get(index))
         for _ in range(tries - 1):
             blocks = list(dict.fromkeys(box.element for box in page.descendants() if box.element in paths))
@@ -1626,7 +1625,7 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
                     parent = _box_at(root_box, parent_path)
                     own = [m for m in moves if paths[m.figure][:-1] == parent_path]
                     parent.children = floats.reordered(parent.children, lambda box: box.element, own)
-                    _repath(paths, floats, parent, parent_path)
+                    _repath(paths, parent, parent_path)
             else:
                 figure = floats.top_float(blocks, first_continued)
                 laid = next((box for box in page.descendants() if box.element is figure), None)
@@ -1635,7 +1634,7 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
                     parent_path = paths.pop(figure)[:-1]
                     parent = _box_at(root_box, parent_path)
                     parent.children = [child for child in parent.children if child.element is not figure]
-                    _repath(paths, floats, parent, parent_path)
+                    _repath(paths, parent, parent_path)
                     tops.setdefault(index, []).append(laid)
                 elif not _defer(page, resume_at, root_box, paths, floats):
                     break
@@ -1650,6 +1649,19 @@ def page_floats(floats_for: Callable[[Any], Any], tries: int) -> Iterator[None]:
     finally:
         page_module.remake_page = real
         page_module.set_page_type_computed_styles = real_styles
+
+
+@dataclass
+class _Looked:
+    """The document page_floats looks at: its HTML, its PageFloats, its root box and the blocks'
+    paths in it (walked once a document: once a page, a long book's walks grew with its square),
+    and the figures set above a page's text, by page index (their laid-out boxes)."""
+
+    html: Any = None
+    floats: Any = None
+    root: Any = None
+    paths: dict[Any, tuple[int, ...]] = field(default_factory=dict)
+    tops: dict[int, list[Any]] = field(default_factory=dict)
 
 
 # The most of a page a figure set above its text may take (LaTeX's \topfraction): a taller one
@@ -1672,8 +1684,14 @@ def _defer(page: Any, resume_at: Any, root_box: Any, paths: dict[Any, tuple[int,
         target.append(step)
     if node is not None or not target:
         return False
-    figure = next((element for element, path in paths.items() if path == tuple(target)), None)
-    if figure is None or figure not in floats.figures:
+    box = root_box
+    for step in target:                  # the box the next page starts at: the deepest steps of a
+        children = getattr(box, "children", ())     # resume_at inside a line are text offsets
+        if not isinstance(step, int) or not 0 <= step < len(children):
+            return False
+        box = children[step]
+    figure = box.element
+    if figure not in floats.figures or paths.get(figure) != tuple(target):
         return False
     footnotes = page.children[1]
     bottom = page.content_box_y() + page.height
@@ -1690,7 +1708,7 @@ def _defer(page: Any, resume_at: Any, root_box: Any, paths: dict[Any, tuple[int,
     if not moves:
         return False
     parent.children = floats.reordered(parent.children, lambda box: box.element, moves)
-    _repath(paths, floats, parent, parent_path)
+    _repath(paths, parent, parent_path)
     return True
 
 
@@ -1720,10 +1738,10 @@ def _box_at(root_box: Any, path: tuple[int, ...]) -> Any:
     return box
 
 
-def _repath(paths: dict[Any, tuple[int, ...]], floats: Any, parent: Any, parent_path: tuple[int, ...]) -> None:
+def _repath(paths: dict[Any, tuple[int, ...]], parent: Any, parent_path: tuple[int, ...]) -> None:
     """The paths of `parent`'s block children, after they were moved or one was taken out."""
     for position, child in enumerate(parent.children):
-        if child.element in floats.slots and child.element in paths:
+        if child.element in paths:
             paths[child.element] = (*parent_path, position)
 
 
@@ -1731,7 +1749,7 @@ class _PageStart:
     """What laying out a page takes from and leaves in WeasyPrint's layout context, as it was
     before the page (layout.page.make_page, make_all_pages), to lay the page out again."""
 
-    def __init__(self, context: Any, index: int) -> None:
+    def __init__(self, context: Any) -> None:
         self.footnotes = list(context.footnotes)
         self.reported = context.reported_footnotes
         self.reported_items = list(context.reported_footnotes)
