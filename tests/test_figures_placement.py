@@ -160,15 +160,14 @@ def test_a_figure_below_a_continued_paragraph_is_set_above_the_pages_text(projec
     before, no move in the box tree can bring the figure to the top (it would go before that
     paragraph, on the page before): it is taken out of the flow and set above the page's text,
     in room the page's padding leaves it (placement.PageFloats.top_float), as LaTeX and Typst set
-    a top float. Here 图3 falls on such a page."""
+    a top float. Here 图2 and 图3 fall on such a page, and are set one above the other."""
     import pdfplumber
 
     from huozi import build
 
     _place_figures_after(project_copy, {
-        "pairings": "实现了对民族自治州和西部贫困程度深的市州全覆盖。",
-        "longnan-2019": "演绎了一个“山珍”遇上“海味”的故事。",
-        "purchases-2019": "以东部地区发展优势助力西部后发崛起。",
+        "longnan-2019": "结构性改革的新课题，大胆探索新路。",
+        "purchases-2019": "多领域跨区域合作模式，实现深度互通互融。",
     })
     floated: list[str] = []
     real = placement.PageFloats.top_float
@@ -181,7 +180,7 @@ def test_a_figure_below_a_continued_paragraph_is_set_above_the_pages_text(projec
 
     monkeypatch.setattr(placement.PageFloats, "top_float", recorded)
     result = build(project_copy, tmp_path / "out", editions=["print"], jobs=1, environ={"SOURCE_DATE_EPOCH": "1590710400"})
-    assert floated == ["fig-purchases-2019"]
+    assert floated == ["fig-longnan-2019", "fig-purchases-2019"]
     with pdfplumber.open(result.outputs[0].path) as pdf:
         page = next(p for p in pdf.pages if "图3" in (p.extract_text() or "").replace(" ", ""))
         chars = page.chars

@@ -140,6 +140,15 @@ def test_refusals_name_the_line_and_say_what_to_do(tmp_path, body, message):
     assert message in f"{error.message} {error.hint}"
 
 
+def test_a_block_closed_by_an_inner_blocks_line_leaves_no_raw_colons(tmp_path):
+    """`::: preface` holding `::: figure X` with as many colons: the figure's ':::' closed the
+    preface, and the preface's own ':::' became a line of the paragraph before it, printed as
+    text in every edition. Refused at that line (the body's ninth, after four of front matter), with
+    the way to nest."""
+    error = refused(tmp_path, "::: preface\n前言第一段。\n\n::: note\n注。\n:::\n\n前言第二段。\n:::\n")
+    assert error.where.line == 13 and "closes no block" in error.message and "::::" in error.hint
+
+
 def test_unclosed_container_reports_its_opening_line(tmp_path):
     error = refused(tmp_path, "正文。\n\n::: tip\n一\n\n二\n")
     assert error.where.line == 7

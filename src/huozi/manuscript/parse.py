@@ -322,9 +322,15 @@ class _Parser:
         line = _line(token)
         if kind == "paragraph_open":
             inline = tokens[index + 1]
-            if re.fullmatch(r":{3,}.*", inline.content.strip()) and "\n" not in inline.content.strip():
-                raise self.error("a ':::' line closes no block", line,
-                                 "delete it, or open the block it should close (e.g. '::: note')")
+            # A ':::' line that closes nothing is read as text, alone or as a line of the paragraph
+            # above it: the ':::' block it was meant to close was closed by an inner one's line
+            # (markdown-it closes the outer block at the first ':::' of its length or more).
+            stray = next((n for n, text in enumerate(inline.content.split("\n"))
+                          if re.fullmatch(r":{3,}.*", text.strip())), None)
+            if stray is not None:
+                raise self.error("a ':::' line closes no block", line + stray,
+                                 "delete it, or open the block it should close (e.g. '::: note'); when one "
+                                 "::: block holds another, give the outer one more colons (::::)")
             self._refuse_broken_table(token, inline)
             if _CAPTION.match(inline.content):
                 if index + 3 < len(tokens) and tokens[index + 3].type == "table_open":
